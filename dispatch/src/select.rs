@@ -1,0 +1,286 @@
+//! Choosing the ISA that runs: scope > process default > environment > best.
+
+use crate::token::{Avx2, Avx512, Neon};
+use crate::{Isa, IsaError};
+use std::cell::Cell;
+use std::marker::PhantomData;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// Environment variable that forces one ISA (`SIMDPAR_ISA=avx2`).
+pub const ENV_FORCE: &str = "SIMDPAR_ISA";
+/// Environment variable that caps the choice (`SIMDPAR_MAX_ISA=avx2` on an
+/// AVX-512 host whose 512-bit units throttle).
+pub const ENV_MAX: &str = "SIMDPAR_MAX_ISA";
+
+/// `true` when `isa` can run on this CPU and OS.
+pub fn is_supported(isa: Isa) -> bool {
+    match isa {
+        Isa::Scalar | Isa::Portable => true,
+        Isa::Avx2 => Avx2::new().is_some(),
+        Isa::Avx512 => Avx512::new().is_some(),
+        Isa::Neon => Neon::new().is_some(),
+    }
+}
+
+/// The ISAs this machine can run, worst first (always starts with `scalar`,
+/// `portable`).
+pub fn available_isas() -> Vec<Isa> {
+    static AVAILABLE: OnceLock<Vec<Isa>> = OnceLock::new();
+    AVAILABLE
+        .get_or_init(|| Isa::ALL.into_iter().filter(|&i| is_supported(i)).collect())
+        .clone()
+}
+
+/// The best ISA this machine can run, ignoring every override.
+pub fn best_isa() -> Isa {
+    *available_isas().last().expect("scalar is always available")
+}
+
+fn check_supported(isa: Isa) -> Result<Isa, IsaError> {
+    if is_supported(isa) {
+        Ok(isa)
+    } else {
+        Err(IsaError::Unsupported {
+            isa,
+            available: available_isas(),
+        })
+    }
+}
+
+/// What the environment asks for, computed from raw values (testable without
+/// touching the real environment).
+fn non_empty(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn selection_from(force: Option<&str>, max: Option<&str>) -> Result<Option<Isa>, IsaError> {
+    let env_err = |var, e| IsaError::Env {
+        var,
+        source: Box::new(e),
+    };
+    let cap = match non_empty(max) {
+        Some(name) => Some(Isa::from_name(name).map_err(|e| env_err(ENV_MAX, e))?),
+        None => None,
+    };
+    if let Some(name) = non_empty(force) {
+        let isa = Isa::from_name(name)
+            .and_then(check_supported)
+            .map_err(|e| env_err(ENV_FORCE, e))?;
+        return Ok(Some(isa));
+    }
+    Ok(cap.map(|cap| {
+        available_isas()
+            .into_iter()
+            .filter(|&i| i <= cap)
+            .next_back()
+            .unwrap_or(Isa::Scalar)
+    }))
+}
+
+/// The ISA the environment selects (`SIMDPAR_ISA`, else the best available
+/// at or below `SIMDPAR_MAX_ISA`), `None` when neither is set. A bad value
+/// is an error naming the variable and the available ISAs.
+///
+/// Read once per process; later changes to the environment are not seen.
+pub fn env_selection() -> Result<Option<Isa>, IsaError> {
+    static ENV: OnceLock<Result<Option<Isa>, IsaError>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let force = std::env::var(ENV_FORCE).ok();
+        let max = std::env::var(ENV_MAX).ok();
+        selection_from(force.as_deref(), max.as_deref())
+    })
+    .clone()
+}
+
+/// Validates the environment. Front ends (the CLI, the Python module) call it
+/// at start and refuse to run on a bad value; the Rust library itself falls
+/// back to the best ISA with a one-time warning on stderr instead of failing
+/// inside a kernel call.
+pub fn check_env() -> Result<(), IsaError> {
+    env_selection().map(|_| ())
+}
+
+const NO_OVERRIDE: u8 = u8::MAX;
+static PROCESS_DEFAULT: AtomicU8 = AtomicU8::new(NO_OVERRIDE);
+
+thread_local! {
+    static SCOPED: Cell<Option<Isa>> = const { Cell::new(None) };
+}
+
+fn isa_from_index(i: u8) -> Option<Isa> {
+    Isa::ALL.get(usize::from(i)).copied()
+}
+
+fn isa_index(isa: Isa) -> u8 {
+    Isa::ALL.iter().position(|&i| i == isa).expect("in ALL") as u8
+}
+
+/// Sets the process-wide default ISA (it overrides the environment, and is
+/// overridden by thread-local scopes). Refuses an ISA this CPU lacks.
+pub fn set_isa(isa: Isa) -> Result<(), IsaError> {
+    check_supported(isa)?;
+    PROCESS_DEFAULT.store(isa_index(isa), Ordering::Relaxed);
+    Ok(())
+}
+
+/// Removes the process-wide default set by [`set_isa`].
+pub fn clear_isa() {
+    PROCESS_DEFAULT.store(NO_OVERRIDE, Ordering::Relaxed);
+}
+
+/// The ISA a kernel called now, on this thread, runs.
+///
+/// Order: the innermost [`IsaScope`] / [`with_isa`] on this thread, then
+/// [`set_isa`], then the environment, then [`best_isa`]. A bad environment
+/// value is reported once on stderr and ignored here (see [`check_env`]).
+#[inline]
+pub fn active_isa() -> Isa {
+    if let Some(isa) = SCOPED.with(Cell::get) {
+        return isa;
+    }
+    if let Some(isa) = isa_from_index(PROCESS_DEFAULT.load(Ordering::Relaxed)) {
+        return isa;
+    }
+    default_isa()
+}
+
+fn default_isa() -> Isa {
+    static DEFAULT: OnceLock<Isa> = OnceLock::new();
+    *DEFAULT.get_or_init(|| match env_selection() {
+        Ok(Some(isa)) => isa,
+        Ok(None) => best_isa(),
+        Err(e) => {
+            eprintln!("simdpar: warning: {e}; using {}", best_isa());
+            best_isa()
+        }
+    })
+}
+
+/// A thread-local ISA override that lasts until the guard is dropped.
+/// Scopes nest; dropping restores the previous one. The guard is not `Send`:
+/// it belongs to the thread that made it. Rayon workers do not inherit it;
+/// simdpar's parallel drivers resolve the kernel on the calling thread and
+/// hand the resolved function to the workers.
+#[must_use = "the scope ends when the guard is dropped"]
+pub struct IsaScope {
+    previous: Option<Isa>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl IsaScope {
+    /// Starts a scope running `isa` on this thread; refuses an ISA the CPU lacks.
+    pub fn new(isa: Isa) -> Result<IsaScope, IsaError> {
+        check_supported(isa)?;
+        let previous = SCOPED.with(|s| s.replace(Some(isa)));
+        Ok(IsaScope {
+            previous,
+            _not_send: PhantomData,
+        })
+    }
+}
+
+impl Drop for IsaScope {
+    fn drop(&mut self) {
+        SCOPED.with(|s| s.set(self.previous));
+    }
+}
+
+/// Runs `f` with `isa` active on this thread; refuses an ISA the CPU lacks
+/// (without running `f`). The previous selection comes back afterwards, even
+/// if `f` panics.
+pub fn with_isa<R>(isa: Isa, f: impl FnOnce() -> R) -> Result<R, IsaError> {
+    let _scope = IsaScope::new(isa)?;
+    Ok(f())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn force_unknown_name_is_an_error_naming_available() {
+        let e = selection_from(Some("avx9000"), None).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("SIMDPAR_ISA"), "{msg}");
+        assert!(msg.contains("avx9000"), "{msg}");
+        assert!(msg.contains("scalar"), "{msg}");
+    }
+
+    #[test]
+    fn force_unsupported_is_an_error() {
+        let missing = Isa::ALL.into_iter().find(|&i| !is_supported(i));
+        if let Some(isa) = missing {
+            let e = selection_from(Some(isa.name()), None).unwrap_err();
+            assert!(matches!(
+                e,
+                IsaError::Env { source, .. } if matches!(*source, IsaError::Unsupported { .. })
+            ));
+        }
+        // Every machine lacks at least one of avx2/avx512/neon.
+        assert!(missing.is_some());
+    }
+
+    #[test]
+    fn cap_picks_best_at_or_below() {
+        assert_eq!(
+            selection_from(None, Some("portable")),
+            Ok(Some(Isa::Portable))
+        );
+        assert_eq!(selection_from(None, Some("SCALAR")), Ok(Some(Isa::Scalar)));
+        assert_eq!(selection_from(None, Some("avx512")), Ok(Some(best_isa())));
+        assert_eq!(selection_from(None, None), Ok(None));
+        assert_eq!(selection_from(Some(""), Some(" ")), Ok(None));
+        assert!(selection_from(None, Some("bogus")).is_err());
+    }
+
+    #[test]
+    fn force_beats_cap() {
+        assert_eq!(
+            selection_from(Some("scalar"), Some("portable")),
+            Ok(Some(Isa::Scalar))
+        );
+    }
+
+    #[test]
+    fn scopes_nest_and_restore() {
+        let outer = active_isa();
+        with_isa(Isa::Scalar, || {
+            assert_eq!(active_isa(), Isa::Scalar);
+            with_isa(Isa::Portable, || assert_eq!(active_isa(), Isa::Portable)).unwrap();
+            assert_eq!(active_isa(), Isa::Scalar);
+        })
+        .unwrap();
+        assert_eq!(active_isa(), outer);
+    }
+
+    #[test]
+    fn scope_restores_after_panic() {
+        let outer = active_isa();
+        let r = std::panic::catch_unwind(|| {
+            with_isa(Isa::Scalar, || panic!("boom")).unwrap();
+        });
+        assert!(r.is_err());
+        assert_eq!(active_isa(), outer);
+    }
+
+    #[test]
+    fn scope_refuses_unsupported() {
+        for isa in Isa::ALL.into_iter().filter(|&i| !is_supported(i)) {
+            let before = active_isa();
+            let ran = std::cell::Cell::new(false);
+            let e = with_isa(isa, || ran.set(true)).unwrap_err();
+            assert!(!ran.get());
+            assert_eq!(active_isa(), before);
+            assert!(e.to_string().contains(isa.name()));
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for isa in Isa::ALL {
+            assert_eq!(Isa::from_name(isa.name()), Ok(isa));
+            assert_eq!(isa.to_string(), isa.name());
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The Mandelbrot set, as iteration counts per pixel.
+//!
+//! # Definition (every ISA computes exactly this)
+//!
+//! For a [`MandelbrotGrid`] in dtype `T`: `dx = (xmax - xmin) / width` and
+//! `dy = (ymax - ymin) / height` in `T`; pixel `(x, y)` (row `y = 0` is
+//! `ymin`) has `c = (xmin + x*dx, ymin + y*dy)`, with `x`, `y` converted to
+//! `T`. Starting from `z = 0`, repeat at most `max_iter` times: if
+//! `zr*zr + zi*zi > 4` stop; `count += 1`; `zi' = (2*zr)*zi + ci`;
+//! `zr' = (zr*zr - zi*zi) + cr`. Every product and sum is rounded on its own
+//! (no fused multiply-add), so all ISAs give identical counts.
+
+pub(crate) mod generic;
+pub mod portable;
+pub mod scalar;
+
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub mod avx2;
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub mod avx512;
+#[cfg(target_arch = "aarch64")]
+pub mod neon;
+
+use crate::{Element, KernelError};
+use simdpar_dispatch::{Isa, active_isa};
+
+/// The image to compute: `width x height` pixels over `xlim x ylim`, at most
+/// `max_iter` iterations per pixel, in dtype `T`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MandelbrotGrid<T> {
+    /// Pixels per row (> 0).
+    pub width: usize,
+    /// Rows (> 0).
+    pub height: usize,
+    /// Iteration cap; a pixel's count is at most this.
+    pub max_iter: u32,
+    /// `(xmin, xmax)`: the real axis.
+    pub xlim: (T, T),
+    /// `(ymin, ymax)`: the imaginary axis; row 0 is `ymin`.
+    pub ylim: (T, T),
+}
+
+impl<T: Element> MandelbrotGrid<T> {
+    /// The classic view: `[-2, 0.5] x [-1.25, 1.25]`, 256 iterations.
+    pub fn new(width: usize, height: usize) -> Self {
+        MandelbrotGrid {
+            width,
+            height,
+            max_iter: 256,
+            xlim: (T::from_f64(-2.0), T::from_f64(0.5)),
+            ylim: (T::from_f64(-1.25), T::from_f64(1.25)),
+        }
+    }
+
+    /// Number of pixels, or an error if the image is empty or too large.
+    pub fn pixels(&self) -> Result<usize, KernelError> {
+        if self.width == 0 || self.height == 0 {
+            return Err(KernelError::InvalidArgument(format!(
+                "mandelbrot: width and height must be > 0, got {} x {}",
+                self.width, self.height
+            )));
+        }
+        self.width
+            .checked_mul(self.height)
+            .filter(|&n| n <= isize::MAX as usize / 4)
+            .ok_or_else(|| {
+                KernelError::InvalidArgument(format!(
+                    "mandelbrot: {} x {} pixels is too large",
+                    self.width, self.height
+                ))
+            })
+    }
+
+    /// `(dx, dy)` as the definition computes them.
+    #[inline]
+    pub fn steps(&self) -> (T, T) {
+        (
+            (self.xlim.1 - self.xlim.0) / T::from_index(self.width),
+            (self.ylim.1 - self.ylim.0) / T::from_index(self.height),
+        )
+    }
+}
+
+/// The Mandelbrot kernel of one ISA for one dtype. Only reachable for
+/// supported ISAs.
+#[doc(hidden)]
+pub struct MandelbrotTable<T: 'static> {
+    pub(crate) isa: Isa,
+    /// Fills rows `y0 .. y0 + out.len() / width` of the image into `out`.
+    pub(crate) rows: unsafe fn(&MandelbrotGrid<T>, usize, &mut [u32]),
+}
+
+impl<T> MandelbrotTable<T> {
+    /// The ISA this kernel runs on.
+    pub fn isa(&self) -> Isa {
+        self.isa
+    }
+}
+
+macro_rules! tables {
+    ($name:ident, $t:ty, $field:ident) => {
+        #[doc(hidden)]
+        pub fn $name(isa: Isa) -> &'static MandelbrotTable<$t> {
+            match isa {
+                Isa::Portable => &portable::$field,
+                #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+                Isa::Avx2 => &avx2::$field,
+                #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+                Isa::Avx512 => &avx512::$field,
+                #[cfg(target_arch = "aarch64")]
+                Isa::Neon => &neon::$field,
+                _ => &scalar::$field,
+            }
+        }
+    };
+}
+tables!(table_f32, f32, TABLE_F32);
+tables!(table_f64, f64, TABLE_F64);
+
+#[inline]
+pub(crate) fn resolve<T: Element>() -> &'static MandelbrotTable<T> {
+    // `active_isa` only ever returns an ISA this CPU supports.
+    T::mandelbrot_table(active_isa())
+}
+
+/// Fills `out` (row-major, `height` rows of `width` counts) with the
+/// iteration count of every pixel of `grid`. Errors (nothing written) when
+/// the image is empty or `out.len() != width * height`.
+///
+/// ```
+/// use simdpar_kernels::{MandelbrotGrid, mandelbrot};
+/// let g = MandelbrotGrid::<f64>::new(8, 4);
+/// let mut counts = vec![0u32; 32];
+/// mandelbrot(&g, &mut counts).unwrap();
+/// assert!(counts.iter().all(|&c| c <= 256));
+/// ```
+pub fn mandelbrot<T: Element>(
+    grid: &MandelbrotGrid<T>,
+    out: &mut [u32],
+) -> Result<(), KernelError> {
+    let n = grid.pixels()?;
+    crate::error::check_len("out", n, out.len())?;
+    let t = resolve::<T>();
+    // SAFETY: supported ISA; out holds exactly the whole image.
+    unsafe { (t.rows)(grid, 0, out) };
+    Ok(())
+}
+
+/// Generates an ISA file: the row kernel for f32 and f64, token-taking
+/// public functions and the two tables.
+macro_rules! mandelbrot_isa {
+    (isa = $isa:expr; [$($tf:tt)*] [$($tok:ident : $token:ty)?]; f32 = $v32:ty, f64 = $v64:ty) => {
+        use crate::mandelbrot::{MandelbrotGrid, MandelbrotTable, generic};
+
+        $($tf)*
+        unsafe fn rows_f32_impl(g: &MandelbrotGrid<f32>, y0: usize, out: &mut [u32]) {
+            // SAFETY: the caller holds the ISA's proof.
+            unsafe { generic::rows::<$v32>(g, y0, out) }
+        }
+        $($tf)*
+        unsafe fn rows_f64_impl(g: &MandelbrotGrid<f64>, y0: usize, out: &mut [u32]) {
+            // SAFETY: as above.
+            unsafe { generic::rows::<$v64>(g, y0, out) }
+        }
+
+        /// Counts of rows `y0 .. y0 + out.len() / width` on this ISA (a
+        /// partial last row is left untouched).
+        pub fn rows_f32($($tok: $token,)? grid: &MandelbrotGrid<f32>, y0: usize, out: &mut [u32]) {
+            $(let _ = $tok;)?
+            // SAFETY: the token (or the portable baseline) proves support.
+            unsafe { rows_f32_impl(grid, y0, out) }
+        }
+        /// Counts of rows `y0 .. y0 + out.len() / width` on this ISA (a
+        /// partial last row is left untouched).
+        pub fn rows_f64($($tok: $token,)? grid: &MandelbrotGrid<f64>, y0: usize, out: &mut [u32]) {
+            $(let _ = $tok;)?
+            // SAFETY: as above.
+            unsafe { rows_f64_impl(grid, y0, out) }
+        }
+
+        pub(crate) static TABLE_F32: MandelbrotTable<f32> =
+            MandelbrotTable { isa: $isa, rows: rows_f32_impl };
+        pub(crate) static TABLE_F64: MandelbrotTable<f64> =
+            MandelbrotTable { isa: $isa, rows: rows_f64_impl };
+    };
+}
+pub(crate) use mandelbrot_isa;

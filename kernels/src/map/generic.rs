@@ -1,0 +1,213 @@
+//! The elementwise loops written once over [`SimdVec`]. Inputs and output
+//! are raw pointers so that the in-place forms share the loops (an output
+//! may equal an input exactly; partial overlap never reaches here because
+//! the public API takes `&mut` and `&` slices).
+
+use super::Store;
+use crate::Element;
+use crate::simd::{MAX_LANES, SimdVec};
+
+/// A lane-wise operation on one vector.
+pub(crate) trait Unary<V: SimdVec>: Copy {
+    unsafe fn apply(self, x: V) -> V;
+}
+
+/// A lane-wise operation on two vectors.
+pub(crate) trait Binary<V: SimdVec>: Copy {
+    unsafe fn apply(self, a: V, b: V) -> V;
+}
+
+/// `a + b`.
+#[derive(Clone, Copy)]
+pub(crate) struct Add;
+/// `a * b`.
+#[derive(Clone, Copy)]
+pub(crate) struct Mul;
+/// `x * x`.
+#[derive(Clone, Copy)]
+pub(crate) struct Square;
+/// `x * factor`.
+#[derive(Clone, Copy)]
+pub(crate) struct Scale<V>(pub V);
+/// `(x > 0 ? x : +0) + alpha * x`.
+#[derive(Clone, Copy)]
+pub(crate) struct LeakyRelu<V>(pub V);
+
+impl<V: SimdVec> Binary<V> for Add {
+    #[inline(always)]
+    unsafe fn apply(self, a: V, b: V) -> V {
+        unsafe { a.add(b) }
+    }
+}
+impl<V: SimdVec> Binary<V> for Mul {
+    #[inline(always)]
+    unsafe fn apply(self, a: V, b: V) -> V {
+        unsafe { a.mul(b) }
+    }
+}
+impl<V: SimdVec> Unary<V> for Square {
+    #[inline(always)]
+    unsafe fn apply(self, x: V) -> V {
+        unsafe { x.mul(x) }
+    }
+}
+impl<V: SimdVec> Unary<V> for Scale<V> {
+    #[inline(always)]
+    unsafe fn apply(self, x: V) -> V {
+        unsafe { x.mul(self.0) }
+    }
+}
+impl<V: SimdVec> Unary<V> for LeakyRelu<V> {
+    #[inline(always)]
+    unsafe fn apply(self, x: V) -> V {
+        unsafe { x.positive_part().add(self.0.mul(x)) }
+    }
+}
+
+/// A unary op seen as a binary op that ignores its second input.
+#[derive(Clone, Copy)]
+struct First<U>(U);
+impl<V: SimdVec, U: Unary<V>> Binary<V> for First<U> {
+    #[inline(always)]
+    unsafe fn apply(self, a: V, _b: V) -> V {
+        unsafe { self.0.apply(a) }
+    }
+}
+
+/// Applies `op` to fewer than `LANES` elements through a padded buffer, so
+/// nothing outside the slices is read or written.
+#[inline(always)]
+unsafe fn partial<V: SimdVec, Op: Binary<V>>(
+    a: *const V::Elem,
+    b: *const V::Elem,
+    out: *mut V::Elem,
+    count: usize,
+    op: Op,
+) {
+    let mut ba = [V::Elem::ZERO; MAX_LANES];
+    let mut bb = [V::Elem::ZERO; MAX_LANES];
+    // SAFETY: the caller guarantees `count` valid elements at a, b and out,
+    // and count < LANES <= MAX_LANES.
+    unsafe {
+        std::ptr::copy_nonoverlapping(a, ba.as_mut_ptr(), count);
+        std::ptr::copy_nonoverlapping(b, bb.as_mut_ptr(), count);
+        let r = op.apply(V::load(ba.as_ptr()), V::load(bb.as_ptr()));
+        r.store(ba.as_mut_ptr());
+        std::ptr::copy_nonoverlapping(ba.as_ptr(), out, count);
+    }
+}
+
+/// `out[i] = op(a[i], b[i])` for `i < n`. `out` may equal `a` or `b`
+/// exactly, never partially overlap them.
+#[inline(always)]
+unsafe fn drive<V: SimdVec, Op: Binary<V>>(
+    a: *const V::Elem,
+    b: *const V::Elem,
+    out: *mut V::Elem,
+    n: usize,
+    op: Op,
+    store: Store,
+) {
+    let l = V::LANES;
+    let mut i = 0;
+    let streaming = store == Store::Streaming;
+    if streaming {
+        // Peel until `out` is aligned to the vector size.
+        let misalign = (out as usize) % (l * size_of::<V::Elem>());
+        let head = if misalign == 0 {
+            0
+        } else {
+            ((l * size_of::<V::Elem>() - misalign) / size_of::<V::Elem>()).min(n)
+        };
+        if head > 0 && (out as usize) % size_of::<V::Elem>() == 0 {
+            // SAFETY: head <= n and head < LANES.
+            unsafe { partial::<V, Op>(a, b, out, head, op) };
+            i = head;
+        }
+    }
+    let aligned_out =
+        (out as usize).wrapping_add(i * size_of::<V::Elem>()) % (l * size_of::<V::Elem>()) == 0;
+    // SAFETY (all loops): every access is below n, the length the caller
+    // guarantees for a, b and out.
+    unsafe {
+        if streaming && aligned_out {
+            while i + 4 * l <= n {
+                let r0 = op.apply(V::load(a.add(i)), V::load(b.add(i)));
+                let r1 = op.apply(V::load(a.add(i + l)), V::load(b.add(i + l)));
+                let r2 = op.apply(V::load(a.add(i + 2 * l)), V::load(b.add(i + 2 * l)));
+                let r3 = op.apply(V::load(a.add(i + 3 * l)), V::load(b.add(i + 3 * l)));
+                r0.stream(out.add(i));
+                r1.stream(out.add(i + l));
+                r2.stream(out.add(i + 2 * l));
+                r3.stream(out.add(i + 3 * l));
+                i += 4 * l;
+            }
+            V::stream_fence();
+        }
+        while i + 4 * l <= n {
+            let r0 = op.apply(V::load(a.add(i)), V::load(b.add(i)));
+            let r1 = op.apply(V::load(a.add(i + l)), V::load(b.add(i + l)));
+            let r2 = op.apply(V::load(a.add(i + 2 * l)), V::load(b.add(i + 2 * l)));
+            let r3 = op.apply(V::load(a.add(i + 3 * l)), V::load(b.add(i + 3 * l)));
+            r0.store(out.add(i));
+            r1.store(out.add(i + l));
+            r2.store(out.add(i + 2 * l));
+            r3.store(out.add(i + 3 * l));
+            i += 4 * l;
+        }
+        while i + l <= n {
+            op.apply(V::load(a.add(i)), V::load(b.add(i)))
+                .store(out.add(i));
+            i += l;
+        }
+        if i < n {
+            partial::<V, Op>(a.add(i), b.add(i), out.add(i), n - i, op);
+        }
+    }
+}
+
+/// `out[i] = op(a[i], b[i])` over the common length.
+#[inline(always)]
+pub(crate) unsafe fn binary<V: SimdVec, Op: Binary<V>>(
+    a: &[V::Elem],
+    b: &[V::Elem],
+    out: &mut [V::Elem],
+    op: Op,
+    store: Store,
+) {
+    let n = out.len().min(a.len()).min(b.len());
+    unsafe { drive::<V, Op>(a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), n, op, store) }
+}
+
+/// `a[i] = op(a[i], b[i])` over the common length.
+#[inline(always)]
+pub(crate) unsafe fn binary_assign<V: SimdVec, Op: Binary<V>>(
+    a: &mut [V::Elem],
+    b: &[V::Elem],
+    op: Op,
+) {
+    let n = a.len().min(b.len());
+    let p = a.as_mut_ptr();
+    unsafe { drive::<V, Op>(p, b.as_ptr(), p, n, op, Store::Cached) }
+}
+
+/// `out[i] = op(x[i])` over the common length.
+#[inline(always)]
+pub(crate) unsafe fn unary<V: SimdVec, Op: Unary<V>>(
+    x: &[V::Elem],
+    out: &mut [V::Elem],
+    op: Op,
+    store: Store,
+) {
+    let n = out.len().min(x.len());
+    let xp = x.as_ptr();
+    unsafe { drive::<V, First<Op>>(xp, xp, out.as_mut_ptr(), n, First(op), store) }
+}
+
+/// `x[i] = op(x[i])`.
+#[inline(always)]
+pub(crate) unsafe fn unary_inplace<V: SimdVec, Op: Unary<V>>(x: &mut [V::Elem], op: Op) {
+    let n = x.len();
+    let p = x.as_mut_ptr();
+    unsafe { drive::<V, First<Op>>(p, p, p, n, First(op), Store::Cached) }
+}

@@ -1,0 +1,378 @@
+//! Elementwise kernels: [`add`], [`multiply`], [`square`], [`scale`],
+//! [`leaky_relu`], their in-place forms, and [`add_assign`] /
+//! [`multiply_assign`].
+//!
+//! # Numerical contract
+//!
+//! Each output element is one IEEE-754 operation (two for `leaky_relu`) on
+//! the matching inputs, evaluated as written, never fused:
+//!
+//! | kernel | `out[i]` |
+//! |---|---|
+//! | `add` | `a[i] + b[i]` |
+//! | `multiply` | `a[i] * b[i]` |
+//! | `square` | `x[i] * x[i]` |
+//! | `scale` | `x[i] * factor` |
+//! | `leaky_relu` | `(x[i] > 0 ? x[i] : +0.0) + alpha * x[i]` |
+//!
+//! so every ISA gives the same bits as the scalar path, NaN, ±Inf, -0.0 and
+//! subnormals included (a NaN input gives a NaN output; its payload may
+//! differ between ISAs).
+//!
+//! Large out-of-place calls use non-temporal stores (bypassing the cache)
+//! above [`nt_threshold_bytes`], where they pay: see the crate README.
+
+pub(crate) mod generic;
+pub mod portable;
+pub mod scalar;
+
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub mod avx2;
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub mod avx512;
+#[cfg(target_arch = "aarch64")]
+pub mod neon;
+
+use crate::error::check_len;
+use crate::{Element, KernelError};
+use simdpar_dispatch::{Isa, active_isa};
+use std::sync::OnceLock;
+
+/// How an out-of-place kernel writes its output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Store {
+    /// Ordinary stores (the output stays in cache).
+    Cached,
+    /// Non-temporal stores where the ISA has them (the output bypasses the
+    /// cache; pays only when the output would not fit in it anyway).
+    Streaming,
+}
+
+/// The elementwise kernels of one ISA for one dtype (function pointers
+/// resolved once). Only reachable for supported ISAs. Every kernel works on
+/// the first `n` elements, `n` the shortest of its slices.
+#[doc(hidden)]
+pub struct MapTable<T: 'static> {
+    pub(crate) isa: Isa,
+    pub(crate) add: unsafe fn(&[T], &[T], &mut [T], Store),
+    pub(crate) multiply: unsafe fn(&[T], &[T], &mut [T], Store),
+    pub(crate) add_assign: unsafe fn(&mut [T], &[T]),
+    pub(crate) multiply_assign: unsafe fn(&mut [T], &[T]),
+    pub(crate) square: unsafe fn(&[T], &mut [T], Store),
+    pub(crate) square_inplace: unsafe fn(&mut [T]),
+    pub(crate) scale: unsafe fn(&[T], T, &mut [T], Store),
+    pub(crate) scale_inplace: unsafe fn(&mut [T], T),
+    pub(crate) leaky_relu: unsafe fn(&[T], T, &mut [T], Store),
+    pub(crate) leaky_relu_inplace: unsafe fn(&mut [T], T),
+}
+
+impl<T> MapTable<T> {
+    /// The ISA these kernels run on.
+    pub fn isa(&self) -> Isa {
+        self.isa
+    }
+}
+
+macro_rules! tables {
+    ($name:ident, $t:ty, $field:ident) => {
+        #[doc(hidden)]
+        pub fn $name(isa: Isa) -> &'static MapTable<$t> {
+            match isa {
+                Isa::Portable => &portable::$field,
+                #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+                Isa::Avx2 => &avx2::$field,
+                #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+                Isa::Avx512 => &avx512::$field,
+                #[cfg(target_arch = "aarch64")]
+                Isa::Neon => &neon::$field,
+                _ => &scalar::$field,
+            }
+        }
+    };
+}
+tables!(table_f32, f32, TABLE_F32);
+tables!(table_f64, f64, TABLE_F64);
+
+#[inline]
+pub(crate) fn resolve<T: Element>() -> &'static MapTable<T> {
+    // `active_isa` only ever returns an ISA this CPU supports.
+    T::map_table(active_isa())
+}
+
+/// Output size in bytes from which out-of-place kernels use non-temporal
+/// stores: the last-level cache size (so outputs that cannot stay in cache
+/// skip it), at least 8 MiB. `SIMDPAR_NT_THRESHOLD` (bytes) overrides it.
+pub fn nt_threshold_bytes() -> usize {
+    static T: OnceLock<usize> = OnceLock::new();
+    *T.get_or_init(|| {
+        if let Some(v) = std::env::var("SIMDPAR_NT_THRESHOLD")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+        {
+            return v;
+        }
+        let info = simdpar_dispatch::cpu_info();
+        let llc = info.cache_bytes(3).or(info.cache_bytes(2)).unwrap_or(0);
+        (llc as usize).max(8 << 20)
+    })
+}
+
+/// The store policy for an output of `len` elements of `T`.
+#[inline]
+pub(crate) fn store_for<T>(len: usize) -> Store {
+    if len * std::mem::size_of::<T>() >= nt_threshold_bytes() {
+        Store::Streaming
+    } else {
+        Store::Cached
+    }
+}
+
+/// `out[i] = a[i] + b[i]`. Errors (nothing written) on unequal lengths.
+pub fn add<T: Element>(a: &[T], b: &[T], out: &mut [T]) -> Result<(), KernelError> {
+    check_len("b", a.len(), b.len())?;
+    check_len("out", a.len(), out.len())?;
+    let t = resolve::<T>();
+    // SAFETY: supported ISA; lengths checked.
+    unsafe { (t.add)(a, b, out, store_for::<T>(out.len())) };
+    Ok(())
+}
+
+/// `out[i] = a[i] * b[i]`. Errors (nothing written) on unequal lengths.
+pub fn multiply<T: Element>(a: &[T], b: &[T], out: &mut [T]) -> Result<(), KernelError> {
+    check_len("b", a.len(), b.len())?;
+    check_len("out", a.len(), out.len())?;
+    let t = resolve::<T>();
+    // SAFETY: supported ISA; lengths checked.
+    unsafe { (t.multiply)(a, b, out, store_for::<T>(out.len())) };
+    Ok(())
+}
+
+/// `a[i] = a[i] + b[i]`. Errors (nothing written) on unequal lengths.
+pub fn add_assign<T: Element>(a: &mut [T], b: &[T]) -> Result<(), KernelError> {
+    check_len("b", a.len(), b.len())?;
+    let t = resolve::<T>();
+    // SAFETY: supported ISA; lengths checked.
+    unsafe { (t.add_assign)(a, b) };
+    Ok(())
+}
+
+/// `a[i] = a[i] * b[i]`. Errors (nothing written) on unequal lengths.
+pub fn multiply_assign<T: Element>(a: &mut [T], b: &[T]) -> Result<(), KernelError> {
+    check_len("b", a.len(), b.len())?;
+    let t = resolve::<T>();
+    // SAFETY: supported ISA; lengths checked.
+    unsafe { (t.multiply_assign)(a, b) };
+    Ok(())
+}
+
+/// `out[i] = x[i] * x[i]`. Errors (nothing written) on unequal lengths.
+pub fn square<T: Element>(x: &[T], out: &mut [T]) -> Result<(), KernelError> {
+    check_len("out", x.len(), out.len())?;
+    let t = resolve::<T>();
+    // SAFETY: supported ISA; lengths checked.
+    unsafe { (t.square)(x, out, store_for::<T>(out.len())) };
+    Ok(())
+}
+
+/// `x[i] = x[i] * x[i]`.
+pub fn square_inplace<T: Element>(x: &mut [T]) {
+    let t = resolve::<T>();
+    // SAFETY: supported ISA.
+    unsafe { (t.square_inplace)(x) }
+}
+
+/// `out[i] = x[i] * factor`. Errors (nothing written) on unequal lengths.
+pub fn scale<T: Element>(x: &[T], factor: T, out: &mut [T]) -> Result<(), KernelError> {
+    check_len("out", x.len(), out.len())?;
+    let t = resolve::<T>();
+    // SAFETY: supported ISA; lengths checked.
+    unsafe { (t.scale)(x, factor, out, store_for::<T>(out.len())) };
+    Ok(())
+}
+
+/// `x[i] = x[i] * factor`.
+pub fn scale_inplace<T: Element>(x: &mut [T], factor: T) {
+    let t = resolve::<T>();
+    // SAFETY: supported ISA.
+    unsafe { (t.scale_inplace)(x, factor) }
+}
+
+/// `out[i] = (x[i] > 0 ? x[i] : +0.0) + alpha * x[i]`. Errors (nothing
+/// written) on unequal lengths.
+pub fn leaky_relu<T: Element>(x: &[T], alpha: T, out: &mut [T]) -> Result<(), KernelError> {
+    check_len("out", x.len(), out.len())?;
+    let t = resolve::<T>();
+    // SAFETY: supported ISA; lengths checked.
+    unsafe { (t.leaky_relu)(x, alpha, out, store_for::<T>(out.len())) };
+    Ok(())
+}
+
+/// `x[i] = (x[i] > 0 ? x[i] : +0.0) + alpha * x[i]`.
+pub fn leaky_relu_inplace<T: Element>(x: &mut [T], alpha: T) {
+    let t = resolve::<T>();
+    // SAFETY: supported ISA.
+    unsafe { (t.leaky_relu_inplace)(x, alpha) }
+}
+
+/// Generates an ISA file's elementwise kernels for one dtype: the
+/// `#[target_feature]` entry points (module `$imp`, used by the table) and
+/// safe public functions that take the ISA's token (for callers that pick
+/// the ISA themselves: benches, the emulator harness).
+macro_rules! map_entry_points {
+    ([$($tf:tt)*] [$($tok:ident : $token:ty)?] $t:ty, $v:ty, $imp:ident,
+     $add:ident, $mul:ident, $add_assign:ident, $mul_assign:ident, $square:ident,
+     $square_inplace:ident, $scale:ident, $scale_inplace:ident, $lrelu:ident,
+     $lrelu_inplace:ident) => {
+        pub(crate) mod $imp {
+            use crate::map::Store;
+            use crate::map::generic::{self, Add, LeakyRelu, Mul, Scale, Square};
+            use crate::simd::SimdVec;
+            type V = $v;
+            $($tf)*
+            pub(crate) unsafe fn add(a: &[$t], b: &[$t], out: &mut [$t], s: Store) {
+                // SAFETY: the caller holds the ISA's proof; lengths are clamped.
+                unsafe { generic::binary::<V, _>(a, b, out, Add, s) }
+            }
+            $($tf)*
+            pub(crate) unsafe fn multiply(a: &[$t], b: &[$t], out: &mut [$t], s: Store) {
+                // SAFETY: as above.
+                unsafe { generic::binary::<V, _>(a, b, out, Mul, s) }
+            }
+            $($tf)*
+            pub(crate) unsafe fn add_assign(a: &mut [$t], b: &[$t]) {
+                // SAFETY: as above.
+                unsafe { generic::binary_assign::<V, _>(a, b, Add) }
+            }
+            $($tf)*
+            pub(crate) unsafe fn multiply_assign(a: &mut [$t], b: &[$t]) {
+                // SAFETY: as above.
+                unsafe { generic::binary_assign::<V, _>(a, b, Mul) }
+            }
+            $($tf)*
+            pub(crate) unsafe fn square(x: &[$t], out: &mut [$t], s: Store) {
+                // SAFETY: as above.
+                unsafe { generic::unary::<V, _>(x, out, Square, s) }
+            }
+            $($tf)*
+            pub(crate) unsafe fn square_inplace(x: &mut [$t]) {
+                // SAFETY: as above.
+                unsafe { generic::unary_inplace::<V, _>(x, Square) }
+            }
+            $($tf)*
+            pub(crate) unsafe fn scale(x: &[$t], f: $t, out: &mut [$t], s: Store) {
+                // SAFETY: as above.
+                unsafe { generic::unary::<V, _>(x, out, Scale(V::splat(f)), s) }
+            }
+            $($tf)*
+            pub(crate) unsafe fn scale_inplace(x: &mut [$t], f: $t) {
+                // SAFETY: as above.
+                unsafe { generic::unary_inplace::<V, _>(x, Scale(V::splat(f))) }
+            }
+            $($tf)*
+            pub(crate) unsafe fn leaky_relu(x: &[$t], alpha: $t, out: &mut [$t], s: Store) {
+                // SAFETY: as above.
+                unsafe { generic::unary::<V, _>(x, out, LeakyRelu(V::splat(alpha)), s) }
+            }
+            $($tf)*
+            pub(crate) unsafe fn leaky_relu_inplace(x: &mut [$t], alpha: $t) {
+                // SAFETY: as above.
+                unsafe { generic::unary_inplace::<V, _>(x, LeakyRelu(V::splat(alpha))) }
+            }
+        }
+
+        /// `out[i] = a[i] + b[i]` on this ISA, over the shortest length.
+        pub fn $add($($tok: $token,)? a: &[$t], b: &[$t], out: &mut [$t], store: crate::map::Store) {
+            $(let _ = $tok;)?
+            // SAFETY: the token (or the portable baseline) proves support.
+            unsafe { $imp::add(a, b, out, store) }
+        }
+        /// `out[i] = a[i] * b[i]` on this ISA, over the shortest length.
+        pub fn $mul($($tok: $token,)? a: &[$t], b: &[$t], out: &mut [$t], store: crate::map::Store) {
+            $(let _ = $tok;)?
+            // SAFETY: as above.
+            unsafe { $imp::multiply(a, b, out, store) }
+        }
+        /// `a[i] += b[i]` on this ISA, over the shortest length.
+        pub fn $add_assign($($tok: $token,)? a: &mut [$t], b: &[$t]) {
+            $(let _ = $tok;)?
+            // SAFETY: as above.
+            unsafe { $imp::add_assign(a, b) }
+        }
+        /// `a[i] *= b[i]` on this ISA, over the shortest length.
+        pub fn $mul_assign($($tok: $token,)? a: &mut [$t], b: &[$t]) {
+            $(let _ = $tok;)?
+            // SAFETY: as above.
+            unsafe { $imp::multiply_assign(a, b) }
+        }
+        /// `out[i] = x[i] * x[i]` on this ISA, over the shortest length.
+        pub fn $square($($tok: $token,)? x: &[$t], out: &mut [$t], store: crate::map::Store) {
+            $(let _ = $tok;)?
+            // SAFETY: as above.
+            unsafe { $imp::square(x, out, store) }
+        }
+        /// `x[i] = x[i] * x[i]` on this ISA.
+        pub fn $square_inplace($($tok: $token,)? x: &mut [$t]) {
+            $(let _ = $tok;)?
+            // SAFETY: as above.
+            unsafe { $imp::square_inplace(x) }
+        }
+        /// `out[i] = x[i] * factor` on this ISA, over the shortest length.
+        pub fn $scale($($tok: $token,)? x: &[$t], factor: $t, out: &mut [$t], store: crate::map::Store) {
+            $(let _ = $tok;)?
+            // SAFETY: as above.
+            unsafe { $imp::scale(x, factor, out, store) }
+        }
+        /// `x[i] = x[i] * factor` on this ISA.
+        pub fn $scale_inplace($($tok: $token,)? x: &mut [$t], factor: $t) {
+            $(let _ = $tok;)?
+            // SAFETY: as above.
+            unsafe { $imp::scale_inplace(x, factor) }
+        }
+        /// `out[i] = (x[i] > 0 ? x[i] : +0) + alpha * x[i]` on this ISA.
+        pub fn $lrelu($($tok: $token,)? x: &[$t], alpha: $t, out: &mut [$t], store: crate::map::Store) {
+            $(let _ = $tok;)?
+            // SAFETY: as above.
+            unsafe { $imp::leaky_relu(x, alpha, out, store) }
+        }
+        /// `x[i] = (x[i] > 0 ? x[i] : +0) + alpha * x[i]` on this ISA.
+        pub fn $lrelu_inplace($($tok: $token,)? x: &mut [$t], alpha: $t) {
+            $(let _ = $tok;)?
+            // SAFETY: as above.
+            unsafe { $imp::leaky_relu_inplace(x, alpha) }
+        }
+
+    };
+}
+pub(crate) use map_entry_points;
+
+/// Generates an ISA file: entry points for f32 and f64 and the two tables.
+macro_rules! map_isa {
+    (isa = $isa:expr; [$($tf:tt)*] [$($tok:ident : $token:ty)?]; f32 = $v32:ty, f64 = $v64:ty) => {
+        crate::map::map_entry_points!([$($tf)*] [$($tok: $token)?] f32, $v32, f32_impl,
+            add_f32, multiply_f32, add_assign_f32, multiply_assign_f32, square_f32,
+            square_inplace_f32, scale_f32, scale_inplace_f32, leaky_relu_f32,
+            leaky_relu_inplace_f32);
+        crate::map::map_entry_points!([$($tf)*] [$($tok: $token)?] f64, $v64, f64_impl,
+            add_f64, multiply_f64, add_assign_f64, multiply_assign_f64, square_f64,
+            square_inplace_f64, scale_f64, scale_inplace_f64, leaky_relu_f64,
+            leaky_relu_inplace_f64);
+        crate::map::map_isa!(@table TABLE_F32, f32, f32_impl, $isa);
+        crate::map::map_isa!(@table TABLE_F64, f64, f64_impl, $isa);
+    };
+    (@table $name:ident, $t:ty, $imp:ident, $isa:expr) => {
+        pub(crate) static $name: crate::map::MapTable<$t> = crate::map::MapTable {
+            isa: $isa,
+            add: $imp::add,
+            multiply: $imp::multiply,
+            add_assign: $imp::add_assign,
+            multiply_assign: $imp::multiply_assign,
+            square: $imp::square,
+            square_inplace: $imp::square_inplace,
+            scale: $imp::scale,
+            scale_inplace: $imp::scale_inplace,
+            leaky_relu: $imp::leaky_relu,
+            leaky_relu_inplace: $imp::leaky_relu_inplace,
+        };
+    };
+}
+pub(crate) use map_isa;

@@ -1,0 +1,241 @@
+//! Reductions: [`sum`] and [`row_sums`], in one fixed summation order.
+//!
+//! # The summation order (shared by every ISA and every thread count)
+//!
+//! Let `L` be [`Element::SUM_LANES`] (32 for f32, 16 for f64) and `B` be
+//! [`Element::SUM_BLOCK`] (512 for f32, 256 for f64, so each lane adds at
+//! most 16 terms per block).
+//!
+//! 1. **Blocks.** `x` is cut into blocks of `B` elements (the last may be
+//!    shorter).
+//! 2. **Lanes.** Within a block, element `i` (counted from the block start)
+//!    is added to lane `i % L`, in increasing `i`. Lanes start at `-0.0`, the
+//!    exact identity of addition.
+//! 3. **Lane tree.** The `L` lanes are folded by halving: lane `j += lane j + w`
+//!    for `j < w`, with `w = L/2, L/4, ..., 1`. Lane 0 is the block sum.
+//! 4. **Block tree.** Block sums are combined pairwise: the sum of blocks
+//!    `[lo, hi)` is `sum[lo, lo+P) + sum[lo+P, hi)` where `P` is the largest
+//!    power of two below `hi - lo`.
+//! 5. The sum of no elements is `+0.0`.
+//!
+//! Every ISA computes exactly these additions (vector accumulators hold
+//! whole groups of lanes), and the parallel driver splits work only at the
+//! block tree's own split points, so results are **bitwise identical** across
+//! `scalar`, `portable`, `avx2`, `avx512`, `neon` and any number of threads.
+//! The error bound is that of pairwise summation with 16-term leaves:
+//! `|error| <= (16 + log2(L) + ceil(log2(n / B)) + 1) * eps * sum(|x|)`
+//! (to first order), as good as NumPy's pairwise sum.
+//!
+//! `row_sums(m)[r]` is `sum(row r)`, bit for bit.
+
+pub(crate) mod generic;
+pub mod portable;
+pub mod scalar;
+
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub mod avx2;
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub mod avx512;
+#[cfg(target_arch = "aarch64")]
+pub mod neon;
+
+use crate::{Element, KernelError};
+use simdpar_dispatch::{Isa, active_isa};
+
+/// The reduction kernels of one ISA for one dtype (function pointers
+/// resolved once; see [`Element`]). Only reachable for supported ISAs.
+#[doc(hidden)]
+pub struct ReduceTable<T: 'static> {
+    pub(crate) isa: Isa,
+    /// Sum of a slice in the fixed order.
+    pub(crate) sum: unsafe fn(&[T]) -> T,
+    /// `out[r] = sum(matrix[r*cols..(r+1)*cols])` for `r < out.len()`;
+    /// requires `matrix.len() >= out.len() * cols`.
+    pub(crate) row_sums: unsafe fn(&[T], usize, &mut [T]),
+}
+
+impl<T> ReduceTable<T> {
+    /// The ISA these kernels run on.
+    pub fn isa(&self) -> Isa {
+        self.isa
+    }
+}
+
+macro_rules! tables {
+    ($name:ident, $t:ty, $field:ident) => {
+        #[doc(hidden)]
+        pub fn $name(isa: Isa) -> &'static ReduceTable<$t> {
+            match isa {
+                Isa::Portable => &portable::$field,
+                #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+                Isa::Avx2 => &avx2::$field,
+                #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+                Isa::Avx512 => &avx512::$field,
+                #[cfg(target_arch = "aarch64")]
+                Isa::Neon => &neon::$field,
+                _ => &scalar::$field,
+            }
+        }
+    };
+}
+tables!(table_f32, f32, TABLE_F32);
+tables!(table_f64, f64, TABLE_F64);
+
+/// The reduction kernels for the ISA active on this thread.
+#[inline]
+pub(crate) fn resolve<T: Element>() -> &'static ReduceTable<T> {
+    // `active_isa` only ever returns an ISA this CPU supports.
+    T::reduce_table(active_isa())
+}
+
+/// Sum of `x` in simdpar's fixed order (see the module docs): bitwise the
+/// same on every ISA and thread count; `+0.0` for an empty slice.
+///
+/// ```
+/// assert_eq!(simdpar_kernels::sum(&[1.0f32, 2.0, 3.0]), 6.0);
+/// ```
+#[inline]
+pub fn sum<T: Element>(x: &[T]) -> T {
+    let t = resolve::<T>();
+    // SAFETY: `resolve` returns the table of a supported ISA.
+    unsafe { (t.sum)(x) }
+}
+
+/// Checks a row-major matrix shape: `matrix.len() == rows * cols`.
+pub(crate) fn check_matrix(len: usize, rows: usize, cols: usize) -> Result<(), KernelError> {
+    match rows.checked_mul(cols) {
+        Some(n) if n == len => Ok(()),
+        _ => Err(KernelError::BadShape { len, rows, cols }),
+    }
+}
+
+/// Sums each row of a row-major `rows x cols` matrix into `out`, where
+/// `rows = out.len()`: `out[r] = sum(matrix[r*cols .. (r+1)*cols])` bit for bit.
+///
+/// Errors (nothing written) when `matrix.len() != out.len() * cols`.
+///
+/// ```
+/// let m = [1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0];
+/// let mut out = [0.0; 2];
+/// simdpar_kernels::row_sums(&m, 3, &mut out).unwrap();
+/// assert_eq!(out, [6.0, 15.0]);
+/// ```
+pub fn row_sums<T: Element>(matrix: &[T], cols: usize, out: &mut [T]) -> Result<(), KernelError> {
+    check_matrix(matrix.len(), out.len(), cols)?;
+    let t = resolve::<T>();
+    // SAFETY: supported ISA; the shape was checked above.
+    unsafe { (t.row_sums)(matrix, cols, out) };
+    Ok(())
+}
+
+/// The split point of the block tree for `count >= 2` blocks: the largest
+/// power of two strictly below `count`.
+#[inline]
+pub(crate) fn split_blocks(count: usize) -> usize {
+    debug_assert!(count >= 2);
+    1 << (usize::BITS - 1 - (count - 1).leading_zeros())
+}
+
+/// Generates the entry points and the dispatch tables of one ISA file.
+macro_rules! reduce_isa {
+    (token = $token:ty, features = $feat:literal, f32 = $v32:ty, f64 = $v64:ty) => {
+        use crate::reduce::{ReduceTable, generic};
+
+        #[target_feature(enable = $feat)]
+        unsafe fn sum_f32_tf(x: &[f32]) -> f32 {
+            // SAFETY: the features are enabled on this function.
+            unsafe { generic::sum::<$v32>(x) }
+        }
+        #[target_feature(enable = $feat)]
+        unsafe fn sum_f64_tf(x: &[f64]) -> f64 {
+            // SAFETY: as above.
+            unsafe { generic::sum::<$v64>(x) }
+        }
+        #[target_feature(enable = $feat)]
+        unsafe fn row_sums_f32_tf(m: &[f32], cols: usize, out: &mut [f32]) {
+            // SAFETY: as above.
+            unsafe { generic::row_sums::<$v32>(m, cols, out) }
+        }
+        #[target_feature(enable = $feat)]
+        unsafe fn row_sums_f64_tf(m: &[f64], cols: usize, out: &mut [f64]) {
+            // SAFETY: as above.
+            unsafe { generic::row_sums::<$v64>(m, cols, out) }
+        }
+
+        /// Sum in the fixed order (see [`crate::reduce`]) on this ISA.
+        pub fn sum_f32(_: $token, x: &[f32]) -> f32 {
+            // SAFETY: the token proves the CPU supports this ISA.
+            unsafe { sum_f32_tf(x) }
+        }
+        /// Sum in the fixed order (see [`crate::reduce`]) on this ISA.
+        pub fn sum_f64(_: $token, x: &[f64]) -> f64 {
+            // SAFETY: the token proves the CPU supports this ISA.
+            unsafe { sum_f64_tf(x) }
+        }
+        /// Row sums of the first `out.len()` rows of `cols` columns on this ISA
+        /// (rows missing from `matrix` are left untouched).
+        pub fn row_sums_f32(_: $token, matrix: &[f32], cols: usize, out: &mut [f32]) {
+            // SAFETY: the token proves the CPU supports this ISA.
+            unsafe { row_sums_f32_tf(matrix, cols, out) }
+        }
+        /// Row sums of the first `out.len()` rows of `cols` columns on this ISA
+        /// (rows missing from `matrix` are left untouched).
+        pub fn row_sums_f64(_: $token, matrix: &[f64], cols: usize, out: &mut [f64]) {
+            // SAFETY: the token proves the CPU supports this ISA.
+            unsafe { row_sums_f64_tf(matrix, cols, out) }
+        }
+
+        pub(crate) static TABLE_F32: ReduceTable<f32> = ReduceTable {
+            isa: <$token>::ISA,
+            sum: sum_f32_tf,
+            row_sums: row_sums_f32_tf,
+        };
+        pub(crate) static TABLE_F64: ReduceTable<f64> = ReduceTable {
+            isa: <$token>::ISA,
+            sum: sum_f64_tf,
+            row_sums: row_sums_f64_tf,
+        };
+    };
+}
+pub(crate) use reduce_isa;
+
+/// The portable (`wide`) entry points: no target features, no token.
+macro_rules! reduce_portable {
+    (f32 = $v32:ty, f64 = $v64:ty) => {
+        use crate::reduce::{ReduceTable, generic};
+        use simdpar_dispatch::Isa;
+
+        /// Sum in the fixed order (see [`crate::reduce`]) with `wide` vectors.
+        pub fn sum_f32(x: &[f32]) -> f32 {
+            // SAFETY: `wide` only uses the build's baseline instructions.
+            unsafe { generic::sum::<$v32>(x) }
+        }
+        /// Sum in the fixed order (see [`crate::reduce`]) with `wide` vectors.
+        pub fn sum_f64(x: &[f64]) -> f64 {
+            // SAFETY: as above.
+            unsafe { generic::sum::<$v64>(x) }
+        }
+        /// Row sums of the first `out.len()` rows of `cols` columns.
+        pub fn row_sums_f32(matrix: &[f32], cols: usize, out: &mut [f32]) {
+            // SAFETY: as above.
+            unsafe { generic::row_sums::<$v32>(matrix, cols, out) }
+        }
+        /// Row sums of the first `out.len()` rows of `cols` columns.
+        pub fn row_sums_f64(matrix: &[f64], cols: usize, out: &mut [f64]) {
+            // SAFETY: as above.
+            unsafe { generic::row_sums::<$v64>(matrix, cols, out) }
+        }
+
+        pub(crate) static TABLE_F32: ReduceTable<f32> = ReduceTable {
+            isa: Isa::Portable,
+            sum: sum_f32,
+            row_sums: row_sums_f32,
+        };
+        pub(crate) static TABLE_F64: ReduceTable<f64> = ReduceTable {
+            isa: Isa::Portable,
+            sum: sum_f64,
+            row_sums: row_sums_f64,
+        };
+    };
+}
+pub(crate) use reduce_portable;

@@ -1,0 +1,7 @@
+//! Reductions on NEON: 8 `q` accumulators hold the 32 f32 lanes (16 f64).
+crate::reduce::reduce_isa!(
+    token = simdpar_dispatch::Neon,
+    features = "neon",
+    f32 = crate::simd::neon::F32x4,
+    f64 = crate::simd::neon::F64x2
+);

@@ -1,0 +1,74 @@
+//! One vector register's worth of elements, per instruction set.
+//!
+//! Each family (`reduce`, `map`, `mandelbrot`) writes its algorithm once,
+//! generic over [`SimdVec`]; each ISA file here says how to load, add, compare
+//! and count with its registers. The family's `<isa>.rs` files then
+//! instantiate the generic algorithm inside a `#[target_feature]` function,
+//! where every method below inlines into straight-line vector code.
+//!
+//! Every method is `unsafe` because it may execute instructions of its ISA:
+//! callers must hold that ISA's token (see `simdpar_dispatch`), and pointer
+//! arguments must be valid for `LANES` elements.
+
+use crate::Element;
+
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub(crate) mod avx2;
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub(crate) mod avx512;
+#[cfg(target_arch = "aarch64")]
+pub(crate) mod neon;
+pub(crate) mod portable;
+
+/// The largest number of lanes of any vector type (AVX-512 f32).
+pub(crate) const MAX_LANES: usize = 16;
+
+/// A vector of `LANES` elements of type `Elem`, with the few operations the
+/// kernels need. Implementations must be exact IEEE-754 operations on each
+/// lane (no fused multiply-add, no flush-to-zero), so that every ISA gives
+/// the same bits as the scalar oracle.
+pub(crate) trait SimdVec: Copy {
+    /// The element type.
+    type Elem: Element;
+    /// A per-lane boolean (a vector mask or a mask register).
+    type Mask: Copy;
+    /// Per-lane iteration counters (Mandelbrot).
+    type Counter: Copy;
+    /// Lanes per vector (a power of two, at most [`MAX_LANES`]).
+    const LANES: usize;
+
+    /// Every lane set to `x`.
+    unsafe fn splat(x: Self::Elem) -> Self;
+    /// Loads `LANES` elements from `p` (any alignment).
+    unsafe fn load(p: *const Self::Elem) -> Self;
+    /// Stores `LANES` elements to `p` (any alignment).
+    unsafe fn store(self, p: *mut Self::Elem);
+    /// Non-temporal store of `LANES` elements to `p`, which must be aligned
+    /// to the vector size. ISAs without such stores use a plain store.
+    unsafe fn stream(self, p: *mut Self::Elem);
+    /// Orders earlier non-temporal stores before later stores.
+    unsafe fn stream_fence();
+    /// Lane-wise `self + o`.
+    unsafe fn add(self, o: Self) -> Self;
+    /// Lane-wise `self - o`.
+    unsafe fn sub(self, o: Self) -> Self;
+    /// Lane-wise `self * o`.
+    unsafe fn mul(self, o: Self) -> Self;
+    /// Lane-wise `x > 0 ? x : +0.0` (NaN gives `+0.0`).
+    unsafe fn positive_part(self) -> Self;
+    /// Folds the lanes by halving: lane `j += lane j + LANES/2` for the lower
+    /// half, repeated until one lane is left, which is returned.
+    unsafe fn reduce_halving(self) -> Self::Elem;
+    /// Lane-wise `!(self > o)` (true for NaN).
+    unsafe fn not_greater(self, o: Self) -> Self::Mask;
+    /// Lane-wise `a && b`.
+    unsafe fn mask_and(a: Self::Mask, b: Self::Mask) -> Self::Mask;
+    /// `true` if any lane is set.
+    unsafe fn mask_any(m: Self::Mask) -> bool;
+    /// All counters zero.
+    unsafe fn counter_zero() -> Self::Counter;
+    /// Adds one to the counters of the lanes set in `m`.
+    unsafe fn counter_inc(c: Self::Counter, m: Self::Mask) -> Self::Counter;
+    /// Writes the `LANES` counters to `out`.
+    unsafe fn counter_store(c: Self::Counter, out: *mut u32);
+}

@@ -1,0 +1,42 @@
+//! # simdpar
+//!
+//! Hardware-aware SIMD kernels for `f32` and `f64` slices — sums, row sums,
+//! elementwise ops, Mandelbrot — that pick the best instruction set of the
+//! CPU they run on (scalar, portable, AVX2, AVX-512, NEON) and give the same
+//! bits on every one of them.
+//!
+//! ```
+//! use simdpar::{Threads, par};
+//!
+//! let a = vec![1.5f32; 1000];
+//! let b = vec![2.0f32; 1000];
+//! let mut out = vec![0.0f32; 1000];
+//! simdpar::multiply(&a, &b, &mut out)?;
+//! assert_eq!(simdpar::sum(&out), 3000.0);
+//!
+//! // The same on up to 2 threads: bitwise the same result.
+//! assert_eq!(par::sum(&out, Threads::AtMost(2)), 3000.0);
+//!
+//! // Run a block on a chosen ISA (refused if this CPU lacks it).
+//! let s = simdpar::with_isa(simdpar::Isa::Scalar, || simdpar::sum(&out))?;
+//! assert_eq!(s, 3000.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The pieces: [`simdpar_dispatch`] (what this CPU is and which ISA runs),
+//! [`simdpar_kernels`] (the kernels, buffers and the numerical contract) and
+//! [`simdpar_mojo`] (Mojo twins of every kernel, compiled through a
+//! content-keyed cache, for parity checks and benchmarks).
+
+pub use simdpar_dispatch::{
+    Avx2, Avx512, CacheInfo, CpuInfo, Isa, IsaError, IsaScope, Neon, active_isa, available_isas,
+    best_isa, check_env, clear_isa, cpu_info, is_supported, set_isa, with_isa,
+};
+pub use simdpar_kernels::{
+    AlignedVec, Arena, ArenaError, BufferError, DTYPE_NAMES, Element, KERNEL_NAMES, KernelError,
+    MandelbrotGrid, Plain, Threads, add, add_assign, kernel_isa, leaky_relu, leaky_relu_inplace,
+    mandelbrot, multiply, multiply_assign, par, row_sums, scale, scale_inplace, square,
+    square_inplace, sum,
+};
+pub use simdpar_kernels::{mandelbrot as mandelbrot_family, map, reduce};
+pub use {simdpar_dispatch, simdpar_kernels, simdpar_mojo};
