@@ -534,8 +534,8 @@ impl Cache {
             collect_mojo_files(dir, &mut files)?;
             files.sort();
             for f in files {
-                let bytes =
-                    fs::read(&f).map_err(|e| MojoError::io(format!("reading {}", f.display()), e))?;
+                let bytes = fs::read(&f)
+                    .map_err(|e| MojoError::io(format!("reading {}", f.display()), e))?;
                 let rel = f.strip_prefix(dir).unwrap_or(&f).display().to_string();
                 includes.push((rel, hex(&Sha256::digest(&bytes))));
             }
@@ -769,8 +769,8 @@ impl Cache {
                 stderr,
             });
         }
-        let bytes = fs::read(&out)
-            .map_err(|e| MojoError::io(format!("reading {}", out.display()), e))?;
+        let bytes =
+            fs::read(&out).map_err(|e| MojoError::io(format!("reading {}", out.display()), e))?;
         let manifest = Manifest {
             key: key.to_string(),
             artifact_file: artifact_file.clone(),
@@ -815,7 +815,10 @@ impl Cache {
             .dir
             .join("tmp")
             .join(format!("stats-{}.json", std::process::id()));
-        write_synced(&tmp, &serde_json::to_vec_pretty(&total).expect("stats serialize"))?;
+        write_synced(
+            &tmp,
+            &serde_json::to_vec_pretty(&total).expect("stats serialize"),
+        )?;
         fs::rename(&tmp, self.dir.join("stats.json"))
             .map_err(|e| MojoError::io("writing stats.json", e))
     }
@@ -1121,7 +1124,8 @@ mod tests {
         let k = base.key();
         assert_eq!(k.len(), 16);
         assert!(k.bytes().all(|b| b.is_ascii_hexdigit()));
-        let variants: Vec<Box<dyn Fn(&mut KeyInputs)>> = vec![
+        type Change = Box<dyn Fn(&mut KeyInputs)>;
+        let variants: Vec<Change> = vec![
             Box::new(|i| i.source_sha256 = "00".into()),
             Box::new(|i| i.mojo_version = "Mojo 1.3.0".into()),
             Box::new(|i| i.target.cpu = "znver3".into()),
@@ -1156,7 +1160,12 @@ mod tests {
                 .validate()
                 .is_err()
         );
-        assert!(BuildRequest::shared_lib(src.clone()).opt_level(4).validate().is_err());
+        assert!(
+            BuildRequest::shared_lib(src.clone())
+                .opt_level(4)
+                .validate()
+                .is_err()
+        );
         let bad = Source::Inline {
             name: "../k.mojo".into(),
             text: String::new(),
@@ -1166,7 +1175,8 @@ mod tests {
 
     #[test]
     fn crashpad_noise_is_removed() {
-        let s = clean_diagnostics("a.mojo:1:1: error: x\nFailed to initialize Crashpad.  Cause: y\n");
+        let s =
+            clean_diagnostics("a.mojo:1:1: error: x\nFailed to initialize Crashpad.  Cause: y\n");
         assert_eq!(s, "a.mojo:1:1: error: x\n");
         let s = clean_diagnostics("okFailed to initialize Crashpad. z\n");
         assert_eq!(s, "ok\n");

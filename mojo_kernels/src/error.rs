@@ -4,7 +4,8 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// The command that installs the pinned Mojo toolchain into the project venv.
-pub const INSTALL_HINT: &str = "pip install mojo==1.2.0 (or run ./tools/venv.sh, which creates .venv with it)";
+pub const INSTALL_HINT: &str =
+    "pip install mojo==1.2.0 (or run ./tools/venv.sh, which creates .venv with it)";
 
 /// A `file:line:col` position reported by the Mojo compiler.
 #[derive(Debug, Clone, PartialEq, Eq)]

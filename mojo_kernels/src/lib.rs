@@ -49,9 +49,9 @@ mod toolchain;
 mod twins;
 
 pub use cache::{
-    Artifact, BuildOutcome, BuildRequest, CACHE_FORMAT, Cache, CacheConfig, CacheInfo,
-    CacheStats, DEFAULT_COMPILE_TIMEOUT, DEFAULT_MAX_BYTES, ENV_CACHE_DIR, ENV_CACHE_MAX_BYTES,
-    EmitKind, FpMode, KeyInputs, Manifest, Source,
+    Artifact, BuildOutcome, BuildRequest, CACHE_FORMAT, Cache, CacheConfig, CacheInfo, CacheStats,
+    DEFAULT_COMPILE_TIMEOUT, DEFAULT_MAX_BYTES, ENV_CACHE_DIR, ENV_CACHE_MAX_BYTES, EmitKind,
+    FpMode, KeyInputs, Manifest, Source,
 };
 pub use error::{INSTALL_HINT, MojoError, SourceLocation};
 pub use host::HostCpu;
@@ -86,7 +86,11 @@ pub fn open_or_skip(config: CacheConfig, what: &str) -> Option<Cache> {
             if mojo_required() {
                 panic!("{ENV_REQUIRE_MOJO}=1 but the Mojo toolchain is unusable: {e}");
             }
-            eprintln!(
+            // Written straight to the stderr stream (not `eprintln!`), so
+            // that the test harness's output capture cannot hide it.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
                 "\n**********************************************************************\n\
                  SKIPPED: mojo not found ({what}): {e}\n\
                  Set {ENV_REQUIRE_MOJO}=1 to make this a failure.\n\

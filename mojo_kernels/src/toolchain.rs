@@ -10,12 +10,15 @@ use crate::error::MojoError;
 /// Environment variable naming the `mojo` executable to use (highest priority).
 pub const ENV_MOJO: &str = "SIMDPAR_MOJO";
 
+/// Memo of resolved targets, keyed by (`--target-cpu`, `--target-features`).
+type TargetMemo = HashMap<(Option<String>, Option<String>), EffectiveTarget>;
+
 /// A working Mojo toolchain: the executable and its `mojo --version` line.
 #[derive(Debug)]
 pub struct Toolchain {
     path: PathBuf,
     version: String,
-    targets: Mutex<HashMap<(Option<String>, Option<String>), EffectiveTarget>>,
+    targets: Mutex<TargetMemo>,
 }
 
 /// What `mojo build --print-effective-target` resolves a target request to.
@@ -76,20 +79,22 @@ impl Toolchain {
                     return Toolchain::at(&cand);
                 }
             }
-            searched.push(format!("{}/**/.venv/bin/mojo (walking up)", start.display()));
+            searched.push(format!(
+                "{}/**/.venv/bin/mojo (walking up)",
+                start.display()
+            ));
         }
         Err(MojoError::ToolchainMissing { searched })
     }
 
     /// Uses the `mojo` executable at `path` and records its `mojo --version`.
     pub fn at(path: &Path) -> Result<Toolchain, MojoError> {
-        let out = Command::new(path)
-            .arg("--version")
-            .output()
-            .map_err(|e| MojoError::ToolchainBroken {
+        let out = Command::new(path).arg("--version").output().map_err(|e| {
+            MojoError::ToolchainBroken {
                 path: path.to_path_buf(),
                 message: format!("cannot run `mojo --version`: {e}"),
-            })?;
+            }
+        })?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let version = stdout
             .lines()
@@ -165,10 +170,7 @@ impl Toolchain {
         }
     }
 
-    fn lock_targets(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<(Option<String>, Option<String>), EffectiveTarget>>
-    {
+    fn lock_targets(&self) -> std::sync::MutexGuard<'_, TargetMemo> {
         self.targets.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

@@ -287,7 +287,12 @@ impl Twins {
         check_matrix(matrix.len(), cols, out.len())?;
         // SAFETY: matrix holds rows*cols elements and out holds rows, checked above.
         unsafe {
-            (T::fns(self).row_sums)(matrix.as_ptr(), ilen(cols), out.as_mut_ptr(), ilen(out.len()))
+            (T::fns(self).row_sums)(
+                matrix.as_ptr(),
+                ilen(cols),
+                out.as_mut_ptr(),
+                ilen(out.len()),
+            )
         };
         Ok(())
     }
@@ -365,7 +370,12 @@ impl Twins {
     }
 
     /// `out[i] = x[i] * factor`.
-    pub fn scale<T: TwinElement>(&self, x: &[T], factor: T, out: &mut [T]) -> Result<(), MojoError> {
+    pub fn scale<T: TwinElement>(
+        &self,
+        x: &[T],
+        factor: T,
+        out: &mut [T],
+    ) -> Result<(), MojoError> {
         self.unary_scalar(T::fns(self).scale, "scale", x, factor, out)
     }
 
@@ -493,7 +503,10 @@ mod tests {
             assert_eq!(TwinVariant::from_name(v.name()), Some(v));
         }
         assert_eq!(
-            TwinVariant::Forced16.request().defines.get(DEFINE_F32_WIDTH),
+            TwinVariant::Forced16
+                .request()
+                .defines
+                .get(DEFINE_F32_WIDTH),
             Some(&"16".to_string())
         );
         assert!(!TwinVariant::Fast.is_exact());

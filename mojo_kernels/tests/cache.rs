@@ -131,7 +131,10 @@ fn x86_64_v4_artifact_is_refused_on_an_avx2_host() {
         other => panic!("expected UnsupportedTarget, got {other:?}"),
     }
     let msg = err.to_string();
-    assert!(msg.contains("x86-64-v4") && msg.contains("avx512f"), "{msg}");
+    assert!(
+        msg.contains("x86-64-v4") && msg.contains("avx512f"),
+        "{msg}"
+    );
 
     // On this machine: refused unless the CPU really has AVX-512.
     let real = art.load();
@@ -159,7 +162,12 @@ fn artifact_needing_features_this_cpu_lacks_is_never_loaded() {
         return;
     };
     // The first CPU in this list that has a feature this machine lacks.
-    let candidates = ["x86-64-v4", "sapphirerapids", "graniterapids", "diamondrapids"];
+    let candidates = [
+        "x86-64-v4",
+        "sapphirerapids",
+        "graniterapids",
+        "diamondrapids",
+    ];
     let cpu = candidates
         .iter()
         .find(|c| {
@@ -223,7 +231,11 @@ fn syntax_error_surfaces_with_file_and_line() {
         }
         other => panic!("expected a located compile error, got {other:?}"),
     }
-    assert_eq!(cache.info().unwrap().entries, 0, "failed builds leave no entry");
+    assert_eq!(
+        cache.info().unwrap().entries,
+        0,
+        "failed builds leave no entry"
+    );
 }
 
 #[test]
@@ -297,7 +309,10 @@ fn executables_are_cached_and_run() {
     assert_eq!(art.manifest().inputs.emit, EmitKind::Executable.flag());
     let out = art.command().expect("command").output().expect("run");
     assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "hello from mojo 42");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "hello from mojo 42"
+    );
     assert!(art.load().is_err(), "an executable is not a library");
     assert_eq!(cache.build(&req).unwrap().outcome(), &BuildOutcome::Hit);
     let lib_key = cache.key(&BuildRequest::shared_lib(src)).unwrap();
@@ -323,7 +338,11 @@ fn size_cap_evicts_least_recently_used_and_clear_empties() {
     assert_eq!(cache.build(&a).unwrap().outcome(), &BuildOutcome::Compiled);
     assert_eq!(cache.clear().unwrap(), 1);
     assert_eq!(cache.info().unwrap().entries, 0);
-    assert_eq!(cache.info().unwrap().lifetime.misses, 0, "clear resets the counters");
+    assert_eq!(
+        cache.info().unwrap().lifetime.misses,
+        0,
+        "clear resets the counters"
+    );
 }
 
 #[test]

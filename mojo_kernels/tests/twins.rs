@@ -259,7 +259,11 @@ fn row_sums_check<T: Real>() {
             for threads in [1usize, 2, 4] {
                 let mut mt = vec![T::from_f64(SENTINEL); rows];
                 let used = t.row_sums_mt(m, cols, &mut mt, threads).unwrap();
-                assert_eq!(used, threads.min(rows).max(1), "{rows} rows, {threads} threads");
+                assert_eq!(
+                    used,
+                    threads.min(rows).max(1),
+                    "{rows} rows, {threads} threads"
+                );
                 let same = mt.iter().zip(&out).all(|(a, b)| a.bits() == b.bits());
                 assert!(same, "threaded row sums differ ({rows}x{cols}, {threads})");
             }
@@ -346,10 +350,20 @@ fn variants_have_the_widths_they_promise() {
     assert!(exact.simd_width::<f32>() >= 4);
     assert_eq!(exact.simd_width::<f32>(), 2 * exact.simd_width::<f64>());
     if cfg!(target_arch = "x86_64") {
-        assert_eq!(portable.simd_width::<f32>(), 8, "x86-64-v3 = 256-bit vectors");
-        assert_eq!(portable.artifact().manifest().inputs.target.cpu, "x86-64-v3");
+        assert_eq!(
+            portable.simd_width::<f32>(),
+            8,
+            "x86-64-v3 = 256-bit vectors"
+        );
+        assert_eq!(
+            portable.artifact().manifest().inputs.target.cpu,
+            "x86-64-v3"
+        );
     }
-    assert_eq!(forced.artifact().manifest().inputs.defines["SIMDPAR_F32_WIDTH"], "16");
+    assert_eq!(
+        forced.artifact().manifest().inputs.defines["SIMDPAR_F32_WIDTH"],
+        "16"
+    );
 }
 
 #[test]
@@ -362,7 +376,11 @@ fn fast_twin_fuses_only_multiply_add_pairs() {
     let b = data::<f64>(1003, 6);
     let mut out = vec![0.0; 1003];
     fast.multiply(&a, &b, &mut out).unwrap();
-    assert!(out.iter().zip(a.iter().zip(&b)).all(|(o, (x, y))| *o == x * y));
+    assert!(
+        out.iter()
+            .zip(a.iter().zip(&b))
+            .all(|(o, (x, y))| *o == x * y)
+    );
     // leaky_relu may become one FMA: within one rounding of the exact value.
     let alpha = 0.01f64;
     fast.leaky_relu(&a, alpha, &mut out).unwrap();

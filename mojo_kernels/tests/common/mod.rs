@@ -36,9 +36,7 @@ pub fn shared_cache(test: &str) -> Option<Cache> {
 pub fn answer_source(name: &str, value: i64) -> Source {
     Source::Inline {
         name: name.to_string(),
-        text: format!(
-            "@export(\"answer\")\ndef answer() abi(\"C\") -> Int:\n    return {value}\n"
-        ),
+        text: format!("@export(\"answer\")\ndef answer() abi(\"C\") -> Int:\n    return {value}\n"),
     }
 }
 
