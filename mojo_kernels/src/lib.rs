@@ -65,12 +65,17 @@ pub use twins::{
 /// Environment variable that turns a missing toolchain from a loud skip into
 /// a test failure (CI sets `SIMDPAR_REQUIRE_MOJO=1`).
 pub const ENV_REQUIRE_MOJO: &str = "SIMDPAR_REQUIRE_MOJO";
+/// The project-wide "missing tools are failures" switch; implies [`ENV_REQUIRE_MOJO`].
+pub const ENV_CI_STRICT: &str = "SIMDPAR_CI";
 
-/// Whether `$SIMDPAR_REQUIRE_MOJO` is set to a true value (`1`, `true`, `yes`).
+/// Whether `$SIMDPAR_REQUIRE_MOJO` or `$SIMDPAR_CI` is set to a true value
+/// (`1`, `true`, `yes`).
 pub fn mojo_required() -> bool {
-    std::env::var(ENV_REQUIRE_MOJO)
-        .map(|v| matches!(v.trim(), "1" | "true" | "yes"))
-        .unwrap_or(false)
+    [ENV_REQUIRE_MOJO, ENV_CI_STRICT].iter().any(|name| {
+        std::env::var(name)
+            .map(|v| matches!(v.trim(), "1" | "true" | "yes"))
+            .unwrap_or(false)
+    })
 }
 
 /// Opens a cache for a test or a tool that can live without Mojo.
@@ -84,7 +89,9 @@ pub fn open_or_skip(config: CacheConfig, what: &str) -> Option<Cache> {
         Ok(c) => Some(c),
         Err(e @ (MojoError::ToolchainMissing { .. } | MojoError::ToolchainBroken { .. })) => {
             if mojo_required() {
-                panic!("{ENV_REQUIRE_MOJO}=1 but the Mojo toolchain is unusable: {e}");
+                panic!(
+                    "{ENV_REQUIRE_MOJO}=1 (or {ENV_CI_STRICT}=1) but the Mojo toolchain is unusable: {e}"
+                );
             }
             // Written straight to the stderr stream (not `eprintln!`), so
             // that the test harness's output capture cannot hide it.
@@ -93,7 +100,7 @@ pub fn open_or_skip(config: CacheConfig, what: &str) -> Option<Cache> {
                 std::io::stderr(),
                 "\n**********************************************************************\n\
                  SKIPPED: mojo not found ({what}): {e}\n\
-                 Set {ENV_REQUIRE_MOJO}=1 to make this a failure.\n\
+                 Set {ENV_REQUIRE_MOJO}=1 (or {ENV_CI_STRICT}=1) to make this a failure.\n\
                  **********************************************************************"
             );
             None
