@@ -38,5 +38,5 @@ pub use simdpar_kernels::{
     mandelbrot, multiply, multiply_assign, par, row_sums, scale, scale_inplace, square,
     square_inplace, sum,
 };
-pub use simdpar_kernels::{mandelbrot as mandelbrot_family, map, reduce};
+pub use simdpar_kernels::{map, reduce};
 pub use {simdpar_dispatch, simdpar_kernels, simdpar_mojo};

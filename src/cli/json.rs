@@ -26,6 +26,7 @@ pub fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
 }
 
 /// A JSON number for a float (`null` for NaN and infinities).
+#[allow(dead_code)]
 pub fn number(x: f64) -> String {
     if x.is_finite() {
         format!("{x}")

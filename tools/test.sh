@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The test command: sets up what it needs (project venv with pinned tools,
+# the aarch64 target for NEON under QEMU) and runs every suite.
+#
+#   ./tools/test.sh            # everything this machine can run; skips are loud
+#   SIMDPAR_CI=1 ./tools/test.sh   # CI: a missing tool (Mojo, QEMU, Bochs) is a failure
+#
+# At the end it merges the suites' coverage fragments into
+# target/simdpar-coverage.json and prints a one-line summary.
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+failures=()
+skips=()
+step() { echo; echo "==> $*"; }
+fail() { failures+=("$1"); echo "!! FAILED: $1"; }
+skip() {
+  skips+=("$1")
+  echo "!! SKIPPED: $1"
+  if [ "${SIMDPAR_CI:-}" = 1 ]; then failures+=("skipped in CI: $1"); fi
+}
+
+rm -rf target/coverage-parts
+mkdir -p target/coverage-parts
+
+step "project venv (pinned Python tools)"
+if venv=$(./tools/venv.sh); then
+  export PATH="$venv/bin:$PATH"
+  export SIMDPAR_MOJO="${SIMDPAR_MOJO:-$venv/bin/mojo}"
+else
+  skip "project venv could not be created (Mojo parity, Python and Bochs suites need it)"
+fi
+if [ "${SIMDPAR_CI:-}" = 1 ]; then export SIMDPAR_REQUIRE_MOJO=1; fi
+
+step "formatting"
+cargo fmt --all -- --check || fail "cargo fmt --check"
+
+step "Rust tests (host ISAs, Mojo cache + parity, compile-fail, docs)"
+cargo test --release --workspace --exclude simdpar-python --all-targets 2>&1 | tee target/cargo-test.log
+[ "${PIPESTATUS[0]}" = 0 ] || fail "cargo test"
+cargo test --release --workspace --exclude simdpar-python --doc || fail "doctests"
+
+step "NEON under QEMU (aarch64, cortex-a72: NEON without SVE)"
+if command -v qemu-aarch64-static >/dev/null && command -v aarch64-linux-gnu-gcc >/dev/null \
+   && rustup target list --installed 2>/dev/null | grep -q aarch64-unknown-linux-gnu; then
+  export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+  export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64-static -L /usr/aarch64-linux-gnu"
+  SIMDPAR_UNDER_QEMU=1 QEMU_CPU=cortex-a72 cargo test --release --target aarch64-unknown-linux-gnu \
+    -p simdpar-dispatch -p simdpar-kernels -p simdpar --lib --test contract \
+    || fail "NEON tests under QEMU"
+else
+  skip "NEON: needs qemu-aarch64-static, aarch64-linux-gnu-gcc and the rustup target aarch64-unknown-linux-gnu (.ci/run installs them)"
+fi
+
+for script in tools/test-*.sh; do
+  [ -e "$script" ] || continue
+  step "$script"
+  bash "$script" || fail "$script"
+done
+
+step "coverage"
+python3 - <<'PY' || fail "coverage merge"
+import json, glob, os
+def merge(a, b):
+    for k, v in b.items():
+        if k in a and isinstance(a[k], dict) and isinstance(v, dict):
+            merge(a[k], v)
+        elif k in a and isinstance(a[k], (int, float)) and isinstance(v, (int, float)) \
+                and not isinstance(v, bool):
+            a[k] += v
+        else:
+            a[k] = v
+    return a
+out = {}
+for f in sorted(glob.glob("target/coverage-parts/*.json")):
+    with open(f) as fh:
+        merge(out, json.load(fh))
+with open("target/simdpar-coverage.json", "w") as fh:
+    json.dump(out, fh, indent=2, sort_keys=True)
+isas = out.get("isas", {})
+parts = [f"{k}={v.get('verified_by')}:{v.get('cases')}" for k, v in sorted(isas.items())]
+par = out.get("parity")
+if par:
+    parts.append(f"parity={par.get('ok')}/{par.get('cells')} cells ok")
+print("coverage: " + (", ".join(parts) if parts else "nothing recorded") + "  (target/simdpar-coverage.json)")
+PY
+
+echo
+if [ ${#skips[@]} -gt 0 ]; then printf 'skipped: %s\n' "${skips[@]}"; fi
+if [ ${#failures[@]} -gt 0 ]; then
+  printf 'FAILED: %s\n' "${failures[@]}"
+  exit 1
+fi
+echo "all suites passed"
