@@ -40,6 +40,8 @@ use crate::toolchain::{EffectiveTarget, Toolchain};
 pub const ENV_CACHE_DIR: &str = "SIMDPAR_CACHE_DIR";
 /// Environment variable overriding the size cap (bytes).
 pub const ENV_CACHE_MAX_BYTES: &str = "SIMDPAR_CACHE_MAX_BYTES";
+/// Environment variable overriding the compile timeout (seconds).
+pub const ENV_COMPILE_TIMEOUT: &str = "SIMDPAR_MOJO_TIMEOUT";
 /// Default size cap of the cache directory.
 pub const DEFAULT_MAX_BYTES: u64 = 256 * 1024 * 1024;
 /// Default limit for one `mojo build`.
@@ -353,17 +355,25 @@ pub struct CacheConfig {
 
 impl Default for CacheConfig {
     /// Directory and toolchain discovered, size cap from
-    /// `$SIMDPAR_CACHE_MAX_BYTES` (default 256 MiB), 300 s compile timeout.
+    /// `$SIMDPAR_CACHE_MAX_BYTES` (default 256 MiB), compile timeout from
+    /// `$SIMDPAR_MOJO_TIMEOUT` seconds (default 300).
     fn default() -> Self {
-        let max_bytes = std::env::var(ENV_CACHE_MAX_BYTES)
-            .ok()
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(DEFAULT_MAX_BYTES);
+        let env_num = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.trim().parse::<f64>().ok())
+        };
         CacheConfig {
             dir: None,
             mojo: None,
-            max_bytes,
-            compile_timeout: DEFAULT_COMPILE_TIMEOUT,
+            max_bytes: env_num(ENV_CACHE_MAX_BYTES)
+                .filter(|v| *v >= 0.0)
+                .map(|v| v as u64)
+                .unwrap_or(DEFAULT_MAX_BYTES),
+            compile_timeout: env_num(ENV_COMPILE_TIMEOUT)
+                .filter(|v| v.is_finite() && *v > 0.0)
+                .map(Duration::from_secs_f64)
+                .unwrap_or(DEFAULT_COMPILE_TIMEOUT),
         }
     }
 }

@@ -50,8 +50,8 @@ mod twins;
 
 pub use cache::{
     Artifact, BuildOutcome, BuildRequest, CACHE_FORMAT, Cache, CacheConfig, CacheInfo, CacheStats,
-    DEFAULT_COMPILE_TIMEOUT, DEFAULT_MAX_BYTES, ENV_CACHE_DIR, ENV_CACHE_MAX_BYTES, EmitKind,
-    FpMode, KeyInputs, Manifest, Source,
+    DEFAULT_COMPILE_TIMEOUT, DEFAULT_MAX_BYTES, ENV_CACHE_DIR, ENV_CACHE_MAX_BYTES,
+    ENV_COMPILE_TIMEOUT, EmitKind, FpMode, KeyInputs, Manifest, Source,
 };
 pub use error::{INSTALL_HINT, MojoError, SourceLocation};
 pub use host::HostCpu;

@@ -186,26 +186,31 @@ pub struct Twins {
 }
 
 fn load_fns<T: TwinElement>(lib: &Library) -> Result<sealed::Fns<T>, MojoError> {
-    let n = |k: &str| format!("spm_{k}_{}", T::NAME);
-    // SAFETY (every lookup below): each type is the Rust spelling of the
-    // exported Mojo signature in mojo/simdpar_twins.mojo, which the ABI
-    // version check in `Twins::from_artifact` pins; the pointers live in
-    // `Twins` next to the `Library` that keeps them valid.
-    let width: sig::Width = unsafe { lib.symbol(&format!("spm_simd_width_{}", T::NAME)) }?;
-    // SAFETY: `spm_simd_width_*` takes no arguments and only returns a constant.
+    /// Looks up `spm_<kernel>_<dtype>` with the type of the `Fns` field it fills.
+    macro_rules! sym {
+        ($kernel:literal) => {
+            // SAFETY: every `Fns` field type is the Rust spelling of the
+            // exported Mojo signature in mojo/simdpar_twins.mojo, pinned by
+            // the ABI version check in `Twins::from_artifact`; the pointer is
+            // stored in `Twins` next to the `Library` that keeps it valid.
+            unsafe { lib.symbol(&format!("spm_{}_{}", $kernel, T::NAME)) }?
+        };
+    }
+    let width: sig::Width = sym!("simd_width");
+    // SAFETY: `spm_simd_width_*` takes no arguments and returns a constant.
     let width = unsafe { width() };
     Ok(sealed::Fns {
-        sum: unsafe { lib.symbol(&n("sum")) }?,
-        row_sums: unsafe { lib.symbol(&n("row_sums")) }?,
-        row_sums_mt: unsafe { lib.symbol(&n("row_sums_mt")) }?,
-        add: unsafe { lib.symbol(&n("add")) }?,
-        multiply: unsafe { lib.symbol(&n("multiply")) }?,
-        multiply_mt: unsafe { lib.symbol(&n("multiply_mt")) }?,
-        square: unsafe { lib.symbol(&n("square")) }?,
-        scale: unsafe { lib.symbol(&n("scale")) }?,
-        leaky_relu: unsafe { lib.symbol(&n("leaky_relu")) }?,
-        mandelbrot: unsafe { lib.symbol(&n("mandelbrot")) }?,
-        mandelbrot_mt: unsafe { lib.symbol(&n("mandelbrot_mt")) }?,
+        sum: sym!("sum"),
+        row_sums: sym!("row_sums"),
+        row_sums_mt: sym!("row_sums_mt"),
+        add: sym!("add"),
+        multiply: sym!("multiply"),
+        multiply_mt: sym!("multiply_mt"),
+        square: sym!("square"),
+        scale: sym!("scale"),
+        leaky_relu: sym!("leaky_relu"),
+        mandelbrot: sym!("mandelbrot"),
+        mandelbrot_mt: sym!("mandelbrot_mt"),
         width: usize::try_from(width).unwrap_or(0),
     })
 }
