@@ -611,7 +611,7 @@ fn interleaved(samples: usize, a: &mut dyn FnMut(), b: &mut dyn FnMut()) -> (f64
     // first so that neither always runs on a cache the other just warmed.
     let reps = calibrate(a).max(calibrate(b));
     let (mut ta, mut tb) = (Vec::new(), Vec::new());
-    let mut time = |f: &mut dyn FnMut(), into: &mut Vec<f64>| {
+    let time = |f: &mut dyn FnMut(), into: &mut Vec<f64>| {
         let t0 = Instant::now();
         for _ in 0..reps {
             f();
@@ -630,112 +630,90 @@ fn interleaved(samples: usize, a: &mut dyn FnMut(), b: &mut dyn FnMut()) -> (f64
     (median(&mut ta), median(&mut tb))
 }
 
+/// Times `f` on the native and the forced-16 twin, interleaved, both
+/// writing the same output buffer (so neither side gets a luckier address).
+fn time_pair<O>(
+    native: &Twins,
+    forced: &Twins,
+    out: &mut O,
+    f: &dyn Fn(&Twins, &mut O) -> Result<(), mojo::MojoError>,
+) -> Result<(f64, f64), String> {
+    const SAMPLES: usize = 21;
+    let out = std::cell::RefCell::new(out);
+    let err = std::cell::RefCell::new(None);
+    let call = |t: &Twins| {
+        if let Err(e) = f(t, &mut out.borrow_mut()) {
+            *err.borrow_mut() = Some(e);
+        }
+    };
+    let t = interleaved(SAMPLES, &mut || call(native), &mut || call(forced));
+    match err.into_inner() {
+        Some(e) => Err(merr(e)),
+        None => Ok(t),
+    }
+}
+
 /// Portable (native 8-lane f32 on x86-64-v3) against forced-16 f32 twins.
 fn forced16_timings(native: &Twins, forced: &Twins) -> Result<Vec<Timing>, String> {
-    const SAMPLES: usize = 21;
     let n = 1 << 16;
     let a = data::<f32>(n, 1);
     let b = data::<f32>(n, 2);
-    let mut o1 = vec![0.0f32; n];
-    let mut o2 = vec![0.0f32; n];
-    let lanes = native.simd_width::<f32>();
-    let mut out = Vec::new();
-    let mut row = |kernel: &'static str, size: String, (x, y): (f64, f64)| {
-        out.push(Timing {
-            kernel,
-            size,
-            native_lanes: lanes,
-            native_s: x,
-            forced16_s: y,
-            samples: SAMPLES,
-        })
-    };
-
-    let mut s1 = 0.0f32;
-    let mut s2 = 0.0f32;
-    let t = interleaved(
-        SAMPLES,
-        &mut || s1 += native.sum(std::hint::black_box(&a)),
-        &mut || s2 += forced.sum(std::hint::black_box(&a)),
-    );
-    std::hint::black_box((s1, s2));
-    row("sum", format!("{n} f32"), t);
-
-    let err = std::cell::RefCell::new(None);
-    let t = interleaved(
-        SAMPLES,
-        &mut || {
-            if let Err(e) = native.multiply(&a, &b, &mut o1) {
-                *err.borrow_mut() = Some(e)
-            }
-        },
-        &mut || {
-            if let Err(e) = forced.multiply(&a, &b, &mut o2) {
-                *err.borrow_mut() = Some(e)
-            }
-        },
-    );
-    row("multiply", format!("{n} f32"), t);
-    let t = interleaved(
-        SAMPLES,
-        &mut || {
-            if let Err(e) = native.leaky_relu(&a, 0.01, &mut o1) {
-                *err.borrow_mut() = Some(e)
-            }
-        },
-        &mut || {
-            if let Err(e) = forced.leaky_relu(&a, 0.01, &mut o2) {
-                *err.borrow_mut() = Some(e)
-            }
-        },
-    );
-    row("leaky_relu", format!("{n} f32"), t);
-
+    let mut o = vec![0.0f32; n];
     let (rows, cols) = (256, 256);
-    let mut r1 = vec![0.0f32; rows];
-    let mut r2 = vec![0.0f32; rows];
-    let t = interleaved(
-        SAMPLES,
-        &mut || {
-            if let Err(e) = native.row_sums(&a, cols, &mut r1) {
-                *err.borrow_mut() = Some(e)
-            }
-        },
-        &mut || {
-            if let Err(e) = forced.row_sums(&a, cols, &mut r2) {
-                *err.borrow_mut() = Some(e)
-            }
-        },
-    );
-    row("row_sums", format!("{rows}x{cols} f32"), t);
-
-    let p = MandelbrotParams {
+    let mandel = MandelbrotParams {
         width: 256,
         height: 192,
         max_iter: 128,
         xlim: (-2.0f32, 0.5),
         ylim: (-1.25, 1.25),
     };
-    let mut c1 = vec![0u32; p.width * p.height];
-    let mut c2 = vec![0u32; p.width * p.height];
-    let t = interleaved(
-        SAMPLES,
-        &mut || {
-            if let Err(e) = native.mandelbrot(&p, &mut c1) {
-                *err.borrow_mut() = Some(e)
-            }
-        },
-        &mut || {
-            if let Err(e) = forced.mandelbrot(&p, &mut c2) {
-                *err.borrow_mut() = Some(e)
-            }
-        },
-    );
-    row("mandelbrot", "256x192 f32, 128 iter".into(), t);
-    match err.into_inner() {
-        Some(e) => Err(e.to_string()),
-        None => Ok(out),
-    }
+    let mut counts = vec![0u32; mandel.width * mandel.height];
+    let row = |kernel: &'static str, size: String, (x, y): (f64, f64)| Timing {
+        kernel,
+        size,
+        native_lanes: native.simd_width::<f32>(),
+        native_s: x,
+        forced16_s: y,
+        samples: 21,
+    };
+    let elems = format!("{n} f32");
+    Ok(vec![
+        row(
+            "sum",
+            elems.clone(),
+            time_pair(native, forced, &mut o, &|t, o| {
+                o[0] = t.sum(&a);
+                Ok(())
+            })?,
+        ),
+        row(
+            "multiply",
+            elems.clone(),
+            time_pair(native, forced, &mut o, &|t, o| t.multiply(&a, &b, o))?,
+        ),
+        row(
+            "leaky_relu",
+            elems,
+            time_pair(native, forced, &mut o, &|t, o| t.leaky_relu(&a, 0.01, o))?,
+        ),
+        row(
+            "row_sums",
+            format!("{rows}x{cols} f32"),
+            time_pair(native, forced, &mut o, &|t, o| {
+                t.row_sums(&a[..rows * cols], cols, &mut o[..rows])
+            })?,
+        ),
+        row(
+            "mandelbrot",
+            format!(
+                "{}x{} f32, {} iter",
+                mandel.width, mandel.height, mandel.max_iter
+            ),
+            time_pair(native, forced, &mut counts, &|t, c| {
+                t.mandelbrot(&mandel, c)
+            })?,
+        ),
+    ])
 }
 
 /// A JSON string literal (names here are plain ASCII; escape the rest anyway).
