@@ -1,0 +1,140 @@
+"""simdpar: hardware-aware SIMD kernels on numpy arrays.
+
+The kernels (``sum``, ``row_sums``, ``add``, ``multiply``, ``square``,
+``scale``, ``leaky_relu``, ``mandelbrot``) run simdpar's Rust code on the
+best instruction set of this CPU (``scalar``, ``portable``, ``avx2``,
+``avx512``, ``neon``), picked at run time, with the same bits on every one.
+
+Arrays
+    float32 and float64, any shape (``row_sums`` takes 2-D). Contiguous,
+    aligned, native-order inputs are used in place (zero-copy); any other
+    input (a slice with a step, a transposed view, big-endian data) is
+    copied once into a C-contiguous array first. Inputs are never modified.
+    Results have the inputs' dtype. ``out=`` must be a writeable,
+    C-contiguous array of exactly the result's shape and dtype; it may be
+    exactly an input (the operation then runs in place) but must not
+    partially overlap one.
+
+Threads
+    ``threads=None`` (automatic: rayon's pool, small inputs stay on the
+    calling thread), ``threads=1`` (calling thread only), ``threads=n``
+    (at most n). Results are bitwise identical for every setting. The GIL
+    is released while a kernel of ``DETACH_MIN_ELEMS`` (4096) or more
+    elements runs, and always for ``mandelbrot``.
+
+ISA selection
+    ``available_isas()``, ``active_isa()``, ``set_isa(name)`` (process
+    default), ``with use_isa(name):`` (calling thread only), and the
+    environment variables ``SIMDPAR_ISA`` (force) and ``SIMDPAR_MAX_ISA``
+    (cap). A bad value of either variable makes ``import simdpar`` fail with
+    an ImportError naming the variable, its value and the ISAs available;
+    the variables are read once per process, so fix them and restart Python.
+
+Mojo
+    ``simdpar.mojo`` runs and compiles Mojo code through simdpar's compile
+    cache and exposes the Mojo twins of every kernel (``simdpar.mojo.twins``).
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any, Tuple
+
+import numpy as np
+
+from . import _simdpar
+from ._simdpar import (
+    DETACH_MIN_ELEMS,
+    KERNEL_NAMES,
+    IsaError,
+    active_isa,
+    add,
+    available_isas,
+    clear_isa,
+    cpu_info,
+    kernel_isa,
+    known_isas,
+    leaky_relu,
+    multiply,
+    row_sums,
+    scale,
+    set_isa,
+    square,
+    sum,
+    use_isa,
+)
+
+__version__ = "0.1.0"
+
+
+def _check_env() -> None:
+    """Fail the import on a bad SIMDPAR_ISA / SIMDPAR_MAX_ISA value."""
+    try:
+        _simdpar.check_env()
+    except IsaError as e:
+        raise ImportError(
+            f"simdpar: bad ISA environment variable: {e}. "
+            "Fix or unset it and restart the Python process "
+            "(the variables are read once per process)."
+        ) from None
+
+
+_check_env()
+
+
+def mandelbrot(
+    width: int,
+    height: int,
+    max_iter: int = 256,
+    xlim: Tuple[float, float] = (-2.0, 0.5),
+    ylim: Tuple[float, float] = (-1.25, 1.25),
+    dtype: Any = np.float64,
+    threads: int | None = None,
+) -> np.ndarray:
+    """Mandelbrot iteration counts as a uint32 array of shape (height, width).
+
+    Pixel (x, y) has c = (xlim[0] + x*dx, ylim[0] + y*dy) with
+    dx = (xlim[1]-xlim[0])/width and dy = (ylim[1]-ylim[0])/height computed
+    in ``dtype`` (float32 or float64); row 0 is ylim[0]. Each count is the
+    number of iterations z <- z*z + c (at most ``max_iter``) before |z| > 2,
+    every operation rounded on its own, so every ISA gives the same counts.
+    Raises ValueError for a zero or negative size, TypeError for another
+    dtype.
+    """
+    xlim = (float(xlim[0]), float(xlim[1]))
+    ylim = (float(ylim[0]), float(ylim[1]))
+    return _simdpar.mandelbrot(
+        operator.index(width),
+        operator.index(height),
+        operator.index(max_iter),
+        xlim,
+        ylim,
+        dtype,
+        threads,
+    )
+
+
+from . import mojo  # noqa: E402  (needs the names above)
+
+__all__ = [
+    "DETACH_MIN_ELEMS",
+    "KERNEL_NAMES",
+    "IsaError",
+    "active_isa",
+    "add",
+    "available_isas",
+    "clear_isa",
+    "cpu_info",
+    "kernel_isa",
+    "known_isas",
+    "leaky_relu",
+    "mandelbrot",
+    "mojo",
+    "multiply",
+    "row_sums",
+    "scale",
+    "set_isa",
+    "square",
+    "sum",
+    "use_isa",
+]

@@ -1,0 +1,364 @@
+//! Reading numpy arrays: dtype checks, zero-copy views of contiguous data,
+//! one copy of non-contiguous data, `out=` validation and overlap checks.
+
+use numpy::npyffi::{
+    self, NPY_ARRAY_ALIGNED, NPY_ARRAY_C_CONTIGUOUS, NPY_ARRAY_WRITEABLE, NPY_ORDER, NPY_TYPES,
+    PY_ARRAY_API,
+};
+use numpy::{PyArrayDescr, PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use std::os::raw::c_int;
+
+/// The element types the kernels take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dt {
+    /// numpy float32.
+    F32,
+    /// numpy float64.
+    F64,
+}
+
+impl Dt {
+    /// numpy's name of the dtype.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dt::F32 => "float32",
+            Dt::F64 => "float64",
+        }
+    }
+
+    /// numpy's type number.
+    pub fn num(self) -> c_int {
+        match self {
+            Dt::F32 => NPY_TYPES::NPY_FLOAT as c_int,
+            Dt::F64 => NPY_TYPES::NPY_DOUBLE as c_int,
+        }
+    }
+
+    /// Bytes per element.
+    pub fn size(self) -> usize {
+        match self {
+            Dt::F32 => 4,
+            Dt::F64 => 8,
+        }
+    }
+
+    fn from_num(num: c_int) -> Option<Dt> {
+        if num == NPY_TYPES::NPY_FLOAT as c_int {
+            Some(Dt::F32)
+        } else if num == NPY_TYPES::NPY_DOUBLE as c_int {
+            Some(Dt::F64)
+        } else {
+            None
+        }
+    }
+
+    /// A new reference to the native-order descriptor of this dtype.
+    pub fn descr(self, py: Python<'_>) -> *mut npyffi::PyArray_Descr {
+        // SAFETY: attached to the interpreter; returns a new reference.
+        unsafe { PY_ARRAY_API.PyArray_DescrFromType(py, self.num()) }
+    }
+}
+
+/// The raw fields of an array (valid while the array lives).
+#[inline]
+fn fields<'a>(arr: &'a Bound<'_, PyUntypedArray>) -> &'a npyffi::PyArrayObject_fields {
+    // SAFETY: `arr` is a live ndarray and we are attached to the interpreter.
+    unsafe { &*npyffi::_PyArray_GET_ITEM_DATA(arr.as_ptr().cast()) }
+}
+
+/// The dtype of an array as far as the kernels are concerned: `Ok(Some)`
+/// for native float32/float64, `Ok(None)` for a byte-swapped one (usable
+/// after a copy), `Err` for anything else.
+fn array_dtype(what: &str, arr: &Bound<'_, PyUntypedArray>) -> PyResult<(Dt, bool)> {
+    let f = fields(arr);
+    // SAFETY: an array's descr is never null.
+    let descr: Bound<'_, PyArrayDescr> = unsafe {
+        Bound::from_borrowed_ptr(arr.py(), f.descr.cast()).cast_into_unchecked::<PyArrayDescr>()
+    };
+    match Dt::from_num(descr.num()) {
+        Some(dt) => Ok((dt, descr.is_native_byteorder() != Some(false))),
+        None => Err(PyTypeError::new_err(format!(
+            "{what} has dtype {}; simdpar kernels take float32 or float64 arrays (convert with x.astype(np.float32) or np.float64)",
+            descr
+                .str()
+                .map(|s| s.to_string())
+                .unwrap_or_else(|_| "?".into())
+        ))),
+    }
+}
+
+/// The byte range `[lo, hi)` an array's elements occupy (strides taken into
+/// account); empty for an array without elements.
+fn extent(f: &npyffi::PyArrayObject_fields, itemsize: usize) -> (usize, usize) {
+    let base = f.data as usize;
+    let nd = f.nd as usize;
+    let (mut lo, mut hi) = (0isize, 0isize);
+    for i in 0..nd {
+        // SAFETY: dimensions and strides hold `nd` entries.
+        let (d, s) = unsafe { (*f.dimensions.add(i), *f.strides.add(i)) };
+        if d == 0 {
+            return (base, base);
+        }
+        let span = s * (d - 1);
+        if span < 0 {
+            lo += span;
+        } else {
+            hi += span;
+        }
+    }
+    (
+        base.wrapping_add_signed(lo),
+        base.wrapping_add_signed(hi) + itemsize,
+    )
+}
+
+/// A kernel input: a native, aligned, C-contiguous view of a float32 or
+/// float64 array (the array itself, or one copy of it).
+pub struct Input<'py> {
+    /// The array the data pointer belongs to (kept alive for the call).
+    pub arr: Bound<'py, PyUntypedArray>,
+    /// Element type.
+    pub dt: Dt,
+    /// Address of the first element.
+    pub ptr: usize,
+    /// Number of elements.
+    pub len: usize,
+    /// The byte range of the caller's original array.
+    pub extent: (usize, usize),
+    /// Whether `arr` is a copy of the caller's array.
+    pub copied: bool,
+}
+
+/// Rejects anything but an ndarray with a TypeError naming the argument.
+#[inline]
+pub fn as_array<'a, 'py>(
+    what: &str,
+    obj: &'a Bound<'py, PyAny>,
+) -> PyResult<&'a Bound<'py, PyUntypedArray>> {
+    obj.cast::<PyUntypedArray>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "{what} must be a numpy.ndarray of float32 or float64, got {} (wrap it with np.asarray)",
+            obj.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_else(|_| "?".into())
+        ))
+    })
+}
+
+/// Reads an input array: zero-copy when it is native, aligned and
+/// C-contiguous; otherwise copied once into a C-contiguous array.
+pub fn input<'py>(what: &str, obj: &Bound<'py, PyAny>) -> PyResult<Input<'py>> {
+    let arr = as_array(what, obj)?;
+    let (dt, native) = array_dtype(what, arr)?;
+    let f = fields(arr);
+    let flags = f.flags;
+    let ext = extent(f, dt.size());
+    let len = shape_len(f);
+    if native && flags & NPY_ARRAY_C_CONTIGUOUS != 0 && flags & NPY_ARRAY_ALIGNED != 0 {
+        return Ok(Input {
+            arr: arr.clone(),
+            dt,
+            ptr: f.data as usize,
+            len,
+            extent: ext,
+            copied: false,
+        });
+    }
+    let py = obj.py();
+    // SAFETY: FromAny steals the descr reference; returns a new reference or null.
+    let copy = unsafe {
+        let p = PY_ARRAY_API.PyArray_FromAny(
+            py,
+            obj.as_ptr(),
+            dt.descr(py),
+            0,
+            0,
+            NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED | npyffi::NPY_ARRAY_ENSURECOPY,
+            std::ptr::null_mut(),
+        );
+        Bound::from_owned_ptr_or_err(py, p)?.cast_into_unchecked::<PyUntypedArray>()
+    };
+    let cf = fields(&copy);
+    Ok(Input {
+        ptr: cf.data as usize,
+        arr: copy,
+        dt,
+        len,
+        extent: ext,
+        copied: true,
+    })
+}
+
+fn shape_len(f: &npyffi::PyArrayObject_fields) -> usize {
+    let mut n = 1usize;
+    for i in 0..f.nd as usize {
+        // SAFETY: `nd` dimensions.
+        n *= unsafe { *f.dimensions.add(i) } as usize;
+    }
+    n
+}
+
+/// The shape of an array.
+pub fn shape(arr: &Bound<'_, PyUntypedArray>) -> Vec<isize> {
+    let f = fields(arr);
+    (0..f.nd as usize)
+        // SAFETY: `nd` dimensions.
+        .map(|i| unsafe { *f.dimensions.add(i) })
+        .collect()
+}
+
+/// Shapes equal?
+pub fn same_shape(a: &Bound<'_, PyUntypedArray>, b: &Bound<'_, PyUntypedArray>) -> bool {
+    let (fa, fb) = (fields(a), fields(b));
+    if fa.nd != fb.nd {
+        return false;
+    }
+    (0..fa.nd as usize)
+        // SAFETY: both have `nd` dimensions.
+        .all(|i| unsafe { *fa.dimensions.add(i) == *fb.dimensions.add(i) })
+}
+
+/// Formats a shape the way numpy prints it.
+pub fn fmt_shape(s: &[isize]) -> String {
+    match s {
+        [one] => format!("({one},)"),
+        _ => format!(
+            "({})",
+            s.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A kernel output: a writeable, aligned, C-contiguous array of the right
+/// dtype and shape (the caller's `out=` or a new one).
+pub struct Output<'py> {
+    /// The array.
+    pub arr: Bound<'py, PyUntypedArray>,
+    /// Address of the first element.
+    pub ptr: usize,
+    /// Number of elements.
+    pub len: usize,
+}
+
+/// A new uninitialized C-contiguous array.
+pub fn new_array<'py>(py: Python<'py>, num: c_int, dims: &[isize]) -> PyResult<Output<'py>> {
+    let mut dims = dims.to_vec();
+    // SAFETY: PyArray_Empty steals the descr reference and returns a new
+    // reference or null.
+    let arr = unsafe {
+        let descr = PY_ARRAY_API.PyArray_DescrFromType(py, num);
+        let p = PY_ARRAY_API.PyArray_Empty(py, dims.len() as c_int, dims.as_mut_ptr(), descr, 0);
+        Bound::from_owned_ptr_or_err(py, p)?.cast_into_unchecked::<PyUntypedArray>()
+    };
+    let f = fields(&arr);
+    Ok(Output {
+        ptr: f.data as usize,
+        len: shape_len(f),
+        arr,
+    })
+}
+
+/// A new array shaped like `like` (C order) with `like`'s element type `dt`.
+pub fn new_like<'py>(like: &Bound<'py, PyUntypedArray>, dt: Dt) -> PyResult<Output<'py>> {
+    new_array(like.py(), dt.num(), &shape(like))
+}
+
+/// Validates the caller's `out=`: an ndarray of dtype `dt` and shape `dims`,
+/// writeable, aligned, C-contiguous.
+pub fn check_out<'py>(out: &Bound<'py, PyAny>, dt: Dt, dims: &[isize]) -> PyResult<Output<'py>> {
+    let arr = as_array("out", out)?;
+    let (odt, native) = match array_dtype("out", arr) {
+        Ok(x) => x,
+        Err(_) => {
+            return Err(PyTypeError::new_err(format!(
+                "out has dtype {}, expected {} (the inputs' dtype)",
+                arr.dtype()
+                    .str()
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|_| "?".into()),
+                dt.name()
+            )));
+        }
+    };
+    if odt != dt {
+        return Err(PyTypeError::new_err(format!(
+            "out has dtype {}, expected {} (the inputs' dtype)",
+            odt.name(),
+            dt.name()
+        )));
+    }
+    let f = fields(arr);
+    let got = shape(arr);
+    if got != dims {
+        return Err(PyValueError::new_err(format!(
+            "out has shape {}, expected {}",
+            fmt_shape(&got),
+            fmt_shape(dims)
+        )));
+    }
+    if !native {
+        return Err(PyValueError::new_err("out must be in native byte order"));
+    }
+    if f.flags & NPY_ARRAY_WRITEABLE == 0 {
+        return Err(PyValueError::new_err("out is read-only"));
+    }
+    if f.flags & NPY_ARRAY_C_CONTIGUOUS == 0 {
+        return Err(PyValueError::new_err(
+            "out must be C-contiguous (np.empty(shape, dtype) or np.ascontiguousarray)",
+        ));
+    }
+    if f.flags & NPY_ARRAY_ALIGNED == 0 {
+        return Err(PyValueError::new_err("out must be aligned"));
+    }
+    Ok(Output {
+        ptr: f.data as usize,
+        len: shape_len(f),
+        arr: arr.clone(),
+    })
+}
+
+/// How an output relates to an input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Alias {
+    /// No shared memory.
+    None,
+    /// Exactly the same elements (in-place operation).
+    Same,
+}
+
+/// Classifies the overlap of `out` with `inp`; partial overlap is a ValueError.
+pub fn alias(out: &Output<'_>, inp: &Input<'_>, itemsize: usize, what: &str) -> PyResult<Alias> {
+    let o = (out.ptr, out.ptr + out.len * itemsize);
+    let i = inp.extent;
+    if o.0 == o.1 || i.0 == i.1 || o.1 <= i.0 || i.1 <= o.0 {
+        return Ok(Alias::None);
+    }
+    if !inp.copied && o == i && inp.ptr == out.ptr {
+        return Ok(Alias::Same);
+    }
+    Err(PyValueError::new_err(format!(
+        "out partially overlaps {what}; pass out={what} (the same array) to work in place, or a separate array"
+    )))
+}
+
+/// `np.empty_like`-free copy of a contiguous array (used where a kernel
+/// cannot work in place).
+pub fn copy_of<'py>(arr: &Bound<'py, PyUntypedArray>) -> PyResult<Bound<'py, PyUntypedArray>> {
+    let py = arr.py();
+    // SAFETY: returns a new reference or null.
+    unsafe {
+        let p = PY_ARRAY_API.PyArray_NewCopy(py, arr.as_ptr().cast(), NPY_ORDER::NPY_CORDER);
+        Ok(Bound::from_owned_ptr_or_err(py, p)?.cast_into_unchecked::<PyUntypedArray>())
+    }
+}
+
+/// The data pointer of an array.
+pub fn data_ptr(arr: &Bound<'_, PyUntypedArray>) -> usize {
+    fields(arr).data as usize
+}

@@ -1,0 +1,495 @@
+//! The simdpar kernels as Python functions on numpy arrays.
+//!
+//! Every function validates its arguments while holding the GIL, then runs
+//! the kernel with the GIL released (see [`run`]) and returns a new array,
+//! or the caller's `out=`.
+
+use crate::array::{
+    Alias, Dt, Input, Output, alias, check_out, fmt_shape, input, new_array, new_like, same_shape,
+    shape,
+};
+use numpy::npyffi::{NPY_TYPES, PY_ARRAY_API};
+use numpy::{PyArrayDescr, PyArrayDescrMethods, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use simdpar_kernels::{KernelError, MandelbrotGrid, Threads, par};
+use std::os::raw::c_int;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Elements below which a kernel runs without releasing the GIL: releasing
+/// and re-acquiring it costs more than such a kernel (numpy does the same
+/// below 500 elements). Mandelbrot always releases it.
+pub const DETACH_MIN_ELEMS: usize = 4096;
+
+/// Parses `threads=`: None is automatic, n >= 1 is at most n threads.
+pub fn threads_arg(threads: Option<isize>) -> PyResult<Threads> {
+    match threads {
+        None => Ok(Threads::Auto),
+        Some(n) if n >= 1 => Ok(Threads::AtMost(n as usize)),
+        Some(n) => Err(PyValueError::new_err(format!(
+            "threads must be None (automatic) or an integer >= 1, got {n}"
+        ))),
+    }
+}
+
+/// Maps a kernel error to ValueError.
+pub fn kernel_err(e: KernelError) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+/// Runs `f` (a kernel on slices) with the GIL released when the work is big
+/// enough to pay for it; a panic becomes a RuntimeError, never a crash.
+pub fn run<R: Send>(py: Python<'_>, elems: usize, f: impl FnOnce() -> R + Send) -> PyResult<R> {
+    let r = if elems >= DETACH_MIN_ELEMS {
+        py.detach(|| catch_unwind(AssertUnwindSafe(f)))
+    } else {
+        catch_unwind(AssertUnwindSafe(f))
+    };
+    r.map_err(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown panic".into());
+        PyRuntimeError::new_err(format!("simdpar kernel failed: {msg}"))
+    })
+}
+
+/// A read-only slice over `n` elements at address `p`.
+///
+/// # Safety
+/// `p` must point at `n` live, aligned `T` that outlive `'a` and that no one
+/// writes meanwhile.
+pub unsafe fn ro<'a, T>(p: usize, n: usize) -> &'a [T] {
+    if n == 0 {
+        &[]
+    } else {
+        // SAFETY: guaranteed by the caller.
+        unsafe { std::slice::from_raw_parts(p as *const T, n) }
+    }
+}
+
+/// A mutable slice over `n` elements at `p`.
+///
+/// # Safety
+/// As [`ro`], and no other slice may cover these elements meanwhile.
+pub unsafe fn rw<'a, T>(p: usize, n: usize) -> &'a mut [T] {
+    if n == 0 {
+        &mut []
+    } else {
+        // SAFETY: guaranteed by the caller.
+        unsafe { std::slice::from_raw_parts_mut(p as *mut T, n) }
+    }
+}
+
+/// Runs `$body` with `$T` bound to the Rust type of `$dt`.
+#[macro_export]
+macro_rules! with_dt {
+    ($dt:expr, $T:ident => $body:expr) => {
+        match $dt {
+            $crate::array::Dt::F32 => {
+                type $T = f32;
+                $body
+            }
+            $crate::array::Dt::F64 => {
+                type $T = f64;
+                $body
+            }
+        }
+    };
+}
+
+/// A numpy scalar of dtype `dt` holding `v`.
+pub fn np_scalar<'py>(py: Python<'py>, dt: Dt, v: f64) -> PyResult<Bound<'py, PyAny>> {
+    let mut b32 = v as f32;
+    let mut b64 = v;
+    let data: *mut std::ffi::c_void = match dt {
+        Dt::F32 => (&raw mut b32).cast(),
+        Dt::F64 => (&raw mut b64).cast(),
+    };
+    // SAFETY: `data` points at one element of `dt`; PyArray_Scalar copies
+    // it and does not steal the descr, which we release afterwards.
+    unsafe {
+        let descr = dt.descr(py);
+        let p = PY_ARRAY_API.PyArray_Scalar(py, data, descr, std::ptr::null_mut());
+        pyo3::ffi::Py_DecRef(descr.cast());
+        Bound::from_owned_ptr_or_err(py, p)
+    }
+}
+
+/// The shared dtype of two inputs, or a TypeError.
+pub fn same_dt(a: &Input<'_>, b: &Input<'_>, an: &str, bn: &str) -> PyResult<Dt> {
+    if a.dt != b.dt {
+        return Err(PyTypeError::new_err(format!(
+            "mixed dtypes: {an} is {} but {bn} is {}; convert one with .astype(...) (simdpar does not promote)",
+            a.dt.name(),
+            b.dt.name()
+        )));
+    }
+    Ok(a.dt)
+}
+
+/// Checks two inputs have equal shapes (no broadcasting).
+pub fn check_same_shape(a: &Input<'_>, b: &Input<'_>, an: &str, bn: &str) -> PyResult<()> {
+    if !same_shape(&a.arr, &b.arr) {
+        return Err(PyValueError::new_err(format!(
+            "shape mismatch: {an} has shape {} but {bn} has shape {} (simdpar does not broadcast)",
+            fmt_shape(&shape(&a.arr)),
+            fmt_shape(&shape(&b.arr))
+        )));
+    }
+    Ok(())
+}
+
+/// `out=` validated against `like`, or a new array shaped like it.
+pub fn output<'py>(out: Option<&Bound<'py, PyAny>>, like: &Input<'py>) -> PyResult<Output<'py>> {
+    match out {
+        Some(o) => check_out(o, like.dt, &shape(&like.arr)),
+        None => new_like(&like.arr, like.dt),
+    }
+}
+
+/// What a binary elementwise call should do once aliasing is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryPlan {
+    /// `out = op(a, b)`, nothing shared.
+    Fresh,
+    /// `out` is `a`: `a op= b`.
+    IntoA,
+    /// `out` is `b`: `b op= a` (both ops commute bit for bit).
+    IntoB,
+    /// `out` is both `a` and `b`.
+    IntoBoth,
+}
+
+/// Reads and checks the arguments of a binary elementwise op.
+pub fn binary_args<'py>(
+    a: &Bound<'py, PyAny>,
+    b: &Bound<'py, PyAny>,
+    out: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(Input<'py>, Input<'py>, Output<'py>, BinaryPlan)> {
+    let ia = input("a", a)?;
+    let ib = input("b", b)?;
+    let dt = same_dt(&ia, &ib, "a", "b")?;
+    check_same_shape(&ia, &ib, "a", "b")?;
+    let o = output(out, &ia)?;
+    let plan = if out.is_some() {
+        match (
+            alias(&o, &ia, dt.size(), "a")?,
+            alias(&o, &ib, dt.size(), "b")?,
+        ) {
+            (Alias::None, Alias::None) => BinaryPlan::Fresh,
+            (Alias::Same, Alias::None) => BinaryPlan::IntoA,
+            (Alias::None, Alias::Same) => BinaryPlan::IntoB,
+            (Alias::Same, Alias::Same) => BinaryPlan::IntoBoth,
+        }
+    } else {
+        BinaryPlan::Fresh
+    };
+    Ok((ia, ib, o, plan))
+}
+
+/// Reads and checks the arguments of a unary elementwise op; `true` when
+/// `out` is `x` (in place).
+pub fn unary_args<'py>(
+    x: &Bound<'py, PyAny>,
+    out: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(Input<'py>, Output<'py>, bool)> {
+    let ix = input("x", x)?;
+    let o = output(out, &ix)?;
+    let inplace = out.is_some() && alias(&o, &ix, ix.dt.size(), "x")? == Alias::Same;
+    Ok((ix, o, inplace))
+}
+
+/// Reads and checks the arguments of `row_sums`: `(m, out, rows, cols)`.
+pub fn row_sums_args<'py>(
+    m: &Bound<'py, PyAny>,
+    out: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(Input<'py>, Output<'py>, usize, usize)> {
+    let im = input("m", m)?;
+    let dims = shape(&im.arr);
+    if dims.len() != 2 {
+        return Err(PyValueError::new_err(format!(
+            "row_sums needs a 2-D array, got {} dimension(s) with shape {}",
+            dims.len(),
+            fmt_shape(&dims)
+        )));
+    }
+    let (rows, cols) = (dims[0] as usize, dims[1] as usize);
+    let o = match out {
+        Some(o) => check_out(o, im.dt, &[dims[0]])?,
+        None => new_array(m.py(), im.dt.num(), &[dims[0]])?,
+    };
+    if out.is_some() && alias(&o, &im, im.dt.size(), "m")? != Alias::None {
+        return Err(PyValueError::new_err(
+            "out overlaps m; pass a separate array",
+        ));
+    }
+    Ok((im, o, rows, cols))
+}
+
+/// Sum of all elements of `x` (any shape) in simdpar's fixed order: bitwise
+/// the same on every ISA and thread count. Returns a numpy scalar of x's
+/// dtype (float32 or float64); 0.0 for an empty array.
+#[pyfunction]
+#[pyo3(signature = (x, threads=None))]
+pub fn sum<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    threads: Option<isize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let t = threads_arg(threads)?;
+    let ix = input("x", x)?;
+    let (p, n) = (ix.ptr, ix.len);
+    // SAFETY (both arms): `ix` keeps n elements alive at p for the call.
+    let v =
+        with_dt!(ix.dt, T => run(py, n, move || f64::from(par::sum(unsafe { ro::<T>(p, n) }, t)))?);
+    np_scalar(py, ix.dt, v)
+}
+
+/// Row sums of a 2-D array `m`: a 1-D array of m's dtype, one sum per row,
+/// each bitwise equal to `sum(m[r])`. `out` (optional) must be a writeable,
+/// C-contiguous array of shape `(rows,)` and m's dtype.
+#[pyfunction]
+#[pyo3(signature = (m, out=None, threads=None))]
+pub fn row_sums<'py>(
+    py: Python<'py>,
+    m: &Bound<'py, PyAny>,
+    out: Option<&Bound<'py, PyAny>>,
+    threads: Option<isize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let t = threads_arg(threads)?;
+    let (im, o, _rows, cols) = row_sums_args(m, out)?;
+    let (mp, n, op, rows) = (im.ptr, im.len, o.ptr, o.len);
+    with_dt!(im.dt, T => run(py, n, move || {
+        // SAFETY: `im` and `o` keep their elements alive and do not overlap
+        // (checked); nothing else writes them during the call.
+        par::row_sums(unsafe { ro::<T>(mp, n) }, cols, unsafe { rw::<T>(op, rows) }, t)
+    })?)
+    .map_err(kernel_err)?;
+    Ok(o.arr.into_any())
+}
+
+/// Which binary kernel.
+#[derive(Clone, Copy)]
+enum Bin {
+    Add,
+    Mul,
+}
+
+fn binary<'py>(
+    py: Python<'py>,
+    op: Bin,
+    a: &Bound<'py, PyAny>,
+    b: &Bound<'py, PyAny>,
+    out: Option<&Bound<'py, PyAny>>,
+    threads: Option<isize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let t = threads_arg(threads)?;
+    let (ia, ib, o, plan) = binary_args(a, b, out)?;
+    let (ap, bp, op_, n) = (ia.ptr, ib.ptr, o.ptr, o.len);
+    with_dt!(ia.dt, T => run(py, n, move || -> Result<(), KernelError> {
+        // SAFETY: the arrays keep their elements alive; `out` shares memory
+        // with an input only in the in-place plans, where that input is
+        // reached through the one mutable slice.
+        unsafe {
+            match (plan, op) {
+                (BinaryPlan::Fresh, Bin::Add) => par::add(ro::<T>(ap, n), ro::<T>(bp, n), rw::<T>(op_, n), t),
+                (BinaryPlan::Fresh, Bin::Mul) => par::multiply(ro::<T>(ap, n), ro::<T>(bp, n), rw::<T>(op_, n), t),
+                (BinaryPlan::IntoA, Bin::Add) => par::add_assign(rw::<T>(op_, n), ro::<T>(bp, n), t),
+                (BinaryPlan::IntoA, Bin::Mul) => par::multiply_assign(rw::<T>(op_, n), ro::<T>(bp, n), t),
+                (BinaryPlan::IntoB, Bin::Add) => par::add_assign(rw::<T>(op_, n), ro::<T>(ap, n), t),
+                (BinaryPlan::IntoB, Bin::Mul) => par::multiply_assign(rw::<T>(op_, n), ro::<T>(ap, n), t),
+                // x + x is exactly 2 * x (one rounding, same overflow).
+                (BinaryPlan::IntoBoth, Bin::Add) => { par::scale_inplace(rw::<T>(op_, n), 2.0, t); Ok(()) }
+                (BinaryPlan::IntoBoth, Bin::Mul) => { par::square_inplace(rw::<T>(op_, n), t); Ok(()) }
+            }
+        }
+    })?)
+    .map_err(kernel_err)?;
+    Ok(o.arr.into_any())
+}
+
+/// Elementwise `a + b` for float32/float64 arrays of equal shape and dtype
+/// (no broadcasting). `out=` may be a separate array or exactly `a` or `b`
+/// (in place); a partial overlap is a ValueError.
+#[pyfunction]
+#[pyo3(signature = (a, b, out=None, threads=None))]
+pub fn add<'py>(
+    py: Python<'py>,
+    a: &Bound<'py, PyAny>,
+    b: &Bound<'py, PyAny>,
+    out: Option<&Bound<'py, PyAny>>,
+    threads: Option<isize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    binary(py, Bin::Add, a, b, out, threads)
+}
+
+/// Elementwise `a * b` for float32/float64 arrays of equal shape and dtype
+/// (no broadcasting). `out=` may be a separate array or exactly `a` or `b`
+/// (in place); a partial overlap is a ValueError.
+#[pyfunction]
+#[pyo3(signature = (a, b, out=None, threads=None))]
+pub fn multiply<'py>(
+    py: Python<'py>,
+    a: &Bound<'py, PyAny>,
+    b: &Bound<'py, PyAny>,
+    out: Option<&Bound<'py, PyAny>>,
+    threads: Option<isize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    binary(py, Bin::Mul, a, b, out, threads)
+}
+
+/// Which unary kernel.
+#[derive(Clone, Copy)]
+enum Un {
+    Square,
+    Scale,
+    Leaky,
+}
+
+fn unary<'py>(
+    py: Python<'py>,
+    op: Un,
+    x: &Bound<'py, PyAny>,
+    p: f64,
+    out: Option<&Bound<'py, PyAny>>,
+    threads: Option<isize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let t = threads_arg(threads)?;
+    let (ix, o, inplace) = unary_args(x, out)?;
+    let (xp, op_, n) = (ix.ptr, o.ptr, o.len);
+    with_dt!(ix.dt, T => run(py, n, move || -> Result<(), KernelError> {
+        let p = p as T;
+        // SAFETY: as in `binary`: in place, only the mutable slice exists.
+        unsafe {
+            if inplace {
+                let x = rw::<T>(op_, n);
+                match op {
+                    Un::Square => par::square_inplace(x, t),
+                    Un::Scale => par::scale_inplace(x, p, t),
+                    Un::Leaky => par::leaky_relu_inplace(x, p, t),
+                }
+                Ok(())
+            } else {
+                let (x, o) = (ro::<T>(xp, n), rw::<T>(op_, n));
+                match op {
+                    Un::Square => par::square(x, o, t),
+                    Un::Scale => par::scale(x, p, o, t),
+                    Un::Leaky => par::leaky_relu(x, p, o, t),
+                }
+            }
+        }
+    })?)
+    .map_err(kernel_err)?;
+    Ok(o.arr.into_any())
+}
+
+/// Elementwise `x * x` (any shape, float32/float64). `out=` may be `x`.
+#[pyfunction]
+#[pyo3(signature = (x, out=None, threads=None))]
+pub fn square<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    out: Option<&Bound<'py, PyAny>>,
+    threads: Option<isize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    unary(py, Un::Square, x, 0.0, out, threads)
+}
+
+/// Elementwise `x * factor`, the factor rounded to x's dtype first (as
+/// numpy does for a Python float). `out=` may be `x`.
+#[pyfunction]
+#[pyo3(signature = (x, factor, out=None, threads=None))]
+pub fn scale<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    factor: f64,
+    out: Option<&Bound<'py, PyAny>>,
+    threads: Option<isize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    unary(py, Un::Scale, x, factor, out, threads)
+}
+
+/// Elementwise leaky ReLU: `(x > 0 ? x : +0.0) + alpha * x`, alpha rounded
+/// to x's dtype. `out=` may be `x`.
+#[pyfunction]
+#[pyo3(signature = (x, alpha=0.1, out=None, threads=None))]
+pub fn leaky_relu<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    alpha: f64,
+    out: Option<&Bound<'py, PyAny>>,
+    threads: Option<isize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    unary(py, Un::Leaky, x, alpha, out, threads)
+}
+
+/// Resolves a dtype-like object (np.float32, "float64", np.dtype(...)).
+pub fn dtype_arg(py: Python<'_>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Dt> {
+    let Some(d) = dtype else { return Ok(Dt::F64) };
+    let descr = PyArrayDescr::new(py, d)
+        .map_err(|e| PyTypeError::new_err(format!("dtype must be float32 or float64: {e}")))?;
+    match descr.num() {
+        n if n == NPY_TYPES::NPY_FLOAT as c_int => Ok(Dt::F32),
+        n if n == NPY_TYPES::NPY_DOUBLE as c_int => Ok(Dt::F64),
+        _ => Err(PyTypeError::new_err(format!(
+            "dtype must be float32 or float64, got {}",
+            descr.str()?
+        ))),
+    }
+}
+
+/// Checked Mandelbrot grid parameters: `(width, height, max_iter)`.
+pub fn grid_args(width: isize, height: isize, max_iter: i64) -> PyResult<(usize, usize, u32)> {
+    if width <= 0 || height <= 0 {
+        return Err(PyValueError::new_err(format!(
+            "mandelbrot: width and height must be > 0, got {width} x {height}"
+        )));
+    }
+    let max_iter = u32::try_from(max_iter).map_err(|_| {
+        PyValueError::new_err(format!(
+            "mandelbrot: max_iter must be in 0..=4294967295, got {max_iter}"
+        ))
+    })?;
+    Ok((width as usize, height as usize, max_iter))
+}
+
+/// Mandelbrot iteration counts (the engine behind `simdpar.mandelbrot`):
+/// a uint32 array of shape (height, width), row 0 at ylim[0].
+#[pyfunction]
+#[pyo3(signature = (width, height, max_iter, xlim, ylim, dtype=None, threads=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn mandelbrot<'py>(
+    py: Python<'py>,
+    width: isize,
+    height: isize,
+    max_iter: i64,
+    xlim: (f64, f64),
+    ylim: (f64, f64),
+    dtype: Option<&Bound<'py, PyAny>>,
+    threads: Option<isize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let t = threads_arg(threads)?;
+    let dt = dtype_arg(py, dtype)?;
+    let (w, h, it) = grid_args(width, height, max_iter)?;
+    w.checked_mul(h)
+        .filter(|&n| n <= isize::MAX as usize / 4)
+        .ok_or_else(|| PyValueError::new_err(format!("mandelbrot: {w} x {h} is too large")))?;
+    let o = new_array(py, NPY_TYPES::NPY_UINT as c_int, &[height, width])?;
+    let (op, n) = (o.ptr, o.len);
+    with_dt!(dt, T => run(py, usize::MAX, move || {
+        let grid = MandelbrotGrid::<T> {
+            width: w,
+            height: h,
+            max_iter: it,
+            xlim: (xlim.0 as T, xlim.1 as T),
+            ylim: (ylim.0 as T, ylim.1 as T),
+        };
+        // SAFETY: `o` is a fresh array of n = w*h u32 counts.
+        par::mandelbrot(&grid, unsafe { rw::<u32>(op, n) }, t)
+    })?)
+    .map_err(kernel_err)?;
+    debug_assert_eq!(o.arr.ndim(), 2);
+    Ok(o.arr.into_any())
+}
