@@ -1,0 +1,198 @@
+//! Interleaved (round-robin) timing: every candidate of a group runs one
+//! sample per round, so a burst of load from other processes hits all of
+//! them alike and their ratios stay meaningful on a shared machine.
+
+use std::time::{Duration, Instant};
+
+/// How long to measure.
+#[derive(Clone, Copy, Debug)]
+pub struct TimingConfig {
+    /// Rounds (samples per candidate).
+    pub reps: usize,
+    /// Minimum duration of one sample: short calls are repeated `inner`
+    /// times back to back until a sample lasts at least this long.
+    pub min_sample: Duration,
+}
+
+/// One candidate of a group: `run(inner)` performs `inner` calls.
+pub struct Candidate<'a> {
+    /// Label used in tables.
+    pub name: String,
+    /// Runs the measured call `inner` times.
+    pub run: Box<dyn FnMut(usize) + 'a>,
+}
+
+impl<'a> Candidate<'a> {
+    /// A candidate named `name`.
+    pub fn new(name: impl Into<String>, run: impl FnMut(usize) + 'a) -> Self {
+        Candidate {
+            name: name.into(),
+            run: Box::new(run),
+        }
+    }
+}
+
+/// Seconds per call over the samples of one candidate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stats {
+    /// The candidate's label.
+    pub name: String,
+    /// Median seconds per call.
+    pub median: f64,
+    /// Fastest sample.
+    pub min: f64,
+    /// Slowest sample.
+    pub max: f64,
+    /// Number of samples.
+    pub samples: usize,
+    /// Calls per sample.
+    pub inner: usize,
+}
+
+/// The median of `v` (sorted in place); NaN for an empty slice.
+pub fn median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        0.5 * (v[m - 1] + v[m])
+    }
+}
+
+fn time(run: &mut dyn FnMut(usize), inner: usize) -> f64 {
+    let t = Instant::now();
+    run(inner);
+    t.elapsed().as_secs_f64()
+}
+
+/// Measures every candidate: one warm-up call each (which also brings
+/// cache-sized inputs into cache), a calibration of `inner`, then `reps`
+/// round-robin rounds. Returns one [`Stats`] per candidate, in order.
+pub fn interleaved(cands: &mut [Candidate<'_>], cfg: &TimingConfig) -> Vec<Stats> {
+    let min = cfg.min_sample.as_secs_f64();
+    let mut inner = Vec::with_capacity(cands.len());
+    for c in cands.iter_mut() {
+        let mut t = time(&mut c.run, 1);
+        // A second, warm call decides the calibration.
+        if t < min {
+            t = time(&mut c.run, 1);
+        }
+        let n = if t >= min || t <= 0.0 {
+            1
+        } else {
+            ((min / t).ceil() as usize).clamp(1, 10_000_000)
+        };
+        inner.push(n);
+    }
+    let mut samples = vec![Vec::with_capacity(cfg.reps); cands.len()];
+    for _ in 0..cfg.reps.max(1) {
+        for (i, c) in cands.iter_mut().enumerate() {
+            samples[i].push(time(&mut c.run, inner[i]) / inner[i] as f64);
+        }
+    }
+    samples
+        .into_iter()
+        .zip(inner)
+        .zip(cands.iter())
+        .map(|((mut s, inner), c)| {
+            let m = median(&mut s);
+            Stats {
+                name: c.name.clone(),
+                median: m,
+                min: s.first().copied().unwrap_or(f64::NAN),
+                max: s.last().copied().unwrap_or(f64::NAN),
+                samples: s.len(),
+                inner,
+            }
+        })
+        .collect()
+}
+
+/// The 1-minute load average (`/proc/loadavg`), if readable.
+pub fn loadavg() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// CPU time used by the whole machine minus this process while `f` ran, in
+/// CPUs (e.g. 0.8 = other processes kept most of one core busy), from
+/// `/proc/stat` and `/proc/self/stat`; `None` where those are unreadable.
+pub fn foreign_load<R>(f: impl FnOnce() -> R) -> (R, Option<f64>) {
+    let before = (busy_ticks(), self_ticks());
+    let t = Instant::now();
+    let r = f();
+    let secs = t.elapsed().as_secs_f64();
+    let after = (busy_ticks(), self_ticks());
+    let load = match (before, after) {
+        ((Some(b0), Some(s0)), (Some(b1), Some(s1))) if secs > 0.0 => {
+            let hz = 100.0; // USER_HZ on Linux
+            let other = (b1.saturating_sub(b0)).saturating_sub(s1.saturating_sub(s0));
+            Some(other as f64 / hz / secs)
+        }
+        _ => None,
+    };
+    (r, load)
+}
+
+fn busy_ticks() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = s.lines().next()?;
+    let v: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal
+    if v.len() < 8 {
+        return None;
+    }
+    Some(v[0] + v[1] + v[2] + v[5] + v[6] + v[7])
+}
+
+fn self_ticks() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may contain spaces).
+    let rest = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // utime = field 14, stime = 15 (1-based) => indices 11, 12 after the name.
+    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_odd_even() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert!(median(&mut []).is_nan());
+    }
+
+    #[test]
+    fn interleaved_runs_every_candidate() {
+        let mut a = 0usize;
+        let mut b = 0usize;
+        let mut cands = vec![
+            Candidate::new("a", |n| a += n),
+            Candidate::new("b", |n| b += n),
+        ];
+        let cfg = TimingConfig {
+            reps: 3,
+            min_sample: Duration::from_micros(10),
+        };
+        let s = interleaved(&mut cands, &cfg);
+        drop(cands);
+        assert_eq!(s.len(), 2);
+        assert!(s.iter().all(|s| s.samples == 3 && s.inner >= 1));
+        assert!(a >= 3 && b >= 3);
+    }
+}

@@ -1,0 +1,601 @@
+//! The benchmark matrix: kernels x dtypes x sizes, and the runner that times
+//! simdpar (per ISA, per thread count, per alignment) against the Mojo twins
+//! in interleaved groups.
+
+use super::data::{Align, Buf};
+use super::timing::{Candidate, Stats, TimingConfig, interleaved};
+use simdpar::simdpar_mojo::{MandelbrotParams, TwinElement, TwinVariant, Twins};
+use simdpar::{Element, Isa, MandelbrotGrid, Plain, Threads, par, with_isa};
+use std::cell::RefCell;
+use std::hint::black_box;
+
+/// A kernel as benchmarked (the library's kernels plus the in-place scale,
+/// which is the in-place STREAM pattern's counterpart).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kernel {
+    /// `sum(x)`.
+    Sum,
+    /// `row_sums(m, cols, out)`.
+    RowSums,
+    /// `out = a + b`.
+    Add,
+    /// `out = a * b`.
+    Multiply,
+    /// `out = x * x`.
+    Square,
+    /// `out = x * q`.
+    Scale,
+    /// `x *= q`.
+    ScaleInplace,
+    /// `out = leaky_relu(x, alpha)`.
+    LeakyRelu,
+    /// Mandelbrot iteration counts.
+    Mandelbrot,
+}
+
+impl Kernel {
+    /// All kernels in table order.
+    pub const ALL: [Kernel; 9] = [
+        Kernel::Sum,
+        Kernel::RowSums,
+        Kernel::Add,
+        Kernel::Multiply,
+        Kernel::Square,
+        Kernel::Scale,
+        Kernel::ScaleInplace,
+        Kernel::LeakyRelu,
+        Kernel::Mandelbrot,
+    ];
+
+    /// Name used in tables, JSON and by the Python helper.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Sum => "sum",
+            Kernel::RowSums => "row_sums",
+            Kernel::Add => "add",
+            Kernel::Multiply => "multiply",
+            Kernel::Square => "square",
+            Kernel::Scale => "scale",
+            Kernel::ScaleInplace => "scale_inplace",
+            Kernel::LeakyRelu => "leaky_relu",
+            Kernel::Mandelbrot => "mandelbrot",
+        }
+    }
+
+    /// The STREAM pattern with the same access pattern (None for compute
+    /// bound Mandelbrot).
+    pub fn pattern(self) -> Option<super::stream::Pattern> {
+        use super::stream::Pattern;
+        match self {
+            Kernel::Sum | Kernel::RowSums => Some(Pattern::Read),
+            Kernel::Add | Kernel::Multiply => Some(Pattern::Triad),
+            Kernel::Square | Kernel::Scale | Kernel::LeakyRelu => Some(Pattern::Copy),
+            Kernel::ScaleInplace => Some(Pattern::InplaceScale),
+            Kernel::Mandelbrot => None,
+        }
+    }
+
+    /// Whether the Mojo twins have a threaded version of this kernel.
+    pub fn has_mt_twin(self) -> bool {
+        matches!(
+            self,
+            Kernel::RowSums | Kernel::Multiply | Kernel::Mandelbrot
+        )
+    }
+
+    /// Whether the Mojo twins have this kernel at all.
+    pub fn has_twin(self) -> bool {
+        self != Kernel::ScaleInplace
+    }
+}
+
+/// Element type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dtype {
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+}
+
+impl Dtype {
+    /// Name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dtype::F32 => "f32",
+            Dtype::F64 => "f64",
+        }
+    }
+
+    /// Bytes per element.
+    pub fn bytes(self) -> usize {
+        match self {
+            Dtype::F32 => 4,
+            Dtype::F64 => 8,
+        }
+    }
+}
+
+/// The shape of a workload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Shape {
+    /// `n` elements.
+    Elems(usize),
+    /// A row-major matrix.
+    Matrix {
+        /// Rows.
+        rows: usize,
+        /// Columns.
+        cols: usize,
+    },
+    /// A Mandelbrot image.
+    Image {
+        /// Pixels per row.
+        width: usize,
+        /// Rows.
+        height: usize,
+        /// Iteration cap.
+        max_iter: u32,
+    },
+}
+
+fn short(n: usize) -> String {
+    if n >= 1 << 20 && n % (1 << 20) == 0 {
+        format!("{}M", n >> 20)
+    } else if n >= 1000 && n % 1000 == 0 && n % 1024 != 0 {
+        if n % 1_000_000 == 0 {
+            format!("{}M", n / 1_000_000)
+        } else {
+            format!("{}K", n / 1000)
+        }
+    } else if n >= 1 << 10 && n % (1 << 10) == 0 && n > 4096 {
+        format!("{}K", n >> 10)
+    } else {
+        n.to_string()
+    }
+}
+
+impl Shape {
+    /// Short label: `16K`, `64M`, `1Mx128`, `1024x1024`.
+    pub fn label(self) -> String {
+        match self {
+            Shape::Elems(n) => short(n),
+            Shape::Matrix { rows, cols } => format!("{}x{}", short(rows), cols),
+            Shape::Image { width, height, .. } => format!("{width}x{height}"),
+        }
+    }
+
+    /// Elements processed per call (pixels for images).
+    pub fn elems(self) -> usize {
+        match self {
+            Shape::Elems(n) => n,
+            Shape::Matrix { rows, cols } => rows * cols,
+            Shape::Image { width, height, .. } => width * height,
+        }
+    }
+
+    /// Memory class by the bytes of the largest input: `cache` (L1/L2),
+    /// `l3` or `dram`.
+    pub fn class(self, dtype: Dtype) -> &'static str {
+        let bytes = self.elems() * dtype.bytes();
+        if matches!(self, Shape::Image { .. }) {
+            "compute"
+        } else if bytes <= 1 << 20 {
+            "cache"
+        } else if bytes <= 16 << 20 {
+            "l3"
+        } else {
+            "dram"
+        }
+    }
+}
+
+/// One benchmarked workload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Workload {
+    /// The kernel.
+    pub kernel: Kernel,
+    /// The dtype.
+    pub dtype: Dtype,
+    /// The size.
+    pub shape: Shape,
+}
+
+impl Workload {
+    /// Bytes counted per call, STREAM's way (read + written).
+    pub fn bytes(&self) -> usize {
+        let s = self.dtype.bytes();
+        match (self.kernel, self.shape) {
+            (Kernel::Sum, sh) => sh.elems() * s,
+            (Kernel::RowSums, Shape::Matrix { rows, cols }) => rows * cols * s + rows * s,
+            (Kernel::Add | Kernel::Multiply, sh) => 3 * sh.elems() * s,
+            (Kernel::Mandelbrot, sh) => sh.elems() * 4,
+            (_, sh) => 2 * sh.elems() * s,
+        }
+    }
+
+    /// `kernel dtype shape`, for progress lines.
+    pub fn label(&self) -> String {
+        format!(
+            "{} {} {}",
+            self.kernel.name(),
+            self.dtype.name(),
+            self.shape.label()
+        )
+    }
+}
+
+/// Who runs a candidate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Impl {
+    /// simdpar's dispatched API forced to one ISA (`with_isa`).
+    Simdpar(Isa),
+    /// A Mojo twin variant.
+    Mojo(TwinVariant),
+}
+
+impl Impl {
+    /// `simdpar:avx2`, `mojo:exact`, ...
+    pub fn label(self) -> String {
+        match self {
+            Impl::Simdpar(i) => format!("simdpar:{}", i.name()),
+            Impl::Mojo(v) => format!("mojo:{}", v.name()),
+        }
+    }
+}
+
+/// One candidate to time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Spec {
+    /// Implementation.
+    pub imp: Impl,
+    /// Threads (1 = serial API / serial twin).
+    pub threads: usize,
+    /// Alignment of every input and output.
+    pub align: Align,
+}
+
+/// One measured candidate.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// What ran.
+    pub workload: Workload,
+    /// How.
+    pub spec: Spec,
+    /// Seconds per call.
+    pub stats: Stats,
+}
+
+impl Row {
+    /// Median GB/s (counted bytes).
+    pub fn gbs(&self) -> f64 {
+        self.workload.bytes() as f64 / self.stats.median / 1e9
+    }
+
+    /// Median elements (pixels) per second.
+    pub fn elems_per_s(&self) -> f64 {
+        self.workload.shape.elems() as f64 / self.stats.median
+    }
+}
+
+/// The loaded Mojo twins (any may be missing).
+#[derive(Default)]
+pub struct TwinSet {
+    /// Loaded variants.
+    pub loaded: Vec<Twins>,
+}
+
+impl TwinSet {
+    /// The loaded twin of `v`, if any.
+    pub fn get(&self, v: TwinVariant) -> Option<&Twins> {
+        self.loaded.iter().find(|t| t.variant() == v)
+    }
+}
+
+/// The element types the matrix runs on.
+pub trait BenchElem: Element + TwinElement + Plain + Send + Sync {}
+impl BenchElem for f32 {}
+impl BenchElem for f64 {}
+
+struct Inputs<T: Plain> {
+    a: Buf<T>,
+    b: Buf<T>,
+    out: RefCell<Buf<T>>,
+    inplace: RefCell<Buf<T>>,
+    rows_out: RefCell<Vec<T>>,
+}
+
+fn make_inputs<T: BenchElem>(w: &Workload, align: Align) -> Inputs<T> {
+    let n = w.shape.elems();
+    let io = !matches!(w.kernel, Kernel::Mandelbrot);
+    let len = |needed: bool| if needed && io { n } else { 0 };
+    let binary = matches!(w.kernel, Kernel::Add | Kernel::Multiply);
+    let writes = !matches!(
+        w.kernel,
+        Kernel::Sum | Kernel::RowSums | Kernel::ScaleInplace | Kernel::Mandelbrot
+    );
+    let (lo, hi) = if matches!(w.kernel, Kernel::Sum | Kernel::RowSums) {
+        (0.0, 1.0)
+    } else {
+        (-1.0, 1.0)
+    };
+    let rows = match w.shape {
+        Shape::Matrix { rows, .. } => rows,
+        _ => 0,
+    };
+    Inputs {
+        a: Buf::new(len(w.kernel != Kernel::ScaleInplace), align, 1, lo, hi),
+        b: Buf::new(len(binary), align, 2, lo, hi),
+        out: RefCell::new(Buf::new(len(writes), align, 3, 0.0, 1.0)),
+        inplace: RefCell::new(Buf::new(
+            len(w.kernel == Kernel::ScaleInplace),
+            align,
+            4,
+            -1.0,
+            1.0,
+        )),
+        rows_out: RefCell::new(vec![T::ZERO; rows]),
+    }
+}
+
+fn threads_of(t: usize) -> Threads {
+    if t <= 1 {
+        Threads::AtMost(1)
+    } else {
+        Threads::AtMost(t)
+    }
+}
+
+/// One call of simdpar's dispatched API (on the ISA active on this thread).
+fn simdpar_call<T: BenchElem>(w: &Workload, inp: &Inputs<T>, img: &RefCell<Vec<u32>>, th: Threads) {
+    let q = T::from_f64(-1.0);
+    let alpha = T::from_f64(0.01);
+    let r = match (w.kernel, w.shape) {
+        (Kernel::Sum, _) => {
+            black_box(par::sum(inp.a.get(), th));
+            Ok(())
+        }
+        (Kernel::RowSums, Shape::Matrix { cols, .. }) => {
+            par::row_sums(inp.a.get(), cols, &mut inp.rows_out.borrow_mut(), th)
+        }
+        (Kernel::Add, _) => par::add(inp.a.get(), inp.b.get(), inp.out.borrow_mut().get_mut(), th),
+        (Kernel::Multiply, _) => {
+            par::multiply(inp.a.get(), inp.b.get(), inp.out.borrow_mut().get_mut(), th)
+        }
+        (Kernel::Square, _) => par::square(inp.a.get(), inp.out.borrow_mut().get_mut(), th),
+        (Kernel::Scale, _) => par::scale(inp.a.get(), q, inp.out.borrow_mut().get_mut(), th),
+        (Kernel::ScaleInplace, _) => {
+            par::scale_inplace(inp.inplace.borrow_mut().get_mut(), q, th);
+            Ok(())
+        }
+        (Kernel::LeakyRelu, _) => {
+            par::leaky_relu(inp.a.get(), alpha, inp.out.borrow_mut().get_mut(), th)
+        }
+        (
+            Kernel::Mandelbrot,
+            Shape::Image {
+                width,
+                height,
+                max_iter,
+            },
+        ) => {
+            let mut g = MandelbrotGrid::<T>::new(width, height);
+            g.max_iter = max_iter;
+            par::mandelbrot(&g, &mut img.borrow_mut(), th)
+        }
+        _ => Ok(()),
+    };
+    r.expect("benchmark shapes are valid");
+}
+
+/// One call of a Mojo twin (threaded twin when `threads > 1`).
+fn mojo_call<T: BenchElem>(
+    w: &Workload,
+    tw: &Twins,
+    inp: &Inputs<T>,
+    img: &RefCell<Vec<u32>>,
+    threads: usize,
+) {
+    let q = T::from_f64(-1.0);
+    let alpha = T::from_f64(0.01);
+    let r = match (w.kernel, w.shape) {
+        (Kernel::Sum, _) => {
+            black_box(tw.sum(inp.a.get()));
+            Ok(())
+        }
+        (Kernel::RowSums, Shape::Matrix { cols, .. }) => {
+            let mut o = inp.rows_out.borrow_mut();
+            if threads > 1 {
+                tw.row_sums_mt(inp.a.get(), cols, &mut o, threads)
+                    .map(|_| ())
+            } else {
+                tw.row_sums(inp.a.get(), cols, &mut o)
+            }
+        }
+        (Kernel::Add, _) => tw.add(inp.a.get(), inp.b.get(), inp.out.borrow_mut().get_mut()),
+        (Kernel::Multiply, _) => {
+            let mut o = inp.out.borrow_mut();
+            if threads > 1 {
+                tw.multiply_mt(inp.a.get(), inp.b.get(), o.get_mut(), threads)
+                    .map(|_| ())
+            } else {
+                tw.multiply(inp.a.get(), inp.b.get(), o.get_mut())
+            }
+        }
+        (Kernel::Square, _) => tw.square(inp.a.get(), inp.out.borrow_mut().get_mut()),
+        (Kernel::Scale, _) => tw.scale(inp.a.get(), q, inp.out.borrow_mut().get_mut()),
+        (Kernel::LeakyRelu, _) => tw.leaky_relu(inp.a.get(), alpha, inp.out.borrow_mut().get_mut()),
+        (
+            Kernel::Mandelbrot,
+            Shape::Image {
+                width,
+                height,
+                max_iter,
+            },
+        ) => {
+            let g = MandelbrotGrid::<T>::new(width, height);
+            let p = MandelbrotParams {
+                width,
+                height,
+                max_iter,
+                xlim: g.xlim,
+                ylim: g.ylim,
+            };
+            let mut o = img.borrow_mut();
+            if threads > 1 {
+                tw.mandelbrot_mt(&p, &mut o, threads).map(|_| ())
+            } else {
+                tw.mandelbrot(&p, &mut o)
+            }
+        }
+        _ => Ok(()),
+    };
+    r.expect("benchmark shapes are valid");
+}
+
+fn run_group<T: BenchElem>(
+    w: &Workload,
+    specs: &[Spec],
+    twins: &TwinSet,
+    cfg: &TimingConfig,
+) -> Vec<Row> {
+    let mut aligns: Vec<Align> = Vec::new();
+    for s in specs {
+        if !aligns.contains(&s.align) {
+            aligns.push(s.align);
+        }
+    }
+    let inputs: Vec<Inputs<T>> = aligns.iter().map(|&a| make_inputs::<T>(w, a)).collect();
+    let img = RefCell::new(vec![
+        0u32;
+        if w.kernel == Kernel::Mandelbrot {
+            w.shape.elems()
+        } else {
+            0
+        }
+    ]);
+    let mut kept = Vec::new();
+    let mut cands = Vec::new();
+    for s in specs {
+        let inp = &inputs[aligns.iter().position(|a| *a == s.align).unwrap_or(0)];
+        let img = &img;
+        let w = *w;
+        match s.imp {
+            Impl::Simdpar(isa) => {
+                let th = threads_of(s.threads);
+                kept.push(*s);
+                cands.push(Candidate::new(s.imp.label(), move |inner| {
+                    with_isa(isa, || {
+                        for _ in 0..inner {
+                            simdpar_call::<T>(&w, inp, img, th);
+                        }
+                    })
+                    .expect("only available ISAs are benchmarked");
+                }));
+            }
+            Impl::Mojo(v) => {
+                let Some(tw) = twins.get(v) else { continue };
+                let threads = s.threads;
+                kept.push(*s);
+                cands.push(Candidate::new(s.imp.label(), move |inner| {
+                    for _ in 0..inner {
+                        mojo_call::<T>(&w, tw, inp, img, threads);
+                    }
+                }));
+            }
+        }
+    }
+    let stats = interleaved(&mut cands, cfg);
+    drop(cands);
+    kept.into_iter()
+        .zip(stats)
+        .map(|(spec, stats)| Row {
+            workload: *w,
+            spec,
+            stats,
+        })
+        .collect()
+}
+
+/// Times `specs` on workload `w`, all candidates interleaved.
+pub fn measure(w: &Workload, specs: &[Spec], twins: &TwinSet, cfg: &TimingConfig) -> Vec<Row> {
+    match w.dtype {
+        Dtype::F32 => run_group::<f32>(w, specs, twins, cfg),
+        Dtype::F64 => run_group::<f64>(w, specs, twins, cfg),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn labels() {
+        assert_eq!(Shape::Elems(16 * 1024).label(), "16K");
+        assert_eq!(Shape::Elems(64 << 20).label(), "64M");
+        assert_eq!(
+            Shape::Matrix {
+                rows: 4096,
+                cols: 128
+            }
+            .label(),
+            "4096x128"
+        );
+        assert_eq!(
+            Shape::Matrix {
+                rows: 1 << 20,
+                cols: 128
+            }
+            .label(),
+            "1Mx128"
+        );
+        assert_eq!(
+            Shape::Matrix {
+                rows: 100_000,
+                cols: 1000
+            }
+            .label(),
+            "100Kx1000"
+        );
+    }
+
+    #[test]
+    fn every_kernel_runs_on_every_isa() {
+        let cfg = TimingConfig {
+            reps: 1,
+            min_sample: Duration::from_micros(1),
+        };
+        for k in Kernel::ALL {
+            let shape = match k {
+                Kernel::RowSums => Shape::Matrix { rows: 64, cols: 33 },
+                Kernel::Mandelbrot => Shape::Image {
+                    width: 16,
+                    height: 8,
+                    max_iter: 20,
+                },
+                _ => Shape::Elems(1000),
+            };
+            for dtype in [Dtype::F32, Dtype::F64] {
+                let w = Workload {
+                    kernel: k,
+                    dtype,
+                    shape,
+                };
+                let specs: Vec<Spec> = simdpar::available_isas()
+                    .into_iter()
+                    .flat_map(|i| {
+                        [1, 2].map(|threads| Spec {
+                            imp: Impl::Simdpar(i),
+                            threads,
+                            align: Align::Off4,
+                        })
+                    })
+                    .collect();
+                let rows = measure(&w, &specs, &TwinSet::default(), &cfg);
+                assert_eq!(rows.len(), specs.len());
+                assert!(rows.iter().all(|r| r.stats.median > 0.0 && r.gbs() > 0.0));
+            }
+        }
+    }
+}
