@@ -61,3 +61,25 @@ impl Library {
         Ok(*sym)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unloadable_file_is_a_load_error() {
+        let dir = std::env::temp_dir().join(format!("simdpar-mojo-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bogus = dir.join("libbogus.so");
+        std::fs::write(&bogus, b"not an ELF file").unwrap();
+        let err = Library::open(&bogus).expect_err("garbage must not load");
+        std::fs::remove_dir_all(&dir).unwrap();
+        match err {
+            MojoError::Load { path, message } => {
+                assert_eq!(path, bogus);
+                assert!(!message.is_empty());
+            }
+            other => panic!("expected a Load error, got {other:?}"),
+        }
+    }
+}

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::{answer_source, call_answer, temp_cache, temp_cache_with};
-use simdpar_mojo::{BuildOutcome, BuildRequest, EmitKind, HostCpu, MojoError, Source};
+use simdpar_mojo::{BuildOutcome, BuildRequest, EmitKind, HostCpu, MojoError, Source, TwinVariant};
 
 #[test]
 fn second_build_is_a_cache_hit() {
@@ -239,22 +239,17 @@ fn syntax_error_surfaces_with_file_and_line() {
 }
 
 #[test]
-fn eight_racing_processes_compile_one_key_once() {
-    let Some((cache, dir)) = temp_cache("eight_racing_processes_compile_one_key_once") else {
+fn eight_racing_processes_compile_one_uncompiled_twin_once() {
+    let Some((cache, _dir)) = temp_cache("eight_racing_processes_compile_one_uncompiled_twin_once")
+    else {
         return;
     };
-    let src = dir.path().join("race.mojo");
-    fs::write(
-        &src,
-        "@export(\"race_answer\")\ndef race_answer() abi(\"C\") -> Int:\n    return 42\n",
-    )
-    .unwrap();
+    // Each child: `simdpar-mojo twins exact` on the same empty cache; it
+    // builds (or finds) the twin, loads it and calls `spm_simd_width_*`.
     let children: Vec<_> = (0..8)
         .map(|_| {
             Command::new(env!("CARGO_BIN_EXE_simdpar-mojo"))
-                .args(["build"])
-                .arg(&src)
-                .args(["--call", "race_answer"])
+                .args(["twins", "exact"])
                 .env("SIMDPAR_CACHE_DIR", cache.dir())
                 .env("SIMDPAR_MOJO", cache.toolchain().path())
                 .stdout(std::process::Stdio::piped())
@@ -263,36 +258,78 @@ fn eight_racing_processes_compile_one_key_once() {
                 .expect("spawn child")
         })
         .collect();
-    let mut compiled = 0;
-    let mut hits = 0;
+    let mut outcomes = Vec::new();
     let mut keys = std::collections::BTreeSet::new();
     for c in children {
         let out = c.wait_with_output().expect("child");
+        let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success(),
-            "child failed: {}",
+            "child failed: {}{stdout}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("child json");
-        assert_eq!(v["called"], 42, "every child loads a complete library");
-        keys.insert(v["key"].as_str().unwrap().to_string());
-        match v["outcome"].as_str().unwrap() {
-            "compiled" => compiled += 1,
-            "hit" => hits += 1,
-            other => panic!("unexpected outcome {other}"),
-        }
+        // "exact <key> <outcome> cpu=... f32x<n> f64x<n> compile=... <path>"
+        let fields: Vec<&str> = stdout.split_whitespace().collect();
+        assert_eq!(fields[0], "exact", "{stdout}");
+        assert!(fields.iter().any(|f| f.starts_with("f32x")), "{stdout}");
+        keys.insert(fields[1].to_string());
+        outcomes.push(fields[2].to_string());
     }
-    assert_eq!(keys.len(), 1);
-    assert_eq!((compiled, hits), (1, 7), "exactly one process compiles");
+    assert_eq!(keys.len(), 1, "all children agree on the key: {keys:?}");
+    let compiled = outcomes.iter().filter(|o| *o == "compiled").count();
+    let hits = outcomes.iter().filter(|o| *o == "hit").count();
+    assert_eq!(
+        (compiled, hits),
+        (1, 7),
+        "exactly one process compiles: {outcomes:?}"
+    );
     let info = cache.info().unwrap();
     assert_eq!((info.lifetime.misses, info.lifetime.hits), (1, 7));
     assert_eq!(info.entries, 1);
+    let key = keys.into_iter().next().unwrap();
+    assert_eq!(key, cache.key(&TwinVariant::Exact.request()).unwrap());
     let leftovers = fs::read_dir(cache.dir().join("tmp"))
         .unwrap()
         .filter_map(Result::ok)
         .filter(|e| e.path().is_dir())
         .count();
     assert_eq!(leftovers, 0, "staging directories are cleaned up");
+}
+
+#[test]
+fn cli_build_reports_the_outcome_and_calls_the_library() {
+    let Some((cache, dir)) = temp_cache("cli_build_reports_the_outcome_and_calls_the_library")
+    else {
+        return;
+    };
+    let src = dir.path().join("cli.mojo");
+    fs::write(
+        &src,
+        "@export(\"cli_answer\")\ndef cli_answer() abi(\"C\") -> Int:\n    return 42\n",
+    )
+    .unwrap();
+    let run = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_simdpar-mojo"))
+            .arg("build")
+            .arg(&src)
+            .args(["--fp-mode", "off", "-D", "UNUSED=1", "--call", "cli_answer"])
+            .env("SIMDPAR_CACHE_DIR", cache.dir())
+            .env("SIMDPAR_MOJO", cache.toolchain().path())
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("json")
+    };
+    let first = run();
+    let second = run();
+    assert_eq!(first["outcome"], "compiled");
+    assert_eq!(second["outcome"], "hit");
+    assert_eq!(first["key"], second["key"]);
+    assert_eq!(second["called"], 42);
 }
 
 #[test]
