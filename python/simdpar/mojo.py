@@ -205,14 +205,18 @@ def _source(code_or_path: Union[str, os.PathLike], default_name: str):
 
 
 def _dedent(code: str) -> str:
-    """Dedents like a docstring but keeps every line, so compiler line
-    numbers match the text as written (line 1 is the first line)."""
-    lines = code.split("\n")
-    if len(lines) > 1:
-        first, rest = lines[0], textwrap.dedent("\n".join(lines[1:]))
-        code = (first.strip() + "\n" + rest) if first.strip() else "\n" + rest
-    else:
-        code = code.strip()
+    """Removes the common indentation of inline code (line numbers kept)."""
+    code = textwrap.dedent(code)
+    return code if code.endswith("\n") else code + "\n"
+
+
+def _dedent_docstring(doc: str) -> str:
+    """Dedents a docstring like ``inspect.cleandoc`` (the first line may
+    follow the quotes) but keeps every line, so compiler line numbers count
+    from the docstring's first line."""
+    lines = doc.split("\n")
+    first, rest = lines[0].strip(), textwrap.dedent("\n".join(lines[1:]))
+    code = first + "\n" + rest if len(lines) > 1 else first
     return code if code.endswith("\n") else code + "\n"
 
 
@@ -316,7 +320,7 @@ def function(fn: Optional[Callable] = None) -> Any:
             raise TypeError(
                 f"@simdpar.mojo.function: {f.__name__} returns {ret!r}; use int, float, bool or str"
             )
-        text = _dedent(code)
+        text = _dedent_docstring(code)
 
         @functools.wraps(f)
         def call(*args: Any, **kwargs: Any) -> Any:

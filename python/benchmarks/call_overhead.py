@@ -1,0 +1,84 @@
+"""Call overhead of simdpar vs numpy on tiny arrays (a benchmark, not a test).
+
+For each pair (simdpar call, numpy's equivalent ufunc call) on a 16-element
+float32 array, runs ROUNDS interleaved rounds; each round times LOOPS calls
+of one and then of the other (alternating which goes first), and reports
+the median per-call time of each and the median of the per-round ratios.
+
+    .venv/bin/python python/benchmarks/call_overhead.py [--rounds 41] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import timeit
+
+import numpy as np
+
+import simdpar
+
+
+def pairs(n: int):
+    """(name, simdpar thunk, numpy thunk) for arrays of n float32 elements."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(n).astype(np.float32)
+    b = rng.standard_normal(n).astype(np.float32)
+    out = np.empty_like(a)
+    m = rng.standard_normal((4, n // 4)).astype(np.float32)
+    return [
+        ("add(a, b)", lambda: simdpar.add(a, b), lambda: np.add(a, b)),
+        ("add(a, b, out=out)", lambda: simdpar.add(a, b, out=out), lambda: np.add(a, b, out=out)),
+        ("multiply(a, b)", lambda: simdpar.multiply(a, b), lambda: np.multiply(a, b)),
+        ("square(a)", lambda: simdpar.square(a), lambda: np.square(a)),
+        ("scale(a, 2.5)", lambda: simdpar.scale(a, 2.5), lambda: np.multiply(a, 2.5)),
+        ("sum(a) vs np.add.reduce", lambda: simdpar.sum(a), lambda: np.add.reduce(a)),
+        ("sum(a) vs np.sum", lambda: simdpar.sum(a), lambda: np.sum(a)),
+        ("row_sums(m) vs m.sum(axis=1)", lambda: simdpar.row_sums(m), lambda: m.sum(axis=1)),
+    ]
+
+
+def measure(f_s, f_n, rounds: int, loops: int):
+    """Per-call seconds (median) of both and the median per-round ratio."""
+    ts, tn, ratios = [], [], []
+    for r in range(rounds):
+        if r % 2 == 0:
+            s = timeit.timeit(f_s, number=loops) / loops
+            n = timeit.timeit(f_n, number=loops) / loops
+        else:
+            n = timeit.timeit(f_n, number=loops) / loops
+            s = timeit.timeit(f_s, number=loops) / loops
+        ts.append(s)
+        tn.append(n)
+        ratios.append(s / n)
+    return statistics.median(ts), statistics.median(tn), statistics.median(ratios)
+
+
+def main(argv=None) -> int:
+    """Runs the comparison and prints a table (and JSON with --json)."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", type=int, default=16)
+    ap.add_argument("--rounds", type=int, default=41)
+    ap.add_argument("--loops", type=int, default=20000)
+    ap.add_argument("--json")
+    args = ap.parse_args(argv)
+    print(f"simdpar {simdpar.__version__}, numpy {np.__version__}, python {sys.version.split()[0]}, "
+          f"ISA {simdpar.active_isa()}, float32 x {args.size}, {args.rounds} interleaved rounds x {args.loops} calls")
+    rows = []
+    for name, fs, fn in pairs(args.size):
+        for _ in range(2000):  # warm up
+            fs()
+            fn()
+        s, n, ratio = measure(fs, fn, args.rounds, args.loops)
+        rows.append({"call": name, "simdpar_ns": s * 1e9, "numpy_ns": n * 1e9, "ratio": ratio})
+        print(f"  {name:32s} simdpar {s*1e9:8.1f} ns   numpy {n*1e9:8.1f} ns   ratio {ratio:5.2f}x")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"size": args.size, "isa": simdpar.active_isa(), "rows": rows}, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
