@@ -72,8 +72,7 @@ fn selection_from(force: Option<&str>, max: Option<&str>) -> Result<Option<Isa>,
     Ok(cap.map(|cap| {
         available_isas()
             .into_iter()
-            .filter(|&i| i <= cap)
-            .next_back()
+            .rfind(|&i| i <= cap)
             .unwrap_or(Isa::Scalar)
     }))
 }

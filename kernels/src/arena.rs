@@ -104,6 +104,9 @@ impl Arena {
 
     /// A zero-filled slice of `len` elements on an `align`-byte boundary
     /// (a power of two, at least `T`'s alignment, at most the arena's).
+    // Handing out `&mut` from `&self` is the point of an arena: every slice
+    // covers bytes no other live slice covers (see the SAFETY note below).
+    #[allow(clippy::mut_from_ref)]
     pub fn alloc_aligned<T: Plain>(
         &self,
         len: usize,
