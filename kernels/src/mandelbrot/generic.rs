@@ -67,11 +67,13 @@ pub(crate) unsafe fn rows<V: SimdVec>(g: &MandelbrotGrid<V::Elem>, y0: usize, ou
                     zi0 = nzi0;
                     zi1 = nzi1;
                 }
-                let mut counts = [0u32; 2 * MAX_LANES];
-                V::counter_store(n0, counts.as_mut_ptr());
-                V::counter_store(n1, counts.as_mut_ptr().add(l));
+                // Columns x0 .. x0 + take of this row (x0 < width == row.len()).
                 let take = (2 * l).min(width - x0);
-                row[x0..x0 + take].copy_from_slice(&counts[..take]);
+                let dst = row.as_mut_ptr().add(x0);
+                V::counter_store_partial(n0, dst, take.min(l));
+                if take > l {
+                    V::counter_store_partial(n1, dst.add(l), take - l);
+                }
                 x0 += 2 * l;
             }
         }

@@ -5,7 +5,7 @@
 
 use super::Store;
 use crate::Element;
-use crate::simd::{MAX_LANES, SimdVec};
+use crate::simd::SimdVec;
 
 /// A lane-wise operation on one vector.
 pub(crate) trait Unary<V: SimdVec>: Copy {
@@ -84,16 +84,12 @@ unsafe fn partial<V: SimdVec, Op: Binary<V>>(
     count: usize,
     op: Op,
 ) {
-    let mut ba = [V::Elem::ZERO; MAX_LANES];
-    let mut bb = [V::Elem::ZERO; MAX_LANES];
     // SAFETY: the caller guarantees `count` valid elements at a, b and out,
-    // and count < LANES <= MAX_LANES.
+    // and count < LANES; both loads happen before the store (out may be a).
     unsafe {
-        std::ptr::copy_nonoverlapping(a, ba.as_mut_ptr(), count);
-        std::ptr::copy_nonoverlapping(b, bb.as_mut_ptr(), count);
-        let r = op.apply(V::load(ba.as_ptr()), V::load(bb.as_ptr()));
-        r.store(ba.as_mut_ptr());
-        std::ptr::copy_nonoverlapping(ba.as_ptr(), out, count);
+        let va = V::load_partial(a, count, V::Elem::ZERO);
+        let vb = V::load_partial(b, count, V::Elem::ZERO);
+        op.apply(va, vb).store_partial(out, count);
     }
 }
 

@@ -9,8 +9,6 @@ use crate::simd::SimdVec;
 
 /// Upper bound on accumulators (`L / LANES` with L <= 32, LANES >= 2).
 const MAX_ACCS: usize = 16;
-/// Upper bound on `L`.
-const MAX_SUM_LANES: usize = 32;
 
 /// Sum of one block (`x.len() <= SUM_BLOCK`) in the fixed lane order.
 #[inline(always)]
@@ -29,12 +27,19 @@ unsafe fn block_sum<V: SimdVec>(x: &[V::Elem]) -> V::Elem {
     let rest = x.len() - full * lanes;
     if rest > 0 {
         // The last partial group: element i goes to lane i; missing lanes
-        // add -0.0, which changes nothing.
-        let mut buf = [V::Elem::NEG_ZERO; MAX_SUM_LANES];
-        buf[..rest].copy_from_slice(&x[full * lanes..]);
+        // add -0.0, which changes nothing (so accumulators past the end are
+        // skipped, and a partial vector is filled with -0.0).
+        // SAFETY: full*lanes + rest == x.len().
+        let tail = unsafe { p.add(full * lanes) };
         for (k, a) in acc.iter_mut().enumerate().take(accs) {
-            // SAFETY: buf holds `lanes` >= (k+1)*LANES elements.
-            *a = unsafe { a.add(V::load(buf.as_ptr().add(k * V::LANES))) };
+            let lo = k * V::LANES;
+            if rest >= lo + V::LANES {
+                // SAFETY: lo + LANES <= rest elements remain at tail.
+                *a = unsafe { a.add(V::load(tail.add(lo))) };
+            } else if rest > lo {
+                // SAFETY: rest - lo < LANES elements remain at tail + lo.
+                *a = unsafe { a.add(V::load_partial(tail.add(lo), rest - lo, V::Elem::NEG_ZERO)) };
+            }
         }
     }
     let mut w = accs;
@@ -81,7 +86,13 @@ pub(crate) unsafe fn sum<V: SimdVec>(x: &[V::Elem]) -> V::Elem {
 #[inline(always)]
 pub(crate) unsafe fn row_sums<V: SimdVec>(m: &[V::Elem], cols: usize, out: &mut [V::Elem]) {
     if cols == 0 {
-        out.fill(V::Elem::ZERO);
+        // Every row sums no elements: +0.0. The zero goes through black_box
+        // so that LLVM does not turn the loop into a `memset` call (the
+        // kernels are leaf functions; see tests/bochs).
+        let zero = core::hint::black_box(V::Elem::ZERO);
+        for o in out.iter_mut() {
+            *o = zero;
+        }
         return;
     }
     for (o, row) in out.iter_mut().zip(m.chunks_exact(cols)) {

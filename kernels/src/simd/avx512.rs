@@ -113,6 +113,37 @@ impl SimdVec for F32x16 {
         // SAFETY: the caller guarantees 16 writable u32 at out.
         unsafe { _mm512_storeu_si512(out.cast(), c) }
     }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn load_partial(p: *const f32, count: usize, fill: f32) -> Self {
+        // SAFETY: masked-off lanes are not accessed (fault suppression); the
+        // caller guarantees `count` readable f32 at p.
+        F32x16(unsafe { _mm512_mask_loadu_ps(_mm512_set1_ps(fill), mask16(count), p) })
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn store_partial(self, p: *mut f32, count: usize) {
+        // SAFETY: only the `count` lanes the caller guarantees are written.
+        unsafe { _mm512_mask_storeu_ps(p, mask16(count), self.0) }
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn counter_store_partial(c: __m512i, out: *mut u32, count: usize) {
+        // SAFETY: only the `count` counters the caller guarantees are written.
+        unsafe { _mm512_mask_storeu_epi32(out.cast(), mask16(count), c) }
+    }
+}
+
+/// The mask of lanes `0..count` (`count <= 16`).
+#[inline(always)]
+fn mask16(count: usize) -> __mmask16 {
+    ((1u32 << count) - 1) as __mmask16
+}
+
+/// The mask of lanes `0..count` (`count <= 8`).
+#[inline(always)]
+fn mask8(count: usize) -> __mmask8 {
+    ((1u32 << count) - 1) as __mmask8
 }
 
 impl SimdVec for F64x8 {
@@ -214,5 +245,25 @@ impl SimdVec for F64x8 {
         let packed = _mm512_cvtepi64_epi32(c);
         // SAFETY: the caller guarantees 8 writable u32 at out.
         unsafe { _mm256_storeu_si256(out.cast(), packed) }
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn load_partial(p: *const f64, count: usize, fill: f64) -> Self {
+        // SAFETY: masked-off lanes are not accessed (fault suppression); the
+        // caller guarantees `count` readable f64 at p.
+        F64x8(unsafe { _mm512_mask_loadu_pd(_mm512_set1_pd(fill), mask8(count), p) })
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn store_partial(self, p: *mut f64, count: usize) {
+        // SAFETY: only the `count` lanes the caller guarantees are written.
+        unsafe { _mm512_mask_storeu_pd(p, mask8(count), self.0) }
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn counter_store_partial(c: __m512i, out: *mut u32, count: usize) {
+        // Truncating masked store of the 64-bit counters (VPMOVQD).
+        // SAFETY: only the `count` counters the caller guarantees are written.
+        unsafe { _mm512_mask_cvtepi64_storeu_epi32(out.cast(), mask8(count), c) }
     }
 }

@@ -71,4 +71,44 @@ pub(crate) trait SimdVec: Copy {
     unsafe fn counter_inc(c: Self::Counter, m: Self::Mask) -> Self::Counter;
     /// Writes the `LANES` counters to `out`.
     unsafe fn counter_store(c: Self::Counter, out: *mut u32);
+
+    // Partial vectors (tails). Each reads or writes exactly `count`
+    // elements: never a byte outside them. The defaults go through a local
+    // buffer; ISAs with masked loads and stores override them, which also
+    // keeps their kernels free of `memcpy` calls (leaf functions).
+
+    /// Loads `count < LANES` elements from `p` into lanes `0..count`; the
+    /// other lanes are `fill`.
+    #[inline(always)]
+    unsafe fn load_partial(p: *const Self::Elem, count: usize, fill: Self::Elem) -> Self {
+        let mut buf = [fill; MAX_LANES];
+        // SAFETY: the caller guarantees `count` readable elements at p, and
+        // count < LANES <= MAX_LANES.
+        unsafe {
+            core::ptr::copy_nonoverlapping(p, buf.as_mut_ptr(), count);
+            Self::load(buf.as_ptr())
+        }
+    }
+    /// Stores lanes `0..count` (`count < LANES`) to `p`.
+    #[inline(always)]
+    unsafe fn store_partial(self, p: *mut Self::Elem, count: usize) {
+        let mut buf = [Self::Elem::ZERO; MAX_LANES];
+        // SAFETY: the caller guarantees `count` writable elements at p, and
+        // count < LANES <= MAX_LANES.
+        unsafe {
+            self.store(buf.as_mut_ptr());
+            core::ptr::copy_nonoverlapping(buf.as_ptr(), p, count);
+        }
+    }
+    /// Writes the first `count <= LANES` counters to `out`.
+    #[inline(always)]
+    unsafe fn counter_store_partial(c: Self::Counter, out: *mut u32, count: usize) {
+        let mut buf = [0u32; MAX_LANES];
+        // SAFETY: the caller guarantees `count` writable u32 at out, and
+        // count <= LANES <= MAX_LANES.
+        unsafe {
+            Self::counter_store(c, buf.as_mut_ptr());
+            core::ptr::copy_nonoverlapping(buf.as_ptr(), out, count);
+        }
+    }
 }
