@@ -109,100 +109,100 @@ fn inplace_scale(a: &mut [f64], q: f64) {
     }
 }
 
-fn pool(threads: usize) -> rayon::ThreadPool {
+/// Runs `f` on `threads` equal pieces of the index range (one per thread).
+fn split(n: usize, threads: usize) -> usize {
+    n.div_ceil(threads.max(1)).max(1)
+}
+
+/// The arrays of the STREAM-like bench.
+pub struct StreamBufs {
+    a: Buf<f64>,
+    b: Buf<f64>,
+    c: Buf<f64>,
+    out: Buf<f64>,
+}
+
+impl StreamBufs {
+    /// Four arrays of `n` doubles, every page written.
+    pub fn new(n: usize) -> Self {
+        StreamBufs {
+            a: Buf::new(n, Align::Aligned, 11, 0.5, 1.5),
+            b: Buf::new(n, Align::Aligned, 12, 0.5, 1.5),
+            c: Buf::new(n, Align::Aligned, 13, 0.5, 1.5),
+            out: Buf::new(n, Align::Aligned, 14, 0.0, 1.0),
+        }
+    }
+
+    /// One pass of `pattern`: serial when `pool` is None, else split in
+    /// one equal piece per thread of `pool`.
+    pub fn pass(&mut self, pattern: Pattern, pool: Option<&rayon::ThreadPool>) {
+        let n = self.a.get().len();
+        let t = pool.map(|p| p.current_num_threads()).unwrap_or(1);
+        let chunk = split(n, t);
+        let a: &[f64] = self.a.get();
+        let (b, c) = (self.b.get(), self.c.get());
+        let o: &mut [f64] = self.out.get_mut();
+        match (pattern, pool) {
+            (Pattern::Read, None) => {
+                std::hint::black_box(read(a));
+            }
+            (Pattern::Read, Some(p)) => {
+                let s: f64 = p.install(|| a.par_chunks(chunk).map(read).sum());
+                std::hint::black_box(s);
+            }
+            (Pattern::Copy, None) => copy(a, o),
+            (Pattern::Copy, Some(p)) => p.install(|| {
+                o.par_chunks_mut(chunk)
+                    .zip(a.par_chunks(chunk))
+                    .for_each(|(o, a)| copy(a, o))
+            }),
+            (Pattern::Triad, None) => triad(o, b, c, 0.5),
+            (Pattern::Triad, Some(p)) => p.install(|| {
+                o.par_chunks_mut(chunk)
+                    .zip(b.par_chunks(chunk))
+                    .zip(c.par_chunks(chunk))
+                    .for_each(|((o, b), c)| triad(o, b, c, 0.5))
+            }),
+            // -1 keeps the values finite and normal forever.
+            (Pattern::InplaceScale, None) => inplace_scale(o, -1.0),
+            (Pattern::InplaceScale, Some(p)) => p.install(|| {
+                o.par_chunks_mut(chunk)
+                    .for_each(|x| inplace_scale(x, -1.0))
+            }),
+        }
+    }
+}
+
+/// A rayon pool of exactly `threads` threads.
+pub fn pool(threads: usize) -> rayon::ThreadPool {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .expect("spawning rayon threads")
 }
 
-/// Runs `f` on `threads` equal pieces of the index range (one per thread).
-fn split(n: usize, threads: usize) -> usize {
-    n.div_ceil(threads.max(1)).max(1)
-}
-
 /// Measures every pattern with 1 and with `max_threads` threads on arrays
 /// of `n` doubles (interleaved rounds).
 pub fn measure(n: usize, max_threads: usize, cfg: &TimingConfig) -> Vec<StreamResult> {
-    let mut a = Buf::<f64>::new(n, Align::Aligned, 11, 0.5, 1.5);
-    let b = Buf::<f64>::new(n, Align::Aligned, 12, 0.5, 1.5);
-    let c = Buf::<f64>::new(n, Align::Aligned, 13, 0.5, 1.5);
-    let mut out = Buf::<f64>::new(n, Align::Aligned, 14, 0.0, 1.0);
+    let bufs = std::cell::RefCell::new(StreamBufs::new(n));
     let mut thread_counts = vec![1];
     if max_threads > 1 {
         thread_counts.push(max_threads);
     }
     let pools: Vec<rayon::ThreadPool> = thread_counts.iter().map(|&t| pool(t)).collect();
-    let a_cell = std::cell::RefCell::new(&mut a);
-    let out_cell = std::cell::RefCell::new(&mut out);
     let mut cands = Vec::new();
     let mut keys = Vec::new();
     for (ti, &t) in thread_counts.iter().enumerate() {
-        let p = &pools[ti];
-        let chunk = split(n, t);
+        let p = (t > 1).then(|| &pools[ti]);
         for pat in Pattern::ALL {
             keys.push((pat, t));
-            let (a_cell, out_cell, b, c) = (&a_cell, &out_cell, &b, &c);
-            cands.push(Candidate::new(
-                format!("{}-{t}", pat.name()),
-                move |inner| {
-                    for _ in 0..inner {
-                        match pat {
-                            Pattern::Read => {
-                                let a = a_cell.borrow();
-                                let a: &[f64] = a.get();
-                                let s: f64 = if t == 1 {
-                                    read(a)
-                                } else {
-                                    p.install(|| a.par_chunks(chunk).map(read).sum())
-                                };
-                                std::hint::black_box(s);
-                            }
-                            Pattern::Copy => {
-                                let a = a_cell.borrow();
-                                let a: &[f64] = a.get();
-                                let mut o = out_cell.borrow_mut();
-                                let o: &mut [f64] = o.get_mut();
-                                if t == 1 {
-                                    copy(a, o);
-                                } else {
-                                    p.install(|| {
-                                        o.par_chunks_mut(chunk)
-                                            .zip(a.par_chunks(chunk))
-                                            .for_each(|(o, a)| copy(a, o))
-                                    });
-                                }
-                            }
-                            Pattern::Triad => {
-                                let mut o = out_cell.borrow_mut();
-                                let o: &mut [f64] = o.get_mut();
-                                if t == 1 {
-                                    triad(o, b.get(), c.get(), 0.5);
-                                } else {
-                                    p.install(|| {
-                                        o.par_chunks_mut(chunk)
-                                            .zip(b.get().par_chunks(chunk))
-                                            .zip(c.get().par_chunks(chunk))
-                                            .for_each(|((o, b), c)| triad(o, b, c, 0.5))
-                                    });
-                                }
-                            }
-                            Pattern::InplaceScale => {
-                                // -1 keeps the values finite and normal forever.
-                                let mut a = a_cell.borrow_mut();
-                                let a: &mut [f64] = a.get_mut();
-                                if t == 1 {
-                                    inplace_scale(a, -1.0);
-                                } else {
-                                    p.install(|| {
-                                        a.par_chunks_mut(chunk).for_each(|x| inplace_scale(x, -1.0))
-                                    });
-                                }
-                            }
-                        }
-                    }
-                },
-            ));
+            let bufs = &bufs;
+            cands.push(Candidate::new(format!("{}-{t}", pat.name()), move |inner| {
+                let mut b = bufs.borrow_mut();
+                for _ in 0..inner {
+                    b.pass(pat, p);
+                }
+            }));
         }
     }
     let stats = interleaved(&mut cands, cfg);

@@ -10,11 +10,11 @@ use simdpar::{Isa, best_isa};
 use std::cell::RefCell;
 
 /// An elementwise f32 kernel on a chosen ISA with an explicit store policy.
-type MapFn = fn(&[f32], &[f32], &mut [f32], Store);
+pub type MapFn = fn(&[f32], &[f32], &mut [f32], Store);
 
 /// `(isa, multiply, square-as-binary)` for the best ISA with token entry
 /// points, if any.
-fn kernels() -> Option<(Isa, MapFn, MapFn)> {
+pub fn kernels() -> Option<(Isa, MapFn, MapFn)> {
     #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
     {
         if simdpar::Avx512::new().is_some() {

@@ -453,6 +453,63 @@ fn mojo_call<T: BenchElem>(
     r.expect("benchmark shapes are valid");
 }
 
+/// One workload's buffers at one alignment, ready to call any
+/// implementation on (shared by the report and the criterion benches).
+pub struct Prepared<T: BenchElem> {
+    w: Workload,
+    inp: Inputs<T>,
+    img: RefCell<Vec<u32>>,
+}
+
+impl<T: BenchElem> Prepared<T> {
+    /// Allocates and fills the buffers of `w` at `align`.
+    pub fn new(w: &Workload, align: Align) -> Self {
+        let pixels = if w.kernel == Kernel::Mandelbrot {
+            w.shape.elems()
+        } else {
+            0
+        };
+        Prepared {
+            w: *w,
+            inp: make_inputs::<T>(w, align),
+            img: RefCell::new(vec![0u32; pixels]),
+        }
+    }
+
+    /// Whether `imp` can run here (a Mojo twin must be loaded and have
+    /// this kernel).
+    pub fn can_run(&self, imp: Impl, twins: &TwinSet) -> bool {
+        match imp {
+            Impl::Simdpar(isa) => simdpar::is_supported(isa),
+            Impl::Mojo(v) => self.w.kernel.has_twin() && twins.get(v).is_some(),
+        }
+    }
+
+    /// Calls `imp` `inner` times with `threads` threads. simdpar runs in a
+    /// [`with_isa`] scope; Mojo uses its threaded twin when `threads > 1`
+    /// and the kernel has one. Panics if `imp` cannot run (see
+    /// [`Self::can_run`]).
+    pub fn run(&self, imp: Impl, threads: usize, twins: &TwinSet, inner: usize) {
+        match imp {
+            Impl::Simdpar(isa) => {
+                let th = threads_of(threads);
+                with_isa(isa, || {
+                    for _ in 0..inner {
+                        simdpar_call::<T>(&self.w, &self.inp, &self.img, th);
+                    }
+                })
+                .expect("only available ISAs are benchmarked");
+            }
+            Impl::Mojo(v) => {
+                let tw = twins.get(v).expect("twin loaded");
+                for _ in 0..inner {
+                    mojo_call::<T>(&self.w, tw, &self.inp, &self.img, threads);
+                }
+            }
+        }
+    }
+}
+
 fn run_group<T: BenchElem>(
     w: &Workload,
     specs: &[Spec],
@@ -465,45 +522,19 @@ fn run_group<T: BenchElem>(
             aligns.push(s.align);
         }
     }
-    let inputs: Vec<Inputs<T>> = aligns.iter().map(|&a| make_inputs::<T>(w, a)).collect();
-    let img = RefCell::new(vec![
-        0u32;
-        if w.kernel == Kernel::Mandelbrot {
-            w.shape.elems()
-        } else {
-            0
-        }
-    ]);
+    let prepared: Vec<Prepared<T>> = aligns.iter().map(|&a| Prepared::new(w, a)).collect();
     let mut kept = Vec::new();
     let mut cands = Vec::new();
     for s in specs {
-        let inp = &inputs[aligns.iter().position(|a| *a == s.align).unwrap_or(0)];
-        let img = &img;
-        let w = *w;
-        match s.imp {
-            Impl::Simdpar(isa) => {
-                let th = threads_of(s.threads);
-                kept.push(*s);
-                cands.push(Candidate::new(s.imp.label(), move |inner| {
-                    with_isa(isa, || {
-                        for _ in 0..inner {
-                            simdpar_call::<T>(&w, inp, img, th);
-                        }
-                    })
-                    .expect("only available ISAs are benchmarked");
-                }));
-            }
-            Impl::Mojo(v) => {
-                let Some(tw) = twins.get(v) else { continue };
-                let threads = s.threads;
-                kept.push(*s);
-                cands.push(Candidate::new(s.imp.label(), move |inner| {
-                    for _ in 0..inner {
-                        mojo_call::<T>(&w, tw, inp, img, threads);
-                    }
-                }));
-            }
+        let p = &prepared[aligns.iter().position(|a| *a == s.align).unwrap_or(0)];
+        if !p.can_run(s.imp, twins) {
+            continue;
         }
+        kept.push(*s);
+        let spec = *s;
+        cands.push(Candidate::new(s.imp.label(), move |inner| {
+            p.run(spec.imp, spec.threads, twins, inner)
+        }));
     }
     let stats = interleaved(&mut cands, cfg);
     drop(cands);
