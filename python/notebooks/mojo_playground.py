@@ -1,0 +1,133 @@
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="medium")
+
+
+@app.cell
+def _():
+    import time
+
+    import marimo as mo
+    import numpy as np
+
+    import simdpar
+    import simdpar.mojo as mj
+
+    return mj, mo, np, simdpar, time
+
+
+@app.cell
+def _(mj, mo):
+    mojo_status = mj.status()
+    mojo_ok = mj.available()
+    mo.vstack([
+        mo.md(
+            """
+            # Mojo playground
+
+            Edit the Mojo kernel below. It is compiled through simdpar's
+            compile cache (the same cache the Rust crate uses: an unchanged
+            kernel is a cache hit), called on numpy arrays without copying,
+            and compared with `simdpar.leaky_relu` bit for bit and in time.
+            The kernel must export `leaky_relu_f32(x, alpha, out, n)` with
+            the C ABI; `-D ALPHA_TENTHS=...` is passed from the slider.
+            """
+        ),
+        mo.md(f"**Mojo:** `{mojo_status}`") if mojo_ok else mo.callout(
+            mo.md(f"**Mojo is not installed**: {mojo_status}\n\n"
+                  "Install it with `pip install mojo==1.2.0`, then re-run. "
+                  "The simdpar side of this notebook still works."),
+            kind="warn",
+        ),
+    ])
+    return mojo_ok, mojo_status
+
+
+@app.cell
+def _(mo):
+    default_kernel = '''from std.sys import get_defined_int
+from std.sys.info import simd_width_of
+
+comptime W = simd_width_of[DType.float32]()
+comptime ALPHA = Float32(get_defined_int["ALPHA_TENTHS", 1]()) / 10
+
+
+@export("leaky_relu_f32")
+def leaky_relu_f32(
+    x: Pointer[Float32, ImmutAnyOrigin],
+    dst: Pointer[Float32, MutAnyOrigin],
+    n: Int,
+) abi("C"):
+    var zero = SIMD[DType.float32, W](0)
+    var alpha = SIMD[DType.float32, W](ALPHA)
+    var i = 0
+    while i + W <= n:
+        var v = x.unsafe_load[width=W](i)
+        dst.unsafe_store(i, v.gt(zero).select(v, zero) + alpha * v)
+        i += W
+    while i < n:
+        var s = x[unsafe_offset=i]
+        var pos = s if s > 0 else Float32(0)
+        dst[unsafe_offset=i] = pos + ALPHA * s
+        i += 1
+'''
+    editor = mo.ui.code_editor(value=default_kernel, language="python", label="Mojo kernel")
+    alpha_pick = mo.ui.slider(start=0, stop=9, step=1, value=1, label="alpha (tenths)", show_value=True)
+    size_pick = mo.ui.slider(start=10, stop=22, step=1, value=16, label="elements = 2**", show_value=True)
+    mo.vstack([editor, mo.hstack([alpha_pick, size_pick], justify="start")])
+    return alpha_pick, editor, size_pick
+
+
+@app.cell
+def _(alpha_pick, editor, mj, mojo_ok, mo, np, simdpar, size_pick, time):
+    def _best(f, reps=7):
+        ts = []
+        for _ in range(reps):
+            s = time.perf_counter()
+            f()
+            ts.append(time.perf_counter() - s)
+        return min(ts)
+
+    n = 2 ** size_pick.value
+    alpha = alpha_pick.value / 10
+    x = np.random.default_rng(1).standard_normal(n).astype(np.float32)
+    ours = simdpar.leaky_relu(x, alpha)
+    playground_result = {"mojo": False, "n": n, "alpha": alpha}
+    if not mojo_ok:
+        view = mo.md(f"simdpar.leaky_relu on {n:,} float32: {_best(lambda: simdpar.leaky_relu(x, alpha)) * 1e6:.1f} µs (no Mojo to compare with)")
+    else:
+        try:
+            lib = mj.compile(editor.value, fp_mode="contract=off", ALPHA_TENTHS=alpha_pick.value)
+            kernel = lib.declare("leaky_relu_f32", "const float32*", "float32*", "int")
+            got = np.empty_like(x)
+            kernel(x, got, n)
+            same = bool(np.array_equal(got.view(np.uint32), ours.view(np.uint32)))
+            t_mojo = _best(lambda: kernel(x, got, n))
+            out = np.empty_like(x)
+            t_simdpar = _best(lambda: simdpar.leaky_relu(x, alpha, out=out, threads=1))
+            playground_result.update(mojo=True, bitwise_equal=same, cache=lib.outcome,
+                                     mojo_us=t_mojo * 1e6, simdpar_us=t_simdpar * 1e6,
+                                     max_abs_diff=float(np.max(np.abs(got - ours))))
+            view = mo.md(
+                f"""
+                | | result |
+                |---|---|
+                | compile | cache **{lib.outcome}** (key `{lib.key}`) |
+                | vs `simdpar.leaky_relu` | {"✅ bitwise equal" if same else f"❌ differs (max abs diff {playground_result['max_abs_diff']:.3g})"} |
+                | Mojo kernel | {t_mojo * 1e6:.1f} µs |
+                | simdpar (threads=1) | {t_simdpar * 1e6:.1f} µs |
+                """
+            )
+        except mj.MojoCompileError as e:
+            playground_result.update(compile_error=e.message, line=e.line)
+            view = mo.callout(mo.md(f"**Compile error at line {e.line}**: {e.message}\n\n```\n{e.stderr}\n```"), kind="danger")
+        except (mj.MojoError, TypeError, AttributeError) as e:
+            playground_result.update(error=str(e))
+            view = mo.callout(mo.md(f"**{type(e).__name__}**: {e}"), kind="danger")
+    view
+    return (playground_result,)
+
+
+if __name__ == "__main__":
+    app.run()
