@@ -1,0 +1,84 @@
+"""Type stubs of simdpar (see the module docstring of simdpar/__init__.py)."""
+
+from types import TracebackType
+from typing import Any, Dict, List, Literal, Optional, Tuple, Type, TypeVar, Union, overload
+
+import numpy as np
+import numpy.typing as npt
+
+from . import mojo as mojo
+
+__version__: str
+DETACH_MIN_ELEMS: int
+KERNEL_NAMES: List[str]
+
+_F = TypeVar("_F", np.float32, np.float64)
+_Arr = npt.NDArray[_F]
+_DTypeLike = Union[Type[np.float32], Type[np.float64], np.dtype[Any], str, None]
+_IsaName = Literal["scalar", "portable", "avx2", "avx512", "neon"]
+
+class IsaError(ValueError):
+    """Unknown ISA name, or one this CPU lacks; names the available ISAs."""
+
+def sum(x: npt.NDArray[_F], threads: Optional[int] = None) -> _F:
+    """Sum of all elements in simdpar's fixed order (numpy scalar of x's dtype)."""
+
+def row_sums(m: npt.NDArray[_F], out: Optional[npt.NDArray[_F]] = None,
+             threads: Optional[int] = None) -> npt.NDArray[_F]:
+    """Row sums of a 2-D array."""
+
+def add(a: npt.NDArray[_F], b: npt.NDArray[_F], out: Optional[npt.NDArray[_F]] = None,
+        threads: Optional[int] = None) -> npt.NDArray[_F]:
+    """Elementwise a + b (equal shapes and dtypes)."""
+
+def multiply(a: npt.NDArray[_F], b: npt.NDArray[_F], out: Optional[npt.NDArray[_F]] = None,
+             threads: Optional[int] = None) -> npt.NDArray[_F]:
+    """Elementwise a * b (equal shapes and dtypes)."""
+
+def square(x: npt.NDArray[_F], out: Optional[npt.NDArray[_F]] = None,
+           threads: Optional[int] = None) -> npt.NDArray[_F]:
+    """Elementwise x * x."""
+
+def scale(x: npt.NDArray[_F], factor: float, out: Optional[npt.NDArray[_F]] = None,
+          threads: Optional[int] = None) -> npt.NDArray[_F]:
+    """Elementwise x * factor."""
+
+def leaky_relu(x: npt.NDArray[_F], alpha: float = 0.1, out: Optional[npt.NDArray[_F]] = None,
+               threads: Optional[int] = None) -> npt.NDArray[_F]:
+    """Elementwise (x > 0 ? x : 0) + alpha * x."""
+
+def mandelbrot(width: int, height: int, max_iter: int = 256,
+               xlim: Tuple[float, float] = (-2.0, 0.5), ylim: Tuple[float, float] = (-1.25, 1.25),
+               dtype: _DTypeLike = np.float64, threads: Optional[int] = None) -> npt.NDArray[np.uint32]:
+    """Mandelbrot iteration counts, uint32 of shape (height, width)."""
+
+def available_isas() -> List[str]:
+    """The ISAs this machine can run, worst first."""
+
+def known_isas() -> List[str]:
+    """Every ISA name simdpar knows."""
+
+def active_isa() -> str:
+    """The ISA a kernel called now on this thread runs."""
+
+def set_isa(name: Optional[str]) -> None:
+    """Sets (or with None clears) the process-wide default ISA."""
+
+def clear_isa() -> None:
+    """Clears the process-wide default ISA."""
+
+def kernel_isa(kernel: str, dtype: str) -> str:
+    """The ISA `kernel` runs for `dtype` on this thread now."""
+
+def cpu_info() -> Dict[str, Any]:
+    """Vendor, brand, features, caches and SIMD widths of this CPU."""
+
+class use_isa:
+    """``with use_isa(name):`` runs `name` on the calling thread only."""
+
+    def __init__(self, name: str) -> None: ...
+    def __enter__(self) -> str: ...
+    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> bool: ...
+    @property
+    def isa(self) -> str: ...
