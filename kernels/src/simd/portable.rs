@@ -70,7 +70,7 @@ macro_rules! portable_vec {
                 while w > 1 {
                     w /= 2;
                     for j in 0..w {
-                        a[j] = a[j] + a[j + w];
+                        a[j] += a[j + w];
                     }
                 }
                 a[0]
