@@ -52,7 +52,9 @@ pub const CACHE_FORMAT: u32 = 1;
 /// Where the Mojo source comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    /// A file on disk, compiled in place (diagnostics name this path).
+    /// A file on disk, compiled in place (diagnostics name this path). Only
+    /// its own bytes are part of the key: pass the directories of modules it
+    /// imports as [`BuildRequest::include_dirs`] so that their bytes count too.
     File(PathBuf),
     /// Source text held in memory; it is written to a staging file called
     /// `name` for compilation and diagnostics name it `name`.
