@@ -99,6 +99,11 @@ macro_rules! with_dt {
     };
 }
 
+/// Widens a kernel result to f64 (exact for f32 and f64).
+pub fn widen<T: Into<f64>>(v: T) -> f64 {
+    v.into()
+}
+
 /// A numpy scalar of dtype `dt` holding `v`.
 pub fn np_scalar<'py>(py: Python<'py>, dt: Dt, v: f64) -> PyResult<Bound<'py, PyAny>> {
     let mut b32 = v as f32;
@@ -242,8 +247,7 @@ pub fn sum<'py>(
     let ix = input("x", x)?;
     let (p, n) = (ix.ptr, ix.len);
     // SAFETY (both arms): `ix` keeps n elements alive at p for the call.
-    let v =
-        with_dt!(ix.dt, T => run(py, n, move || f64::from(par::sum(unsafe { ro::<T>(p, n) }, t)))?);
+    let v = with_dt!(ix.dt, T => run(py, n, move || widen(par::sum(unsafe { ro::<T>(p, n) }, t)))?);
     np_scalar(py, ix.dt, v)
 }
 

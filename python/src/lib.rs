@@ -10,6 +10,8 @@
 //! * [`mojo`]: the simdpar-mojo compile cache, artifacts and twins, used by
 //!   the pure-Python module `simdpar.mojo`.
 
+#![warn(missing_docs)]
+
 pub mod array;
 pub mod isa;
 pub mod kernels;

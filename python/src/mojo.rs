@@ -4,7 +4,7 @@
 use crate::array::{Dt, Input, Output, copy_of, data_ptr, input};
 use crate::kernels::{
     BinaryPlan, binary_args, dtype_arg, grid_args, np_scalar, ro, row_sums_args, run, rw,
-    threads_arg, unary_args,
+    threads_arg, unary_args, widen,
 };
 use crate::with_dt;
 use numpy::PyUntypedArray;
@@ -129,9 +129,11 @@ impl PyCache {
         max_bytes: Option<u64>,
         compile_timeout: Option<f64>,
     ) -> PyResult<Self> {
-        let mut cfg = CacheConfig::default();
-        cfg.mojo = mojo;
-        cfg.dir = dir;
+        let mut cfg = CacheConfig {
+            mojo,
+            dir,
+            ..CacheConfig::default()
+        };
         if let Some(m) = max_bytes {
             cfg.max_bytes = m;
         }
@@ -435,8 +437,7 @@ impl PyTwins {
         let (p, n) = (ix.ptr, ix.len);
         let tw = &self.twins;
         // SAFETY: `ix` keeps n elements alive at p.
-        let v =
-            with_dt!(ix.dt, T => run(py, n, move || f64::from(tw.sum(unsafe { ro::<T>(p, n) })))?);
+        let v = with_dt!(ix.dt, T => run(py, n, move || widen(tw.sum(unsafe { ro::<T>(p, n) })))?);
         np_scalar(py, ix.dt, v)
     }
 
