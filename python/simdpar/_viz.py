@@ -26,6 +26,7 @@ def counts_png(counts: np.ndarray, max_iter: int) -> bytes:
     raw = b"".join(b"\x00" + rgb[y].tobytes() for y in range(h))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
+        """One PNG chunk: length, type, data, CRC."""
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     return (

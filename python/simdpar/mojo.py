@@ -185,6 +185,7 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 def _looks_like_path(s: str) -> bool:
+    """Whether a string names a .mojo file rather than holding code."""
     return "\n" not in s and s.strip().endswith((".mojo", ".🔥"))
 
 
@@ -221,6 +222,7 @@ def _dedent_docstring(doc: str) -> str:
 
 
 def _format_value(v: Any) -> str:
+    """How a parameter value is spelled in Mojo source (True/False, repr of floats)."""
     if isinstance(v, bool):
         return "True" if v else "False"
     if isinstance(v, float):
@@ -281,6 +283,7 @@ _CONVERTERS = (int, float, bool, str)
 
 
 def _convert(out: str, ret: Any, name: str) -> Any:
+    """Converts a program's output to the annotated return type, or raises MojoError."""
     text = out.strip()
     try:
         if ret is bool:
@@ -308,6 +311,7 @@ def function(fn: Optional[Callable] = None) -> Any:
     counted from the docstring's first line."""
 
     def wrap(f: Callable) -> Callable:
+        """Builds the wrapper of one decorated function."""
         code = f.__doc__
         if not code or not code.strip():
             raise TypeError(f"@simdpar.mojo.function: {f.__name__} has no docstring holding Mojo code")
@@ -324,6 +328,7 @@ def function(fn: Optional[Callable] = None) -> Any:
 
         @functools.wraps(f)
         def call(*args: Any, **kwargs: Any) -> Any:
+            """Fills the placeholders from the arguments, runs the program, converts its output."""
             bound = sig.bind(*args, **kwargs)
             bound.apply_defaults()
             used = set(_PLACEHOLDER.findall(text))
@@ -361,6 +366,7 @@ class _Arg:
     """One declared argument: a scalar or a pointer to array data."""
 
     def __init__(self, spec: Any):
+        """Parses one argument type declaration."""
         self.spec = spec
         self.pointer = False
         self.writeable = False
@@ -385,6 +391,7 @@ class _Arg:
         self.ctype = ctypes.c_void_p if self.pointer else _SCALARS[s][1]
 
     def convert(self, value: Any, i: int, fname: str) -> Any:
+        """The ctypes value for one call argument (an address for arrays, checked)."""
         if self.pointer:
             if not isinstance(value, np.ndarray):
                 raise TypeError(

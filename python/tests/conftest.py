@@ -97,6 +97,7 @@ def ref_sum(x: np.ndarray):
     bs = lanes[:, 0]
 
     def tree(lo: int, hi: int):
+        """Sum of block sums [lo, hi) by the power-of-two split tree."""
         if hi - lo == 1:
             return bs[lo]
         p = 1 << ((hi - lo - 1).bit_length() - 1)

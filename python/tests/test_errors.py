@@ -22,6 +22,7 @@ ALL_ONE_INPUT = UNARY + [lambda x, **k: simdpar.sum(x, **k)]
 
 @pytest.mark.parametrize("bad", [np.int64, np.int32, np.float16, np.complex64, np.bool_, np.uint8, object])
 def test_other_dtypes_are_type_errors_naming_float32_float64(bad):
+    """Other dtypes are type errors naming float32 float64."""
     x = np.ones(8, dtype=bad)
     for f in ALL_ONE_INPUT:
         with pytest.raises(TypeError, match="float32 or float64"):
@@ -35,6 +36,7 @@ def test_other_dtypes_are_type_errors_naming_float32_float64(bad):
 
 @pytest.mark.parametrize("bad", [[1.0, 2.0], 3.0, "abc", None])
 def test_non_arrays_are_type_errors(bad):
+    """Non arrays are type errors."""
     with pytest.raises(TypeError, match="numpy.ndarray"):
         simdpar.sum(bad)
     with pytest.raises(TypeError, match="numpy.ndarray"):
@@ -44,6 +46,7 @@ def test_non_arrays_are_type_errors(bad):
 
 
 def test_mixed_dtypes_are_type_errors():
+    """Mixed dtypes are type errors."""
     for f in BINARY:
         with pytest.raises(TypeError, match="mixed dtypes"):
             f(F32, F64)
@@ -52,6 +55,7 @@ def test_mixed_dtypes_are_type_errors():
 
 
 def test_shape_mismatch_is_value_error_no_broadcasting():
+    """Shape mismatch is value error no broadcasting."""
     for f in BINARY:
         with pytest.raises(ValueError, match="shape mismatch"):
             f(F32, F32[:5])
@@ -63,11 +67,13 @@ def test_shape_mismatch_is_value_error_no_broadcasting():
 
 @pytest.mark.parametrize("shape", [(12,), (2, 3, 2), ()])
 def test_row_sums_needs_2d(shape):
+    """Row sums needs 2d."""
     with pytest.raises(ValueError, match="2-D"):
         simdpar.row_sums(np.ones(shape, np.float32))
 
 
 def _outs(dt, shape):
+    """Bad `out=` arrays for inputs of dtype dt and shape shape: (array, exception, message)."""
     ro = np.zeros(shape, dt)
     ro.flags.writeable = False
     nc = np.zeros(shape + (2,), dt)[..., 0]
@@ -84,6 +90,7 @@ def _outs(dt, shape):
 
 @pytest.mark.parametrize("case", list(_outs(np.float32, (12,))))
 def test_bad_out(case):
+    """Bad out."""
     out, exc, msg = _outs(np.float32, (12,))[case]
     keep = np.array(out, copy=True) if isinstance(out, np.ndarray) else None
     for f in BINARY:
@@ -100,6 +107,7 @@ def test_bad_out(case):
 
 
 def test_partial_overlap_is_value_error_and_writes_nothing():
+    """Partial overlap is value error and writes nothing."""
     buf = np.arange(20, dtype=np.float32)
     keep = buf.copy()
     a, out = buf[0:10], buf[5:15]
@@ -130,6 +138,7 @@ def test_partial_overlap_is_value_error_and_writes_nothing():
 
 @pytest.mark.parametrize("bad", [0, -1, -8])
 def test_threads_zero_or_negative_is_value_error(bad):
+    """Threads zero or negative is value error."""
     with pytest.raises(ValueError, match="threads"):
         simdpar.sum(F32, threads=bad)
     for f in BINARY:
@@ -145,6 +154,7 @@ def test_threads_zero_or_negative_is_value_error(bad):
 
 
 def test_threads_wrong_type_is_type_error():
+    """Threads wrong type is type error."""
     with pytest.raises(TypeError):
         simdpar.sum(F32, threads=1.5)
     with pytest.raises(TypeError):
@@ -152,6 +162,7 @@ def test_threads_wrong_type_is_type_error():
 
 
 def test_mandelbrot_bad_arguments():
+    """Mandelbrot bad arguments."""
     for w, h in [(0, 4), (4, 0), (-1, 4), (4, -3)]:
         with pytest.raises(ValueError, match="width and height"):
             simdpar.mandelbrot(w, h)
@@ -166,6 +177,7 @@ def test_mandelbrot_bad_arguments():
 
 
 def test_scale_factor_must_be_a_number():
+    """Scale factor must be a number."""
     with pytest.raises(TypeError):
         simdpar.scale(F32, "2")
     with pytest.raises(TypeError):

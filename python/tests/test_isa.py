@@ -19,12 +19,14 @@ MISSING = [i for i in simdpar.known_isas() if i not in AVAILABLE]
 
 
 def child(code: str, **env: str) -> subprocess.CompletedProcess:
+    """Runs code in a fresh interpreter with only the given SIMDPAR_* variables."""
     e = {k: v for k, v in os.environ.items() if not k.startswith("SIMDPAR_")}
     e.update(env)
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e, timeout=120)
 
 
 def test_available_and_known():
+    """Available and known."""
     assert AVAILABLE[:2] == ["scalar", "portable"]
     assert set(AVAILABLE) <= set(simdpar.known_isas())
     assert set(simdpar.known_isas()) == {"scalar", "portable", "avx2", "avx512", "neon"}
@@ -32,6 +34,7 @@ def test_available_and_known():
 
 
 def test_use_isa_scopes_nest_and_restore():
+    """Use isa scopes nest and restore."""
     before = simdpar.active_isa()
     with simdpar.use_isa("scalar") as name:
         assert name == "scalar" and simdpar.active_isa() == "scalar"
@@ -48,10 +51,12 @@ def test_use_isa_scopes_nest_and_restore():
 
 
 def test_use_isa_is_per_thread():
+    """Use isa is per thread."""
     seen = {}
     inside, release = threading.Event(), threading.Event()
 
     def other():
+        """Reads the active ISA on another thread while the main thread is inside use_isa."""
         inside.wait(10)
         seen["other"] = simdpar.active_isa()
         release.set()
@@ -68,6 +73,7 @@ def test_use_isa_is_per_thread():
 
 
 def test_set_isa_is_process_wide_and_scopes_win():
+    """Set isa is process wide and scopes win."""
     try:
         simdpar.set_isa("portable")
         assert simdpar.active_isa() == "portable"
@@ -88,6 +94,7 @@ def test_set_isa_is_process_wide_and_scopes_win():
 
 @pytest.mark.parametrize("name", ["bogus", "AVX9000", ""])
 def test_unknown_isa_names_it_and_the_available(name):
+    """Unknown isa names it and the available."""
     for f in (simdpar.use_isa, simdpar.set_isa):
         with pytest.raises(simdpar.IsaError) as e:
             f(name)
@@ -99,6 +106,7 @@ def test_unknown_isa_names_it_and_the_available(name):
 
 @pytest.mark.parametrize("name", MISSING)
 def test_missing_isa_refused_naming_it(name):
+    """Missing isa refused naming it."""
     before = simdpar.active_isa()
     for f in (simdpar.use_isa, simdpar.set_isa):
         with pytest.raises(simdpar.IsaError, match=f"ISA {name} is not supported"):
@@ -107,11 +115,13 @@ def test_missing_isa_refused_naming_it(name):
 
 
 def test_case_insensitive_names():
+    """Case insensitive names."""
     with simdpar.use_isa("SCALAR"):
         assert simdpar.active_isa() == "scalar"
 
 
 def test_cpu_info():
+    """Cpu info."""
     info = simdpar.cpu_info()
     for k in ("arch", "vendor", "brand", "features", "caches", "simd_widths", "logical_cpus"):
         assert k in info, k
@@ -129,6 +139,7 @@ def test_cpu_info():
 
 
 def test_kernel_isa_errors():
+    """Kernel isa errors."""
     with pytest.raises(ValueError, match="unknown kernel"):
         simdpar.kernel_isa("nope", "float32")
     with pytest.raises(ValueError, match="dtype"):
@@ -136,6 +147,7 @@ def test_kernel_isa_errors():
 
 
 def test_env_force_and_cap_are_honoured():
+    """Env force and cap are honoured."""
     r = child("import simdpar; print(simdpar.active_isa())", SIMDPAR_ISA="scalar")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "scalar"
@@ -147,6 +159,7 @@ def test_env_force_and_cap_are_honoured():
 
 
 def test_env_bad_value_fails_import_with_a_clear_error():
+    """Env bad value fails import with a clear error."""
     r = child("import simdpar", SIMDPAR_ISA="bogus")
     assert r.returncode != 0
     assert "ImportError" in r.stderr
@@ -158,12 +171,14 @@ def test_env_bad_value_fails_import_with_a_clear_error():
 
 @pytest.mark.parametrize("name", MISSING)
 def test_env_missing_isa_fails_import(name):
+    """Env missing isa fails import."""
     r = child("import simdpar", SIMDPAR_ISA=name)
     assert r.returncode != 0
     assert f"ISA {name} is not supported" in r.stderr and "SIMDPAR_ISA" in r.stderr
 
 
 def test_kernels_follow_env_isa_in_child():
+    """Kernels follow env isa in child."""
     code = (
         "import numpy as np, simdpar\n"
         "x = np.linspace(-3, 3, 1001, dtype=np.float32)\n"

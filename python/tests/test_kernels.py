@@ -35,6 +35,7 @@ def data(n_or_shape, t, seed=0, special=True):
 
 
 def elementwise_cases(x, y):
+    """(name, simdpar call, numpy reference) for every elementwise kernel."""
     t = x.dtype.type
     return [
         ("add", lambda **k: simdpar.add(x, y, **k), np.add(x, y)),
@@ -48,6 +49,7 @@ def elementwise_cases(x, y):
 
 @pytest.mark.parametrize("n", SIZES)
 def test_elementwise_sizes_bitwise(isa, dtype, n):
+    """Elementwise sizes bitwise."""
     x, y = data(n, dtype, 1), data(n, dtype, 2)
     with np.errstate(all="ignore"):
         for name, call, want in elementwise_cases(x, y):
@@ -58,6 +60,7 @@ def test_elementwise_sizes_bitwise(isa, dtype, n):
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_elementwise_shapes(isa, dtype, shape):
+    """Elementwise shapes."""
     x, y = data(shape, dtype, 3), data(shape, dtype, 4)
     with np.errstate(all="ignore"):
         for name, call, want in elementwise_cases(x, y):
@@ -68,6 +71,7 @@ def test_elementwise_shapes(isa, dtype, shape):
 
 @pytest.mark.parametrize("n", SIZES)
 def test_sum_bitwise_to_documented_order(isa, dtype, n):
+    """Sum bitwise to documented order."""
     x = data(n, dtype, 5, special=False)
     got = simdpar.sum(x)
     assert type(got) is dtype, type(got)
@@ -77,10 +81,12 @@ def test_sum_bitwise_to_documented_order(isa, dtype, n):
 
 
 def bits(v):
+    """The raw bits of one float scalar."""
     return np.array([v]).view(np.uint32 if np.array([v]).dtype == np.float32 else np.uint64)[0]
 
 
 def test_sum_special_values(isa, dtype):
+    """Sum special values."""
     assert np.isnan(simdpar.sum(np.array([1.0, np.nan], dtype=dtype)))
     assert simdpar.sum(np.array([np.inf, 1.0], dtype=dtype)) == np.inf
     assert np.isnan(simdpar.sum(np.array([np.inf, -np.inf], dtype=dtype)))
@@ -93,6 +99,7 @@ def test_sum_special_values(isa, dtype):
 
 @pytest.mark.parametrize("shape", [(1, 1), (3, 0), (0, 4), (5, 7), (17, 513), (64, 33), (2, 4097)], ids=str)
 def test_row_sums_bitwise(isa, dtype, shape):
+    """Row sums bitwise."""
     m = data(shape, dtype, 6, special=False)
     got = simdpar.row_sums(m)
     assert got.dtype == dtype and got.shape == (shape[0],)
@@ -111,6 +118,7 @@ def test_row_sums_bitwise(isa, dtype, shape):
     (1, 1, 10, (0.0, 1.0), (0.0, 1.0)),
 ])
 def test_mandelbrot_matches_definition(isa, dtype, case):
+    """Mandelbrot matches definition."""
     w, h, it, xl, yl = case
     got = simdpar.mandelbrot(w, h, max_iter=it, xlim=xl, ylim=yl, dtype=dtype)
     assert got.dtype == np.uint32 and got.shape == (h, w)
@@ -119,6 +127,7 @@ def test_mandelbrot_matches_definition(isa, dtype, case):
 
 
 def test_mandelbrot_defaults_and_dtype_spellings():
+    """Mandelbrot defaults and dtype spellings."""
     a = simdpar.mandelbrot(24, 16)
     assert a.shape == (16, 24) and a.dtype == np.uint32
     np.testing.assert_array_equal(a, ref_mandelbrot(24, 16, 256, (-2.0, 0.5), (-1.25, 1.25), np.float64))
@@ -176,6 +185,7 @@ def test_threads_are_bitwise_identical(dtype, threads):
 
 
 def test_out_returns_out_and_in_place(isa, dtype):
+    """Out returns out and in place."""
     x, y = data(1001, dtype, 13, special=False), data(1001, dtype, 14, special=False)
     out = np.empty_like(x)
     assert simdpar.add(x, y, out=out) is out
@@ -211,6 +221,7 @@ def test_out_returns_out_and_in_place(isa, dtype):
 
 
 def test_non_contiguous_inputs_are_copied_once_and_untouched(dtype):
+    """Non contiguous inputs are copied once and untouched."""
     base = data((40, 60), dtype, 16, special=False)
     keep = base.copy()
     views = [base[::2, ::3], base.T, base[:, 5], base[::-1]]
@@ -233,6 +244,7 @@ def test_non_contiguous_inputs_are_copied_once_and_untouched(dtype):
 
 
 def test_inputs_never_modified(isa, dtype):
+    """Inputs never modified."""
     x, y = data(5000, dtype, 18), data(5000, dtype, 19)
     kx, ky = x.copy(), y.copy()
     with np.errstate(all="ignore"):
@@ -243,6 +255,7 @@ def test_inputs_never_modified(isa, dtype):
 
 
 def test_read_only_inputs_are_fine(dtype):
+    """Read only inputs are fine."""
     x = data(100, dtype, 20, special=False)
     x.flags.writeable = False
     assert_bitwise(simdpar.square(x), x * x)

@@ -45,6 +45,7 @@ LIB = textwrap.dedent(
 
 
 def test_run_fills_placeholders_and_returns_stdout():
+    """Run fills placeholders and returns stdout."""
     src = """
         def main():
             print({{a}} + {{b}})
@@ -58,6 +59,7 @@ def test_run_fills_placeholders_and_returns_stdout():
 
 
 def test_run_from_a_path(tmp_path):
+    """Run from a path."""
     p = tmp_path / "hello.mojo"
     p.write_text('def main():\n    print("hello from {{who}}")\n')
     assert mj.run(str(p), who="a file") == "hello from a file"
@@ -65,6 +67,7 @@ def test_run_from_a_path(tmp_path):
 
 
 def test_run_placeholder_errors_and_missing_file(tmp_path):
+    """Run placeholder errors and missing file."""
     with pytest.raises(ValueError, match="no value for placeholder"):
         mj.run("def main():\n    print({{a}})\n")
     with pytest.raises(ValueError, match="match no"):
@@ -74,6 +77,7 @@ def test_run_placeholder_errors_and_missing_file(tmp_path):
 
 
 def test_run_nonzero_exit_raises_with_output():
+    """Run nonzero exit raises with output."""
     with pytest.raises(mj.MojoRunError) as e:
         mj.run("from std.sys import exit\n\ndef main():\n    print(\"partial\")\n    exit({{code}})\n", code=3)
     assert e.value.returncode == 3
@@ -82,6 +86,7 @@ def test_run_nonzero_exit_raises_with_output():
 
 
 def test_compile_error_carries_message_and_line():
+    """Compile error carries message and line."""
     src = "def main():\n    var x = 1\n    print(undefined_name + x)\n"
     with pytest.raises(mj.MojoCompileError) as e:
         mj.run(src)
@@ -94,6 +99,8 @@ def test_compile_error_carries_message_and_line():
 
 
 def test_function_decorator_converts_to_the_annotation():
+    """Function decorator converts to the annotation."""
+
     @mj.function
     def add(a: int, b: int) -> int:
         """
@@ -130,6 +137,7 @@ def test_function_decorator_converts_to_the_annotation():
 
 
 def test_function_decorator_errors():
+    """Function decorator errors."""
     with pytest.raises(TypeError, match="docstring"):
         @mj.function
         def nodoc(a: int) -> int:
@@ -162,6 +170,7 @@ def test_function_decorator_errors():
 
 
 def test_compile_exported_functions_on_numpy_zero_copy():
+    """Compile exported functions on numpy zero copy."""
     lib = mj.compile(LIB, FACTOR=5)
     assert lib.has("py_scale") and not lib.has("nope")
     scale = lib.declare("py_scale", "const float32*", "float32*", "int")
@@ -206,6 +215,7 @@ def test_compile_exported_functions_on_numpy_zero_copy():
 
 
 def test_compile_defines_change_the_key():
+    """Compile defines change the key."""
     a = mj.compile(LIB, FACTOR=2)
     b = mj.compile(LIB, FACTOR=3)
     assert a.key != b.key
@@ -217,17 +227,20 @@ def test_compile_defines_change_the_key():
 
 
 def test_compile_error_in_library():
+    """Compile error in library."""
     with pytest.raises(mj.MojoCompileError) as e:
         mj.compile("@export\ndef f(x: Int) abi(\"C\") -> Int:\n    return x +* 1\n")
     assert e.value.line == 3
 
 
 def _data(n, t, seed):
+    """Random normal data of n elements of dtype t."""
     return (np.random.default_rng(seed).standard_normal(n) * 4).astype(t)
 
 
 @pytest.mark.parametrize("t", [np.float32, np.float64], ids=["float32", "float64"])
 def test_twins_match_simdpar(t):
+    """Twins match simdpar."""
     tw = mj.twins
     assert tw.variant == "exact"
     x, y = _data(10_007, t, 1), _data(10_007, t, 2)
@@ -254,6 +267,7 @@ def test_twins_match_simdpar(t):
 
 
 def test_twins_out_in_place_and_errors():
+    """Twins out in place and errors."""
     tw = mj.twins
     x = _data(1000, np.float32, 4)
     a = x.copy()
@@ -277,6 +291,7 @@ def test_twins_out_in_place_and_errors():
 
 
 def test_cache_info_and_clear_in_a_private_cache(tmp_path):
+    """Cache info and clear in a private cache."""
     try:
         mj.configure(cache_dir=tmp_path / "cache")
         info = mj.cache_info()
@@ -314,6 +329,7 @@ def test_one_cache_two_front_ends(tmp_path):
 
 
 def test_missing_mojo_raises_not_found_with_install_hint(tmp_path):
+    """Missing mojo raises not found with install hint."""
     code = (
         "import simdpar, simdpar.mojo as mj\n"
         "assert not mj.available()\n"

@@ -20,6 +20,7 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 def run_notebook(name: str):
+    """Imports a notebook file and runs all its cells headless; returns (outputs, defs)."""
     spec = importlib.util.spec_from_file_location(f"nb_{name}", NOTEBOOKS / f"{name}.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -27,6 +28,7 @@ def run_notebook(name: str):
 
 
 def test_tour_runs_every_kernel_and_matches_numpy():
+    """Tour runs every kernel and matches numpy."""
     outputs, defs = run_notebook("tour")
     rows = defs["tour_rows"]
     assert [r["kernel"] for r in rows] == ["sum", "row_sums", "add", "multiply", "square", "scale", "leaky_relu"]
@@ -38,6 +40,7 @@ def test_tour_runs_every_kernel_and_matches_numpy():
 
 
 def test_benchmark_times_numpy_every_isa_and_mojo():
+    """Benchmark times numpy every isa and mojo."""
     _, defs = run_notebook("benchmark")
     rows = defs["bench_rows"]
     assert [r["kernel"] for r in rows] == ["sum", "row_sums", "add", "multiply", "leaky_relu", "mandelbrot"]
@@ -55,6 +58,7 @@ def test_benchmark_times_numpy_every_isa_and_mojo():
 
 
 def test_playground_compiles_and_compares_or_explains():
+    """Playground compiles and compares or explains."""
     _, defs = run_notebook("mojo_playground")
     res = defs["playground_result"]
     if mj.available():

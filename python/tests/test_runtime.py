@@ -19,12 +19,14 @@ class Counter(threading.Thread):
     """A pure-Python thread counting as fast as it can (needs the GIL)."""
 
     def __init__(self):
+        """A stopped counter at zero."""
         super().__init__(daemon=True)
         self.count = 0
         self.stop = False
         self.started_evt = threading.Event()
 
     def run(self):
+        """Counts until told to stop."""
         self.started_evt.set()
         while not self.stop:
             self.count += 1
@@ -76,16 +78,19 @@ def calibrated_mandelbrot():
 
 
 def test_gil_released_during_mandelbrot():
+    """Gil released during mandelbrot."""
     during, rate, busy = progress_during(calibrated_mandelbrot())
     assert_ran_alongside(during, rate, busy)
 
 
 def test_gil_released_during_large_elementwise_and_sum():
+    """Gil released during large elementwise and sum."""
     n = 8_000_000
     x = np.random.default_rng(0).standard_normal(n).astype(np.float32)
     out = np.empty_like(x)
 
     def work():
+        """Big single-threaded kernels back to back."""
         for _ in range(6):
             simdpar.multiply(x, x, out=out, threads=1)
             simdpar.sum(x, threads=1)
@@ -103,6 +108,7 @@ def test_two_python_threads_progress_concurrently():
     spans, results, errors = {}, {}, []
 
     def worker(k):
+        """Ten single-threaded sums, recording the time span and results."""
         try:
             s = time.perf_counter()
             r = [simdpar.sum(x, threads=1) for _ in range(10)]
@@ -124,6 +130,7 @@ def test_two_python_threads_progress_concurrently():
 
 
 def _loop(n_calls: int):
+    """Calls every kernel (and two failing calls) n_calls times on tiny arrays."""
     x = np.linspace(-1, 1, 16, dtype=np.float32)
     y = np.linspace(0, 1, 16, dtype=np.float32)
     m = np.ones((4, 4), np.float64)
@@ -149,6 +156,7 @@ def _loop(n_calls: int):
 
 
 def test_no_reference_leaks():
+    """No reference leaks."""
     x, y, m, out = _loop(10)
     before = [sys.getrefcount(o) for o in (x, y, m, out)]
     r = simdpar.add(x, y)
@@ -169,6 +177,7 @@ def test_no_reference_leaks():
 
 
 def test_no_memory_growth_over_many_calls():
+    """No memory growth over many calls."""
     _loop(200)  # warm caches, pools, interned objects
     gc.collect()
     tracemalloc.start()
