@@ -85,7 +85,11 @@ fn workloads() -> Vec<Workload> {
                     height: 1024,
                     max_iter: 256,
                 }],
-                _ => vec![Shape::Elems(16 * 1024), Shape::Elems(m), Shape::Elems(64 * m)],
+                _ => vec![
+                    Shape::Elems(16 * 1024),
+                    Shape::Elems(m),
+                    Shape::Elems(64 * m),
+                ],
             };
             for shape in shapes {
                 v.push(Workload {
@@ -142,12 +146,7 @@ fn bench_workload<T: BenchElem>(
     full: bool,
     threads: usize,
 ) {
-    let name = format!(
-        "{}/{}/{}",
-        w.kernel.name(),
-        w.dtype.name(),
-        w.shape.label()
-    );
+    let name = format!("{}/{}/{}", w.kernel.name(), w.dtype.name(), w.shape.label());
     let combos = combos(w, full, threads);
     let mut g = c.benchmark_group(&name);
     g.throughput(Throughput::ElementsAndBytes {

@@ -86,7 +86,15 @@ fn par(c: &mut Criterion) {
         return;
     };
     let t = threads().max(2);
-    for n in [16usize << 10, 64 << 10, 128 << 10, 256 << 10, 512 << 10, 1 << 20, 4 << 20] {
+    for n in [
+        16usize << 10,
+        64 << 10,
+        128 << 10,
+        256 << 10,
+        512 << 10,
+        1 << 20,
+        4 << 20,
+    ] {
         let a = Buf::<f32>::new(n, Align::Aligned, 1, -1.0, 1.0);
         let b = Buf::<f32>::new(n, Align::Aligned, 2, -1.0, 1.0);
         let mut o = Buf::<f32>::new(n, Align::Aligned, 3, 0.0, 1.0);

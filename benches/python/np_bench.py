@@ -204,6 +204,7 @@ def interleaved(calls, reps, min_sample):
     for _ in range(reps):
         for name, fn in calls:
             samples[name].append(timed(fn, inner[name]))
+    # samples[name][i] of every method ran in round i (paired ratios)
     return samples, inner
 
 
@@ -296,6 +297,7 @@ def main():
                     "max_s": max(s),
                     "samples": len(s),
                     "inner": inner[name],
+                    "rounds_s": s,
                 }
             )
         del bufs, calls

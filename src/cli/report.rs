@@ -31,7 +31,14 @@ use std::time::{Duration, Instant};
 use timing::TimingConfig;
 use workloads::{Dtype, Impl, Kernel, Row, Shape, Spec, TwinSet, Workload};
 
-const USAGE: &str = "usage: simdpar report [--full] [--out DIR] [--only KERNEL,...] [--no-python] [--no-mojo] [--no-parity]";
+const USAGE: &str = "usage: simdpar report [--full] [--out DIR] [--only KERNEL,...] [--quiet-wait SECS] [--no-python] [--no-mojo] [--no-parity]
+
+  --full            every ISA x threads x alignment x size, more samples
+  --only K1,K2      only these kernels (sum, row_sums, add, multiply, square,
+                    scale, scale_inplace, leaky_relu, mandelbrot)
+  --quiet-wait S    before each group, wait up to S seconds for other
+                    processes to go quiet (< 0.25 CPUs)
+  --out DIR         output directory (default target/simdpar-report)";
 
 /// Command-line options.
 #[derive(Clone, Debug)]
@@ -48,6 +55,8 @@ pub struct Options {
     pub no_mojo: bool,
     /// Skip the parity summary.
     pub no_parity: bool,
+    /// Seconds to wait for a quiet machine before each group.
+    pub quiet_wait: f64,
     /// The command line, for the report.
     pub command: String,
 }
@@ -60,6 +69,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         no_python: false,
         no_mojo: false,
         no_parity: false,
+        quiet_wait: 0.0,
         command: std::iter::once("simdpar report".to_string())
             .chain(args.iter().cloned())
             .collect::<Vec<_>>()
@@ -74,6 +84,13 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--no-mojo" => o.no_mojo = true,
             "--no-parity" => o.no_parity = true,
             "--out" => o.out = PathBuf::from(it.next().ok_or(USAGE)?),
+            "--quiet-wait" => {
+                o.quiet_wait = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|v: &f64| *v >= 0.0)
+                    .ok_or(USAGE)?
+            }
             "--only" => {
                 let list = it.next().ok_or(USAGE)?;
                 for k in list.split(',').filter(|k| !k.is_empty()) {
@@ -505,19 +522,30 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let stream_n = if opts.full { 64 << 20 } else { 32 << 20 };
         let stream = stream::measure(stream_n, threads, &cfg);
         let mut rows = Vec::new();
+        let quiet = || {
+            if opts.quiet_wait > 0.0 {
+                timing::wait_quiet(Duration::from_secs_f64(opts.quiet_wait), 0.25);
+            }
+        };
         for w in &work {
             progress.step(&w.label());
+            quiet();
             let specs = specs_for(w, &ctx);
-            let wcfg = if w.kernel == Kernel::Mandelbrot && !opts.full {
-                TimingConfig { reps: 5, ..cfg }
-            } else {
-                cfg
+            let wcfg = match w.shape.class(w.dtype) {
+                // Cheap groups get more rounds: the ratios steady.
+                "cache" | "l3" => TimingConfig {
+                    reps: 2 * cfg.reps + 1,
+                    ..cfg
+                },
+                "compute" if !opts.full => TimingConfig { reps: 5, ..cfg },
+                _ => cfg,
             };
             rows.extend(workloads::measure(w, &specs, &mojo.twins, &wcfg));
         }
         let mut align_rows = Vec::new();
         for (w, specs) in &aligns {
             progress.step(&format!("alignment {}", w.label()));
+            quiet();
             align_rows.extend(workloads::measure(w, specs, &mojo.twins, &cfg));
         }
         let (mut nt, mut par) = (Vec::new(), Vec::new());

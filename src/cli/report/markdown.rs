@@ -193,7 +193,7 @@ fn stream_section(s: &mut String, r: &Results) {
         "## Memory bandwidth (STREAM-like)\n\n{} Mi doubles per array ({} MiB), regular stores, \
          bytes counted as read + written (no write-allocate), medians of interleaved rounds.\n",
         n >> 20,
-        n * 8 >> 20
+        (n * 8) >> 20
     );
     let _ = writeln!(
         s,
@@ -479,7 +479,7 @@ fn threshold_section(s: &mut String, r: &Results) {
             "| {} | {}M | {} | {} | {} | {} | {} |",
             n.kernel,
             n.n >> 20,
-            n.n * 4 >> 20,
+            (n.n * 4) >> 20,
             n.threads,
             t(n.cached.median),
             t(n.streaming.median),
@@ -493,7 +493,7 @@ fn threshold_section(s: &mut String, r: &Results) {
                 s,
                 "\nNT stores win (≥ 5%, every kernel and thread count) from {} MiB of output on. \
                  The threshold in force is {} MiB: {}.\n",
-                n * 4 >> 20,
+                (n * 4) >> 20,
                 cur >> 20,
                 if cur <= n * 4 && cur > (n * 4) / 4 {
                     "consistent with the measurement"

@@ -20,6 +20,8 @@ pub struct PyRow {
     pub threads: usize,
     /// Median seconds per call.
     pub median: f64,
+    /// Seconds per call of every round, in order.
+    pub rounds: Vec<f64>,
 }
 
 /// What the Python side produced.
@@ -42,6 +44,26 @@ pub struct PyResults {
 }
 
 impl PyResults {
+    /// The median over rounds of numpy time / simdpar-py time with
+    /// `threads` (the two ran round-robin in one process).
+    pub fn paired(&self, kernel: &str, dtype: &str, shape: &str, threads: usize) -> Option<f64> {
+        let find = |m: &str| {
+            self.rows.iter().find(|r| {
+                r.kernel == kernel
+                    && r.dtype == dtype
+                    && r.shape == shape
+                    && r.method == m
+                    && (m == "numpy" || r.threads == threads)
+            })
+        };
+        let (n, s) = (find("numpy")?, find("simdpar-py")?);
+        if n.rounds.len() != s.rounds.len() || n.rounds.is_empty() {
+            return None;
+        }
+        let mut v: Vec<f64> = n.rounds.iter().zip(&s.rounds).map(|(a, b)| a / b).collect();
+        Some(crate::cli::report::timing::median(&mut v))
+    }
+
     /// The median of `method` for a workload.
     pub fn median(
         &self,
@@ -168,6 +190,11 @@ pub fn run(out_dir: &Path, full: bool, threads: usize, only: &[&str]) -> PyResul
                 method: g("method"),
                 threads: r.get("threads").and_then(Value::as_u64).unwrap_or(1) as usize,
                 median,
+                rounds: r
+                    .get("rounds_s")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_f64).collect())
+                    .unwrap_or_default(),
             });
         }
     }

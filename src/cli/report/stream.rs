@@ -165,10 +165,9 @@ impl StreamBufs {
             }),
             // -1 keeps the values finite and normal forever.
             (Pattern::InplaceScale, None) => inplace_scale(o, -1.0),
-            (Pattern::InplaceScale, Some(p)) => p.install(|| {
-                o.par_chunks_mut(chunk)
-                    .for_each(|x| inplace_scale(x, -1.0))
-            }),
+            (Pattern::InplaceScale, Some(p)) => {
+                p.install(|| o.par_chunks_mut(chunk).for_each(|x| inplace_scale(x, -1.0)))
+            }
         }
     }
 }
@@ -197,12 +196,15 @@ pub fn measure(n: usize, max_threads: usize, cfg: &TimingConfig) -> Vec<StreamRe
         for pat in Pattern::ALL {
             keys.push((pat, t));
             let bufs = &bufs;
-            cands.push(Candidate::new(format!("{}-{t}", pat.name()), move |inner| {
-                let mut b = bufs.borrow_mut();
-                for _ in 0..inner {
-                    b.pass(pat, p);
-                }
-            }));
+            cands.push(Candidate::new(
+                format!("{}-{t}", pat.name()),
+                move |inner| {
+                    let mut b = bufs.borrow_mut();
+                    for _ in 0..inner {
+                        b.pass(pat, p);
+                    }
+                },
+            ));
         }
     }
     let stats = interleaved(&mut cands, cfg);

@@ -47,6 +47,26 @@ pub struct Stats {
     pub samples: usize,
     /// Calls per sample.
     pub inner: usize,
+    /// Seconds per call of every sample, in round order (sample `i` of two
+    /// candidates of one group ran in the same round).
+    pub rounds: Vec<f64>,
+}
+
+/// The median over rounds of `num[i] / den[i]`: a ratio of two candidates
+/// of one group that a load burst during one round cannot skew (both sides
+/// of a round see the same burst). Falls back to the ratio of medians when
+/// the round counts differ.
+pub fn paired_ratio(num: &Stats, den: &Stats) -> f64 {
+    if num.rounds.len() != den.rounds.len() || num.rounds.is_empty() {
+        return num.median / den.median;
+    }
+    let mut r: Vec<f64> = num
+        .rounds
+        .iter()
+        .zip(&den.rounds)
+        .map(|(a, b)| a / b)
+        .collect();
+    median(&mut r)
 }
 
 /// The median of `v` (sorted in place); NaN for an empty slice.
@@ -99,6 +119,7 @@ pub fn interleaved(cands: &mut [Candidate<'_>], cfg: &TimingConfig) -> Vec<Stats
         .zip(inner)
         .zip(cands.iter())
         .map(|((mut s, inner), c)| {
+            let rounds = s.clone();
             let m = median(&mut s);
             Stats {
                 name: c.name.clone(),
@@ -107,6 +128,7 @@ pub fn interleaved(cands: &mut [Candidate<'_>], cfg: &TimingConfig) -> Vec<Stats
                 max: s.last().copied().unwrap_or(f64::NAN),
                 samples: s.len(),
                 inner,
+                rounds,
             }
         })
         .collect()
@@ -140,6 +162,19 @@ pub fn foreign_load<R>(f: impl FnOnce() -> R) -> (R, Option<f64>) {
         _ => None,
     };
     (r, load)
+}
+
+/// Waits until other processes use less than `threshold` CPUs over a
+/// half-second window, for at most `max`; returns the last measured load.
+pub fn wait_quiet(max: Duration, threshold: f64) -> Option<f64> {
+    let start = Instant::now();
+    loop {
+        let ((), load) = foreign_load(|| std::thread::sleep(Duration::from_millis(500)));
+        match load {
+            Some(l) if l >= threshold && start.elapsed() < max => continue,
+            other => return other,
+        }
+    }
 }
 
 fn busy_ticks() -> Option<u64> {
@@ -194,5 +229,26 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert!(s.iter().all(|s| s.samples == 3 && s.inner >= 1));
         assert!(a >= 3 && b >= 3);
+        assert_eq!(s[0].rounds.len(), 3);
+    }
+
+    #[test]
+    fn paired_ratio_ignores_a_shared_burst() {
+        let st = |r: Vec<f64>| {
+            let mut m = r.clone();
+            Stats {
+                name: String::new(),
+                median: median(&mut m),
+                min: 0.0,
+                max: 0.0,
+                samples: r.len(),
+                inner: 1,
+                rounds: r,
+            }
+        };
+        // Round 2 is slowed 10x for both: the paired ratio stays 2.
+        let a = st(vec![2.0, 20.0, 2.0]);
+        let b = st(vec![1.0, 10.0, 1.0]);
+        assert_eq!(paired_ratio(&a, &b), 2.0);
     }
 }

@@ -140,15 +140,15 @@ pub enum Shape {
 }
 
 fn short(n: usize) -> String {
-    if n >= 1 << 20 && n % (1 << 20) == 0 {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
         format!("{}M", n >> 20)
-    } else if n >= 1000 && n % 1000 == 0 && n % 1024 != 0 {
-        if n % 1_000_000 == 0 {
+    } else if n >= 1000 && n.is_multiple_of(1000) && !n.is_multiple_of(1024) {
+        if n.is_multiple_of(1_000_000) {
             format!("{}M", n / 1_000_000)
         } else {
             format!("{}K", n / 1000)
         }
-    } else if n >= 1 << 10 && n % (1 << 10) == 0 && n > 4096 {
+    } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) && n > 4096 {
         format!("{}K", n >> 10)
     } else {
         n.to_string()
