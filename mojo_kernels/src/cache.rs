@@ -472,7 +472,9 @@ impl Cache {
     }
 
     /// Opens (creating if needed) the cache described by `config`; finds the
-    /// toolchain and detects the host CPU.
+    /// toolchain and detects the host CPU. A cache directory that cannot be
+    /// written (read-only filesystem, permissions) is replaced by
+    /// `$TMPDIR/simdpar-mojo-$USER`, with a warning on stderr.
     pub fn with_config(config: CacheConfig) -> Result<Cache, MojoError> {
         let toolchain = match &config.mojo {
             Some(p) => Toolchain::at(p)?,
@@ -482,11 +484,24 @@ impl Cache {
             Some(d) => d.clone(),
             None => Cache::default_dir()?,
         };
-        for sub in ["entries", "locks", "tmp"] {
-            fs::create_dir_all(dir.join(sub)).map_err(|e| {
-                MojoError::io(format!("creating cache directory {}", dir.display()), e)
-            })?;
-        }
+        let dir = match prepare_dir(&dir) {
+            Ok(()) => dir,
+            // Not writable (read-only filesystem, permissions): fall back to
+            // a private temporary cache, with a warning.
+            Err(e) => {
+                let user = std::env::var("USER").unwrap_or_else(|_| "user".into());
+                let fallback = std::env::temp_dir().join(format!("simdpar-mojo-{user}"));
+                if fallback == dir || prepare_dir(&fallback).is_err() {
+                    return Err(e);
+                }
+                eprintln!(
+                    "simdpar-mojo: warning: cache directory {} is not writable ({e}); using the temporary cache {} instead",
+                    dir.display(),
+                    fallback.display()
+                );
+                fallback
+            }
+        };
         let compiler_host = toolchain.effective_target(None, None)?;
         let host = Arc::new(HostCpu::detect(Some(&compiler_host.features)));
         Ok(Cache {
@@ -582,7 +597,7 @@ impl Cache {
         let entry = self.dir.join("entries").join(&key);
         let lock_path = self.dir.join("locks").join(format!("{key}.lock"));
 
-        if let Ok(manifest) = validate_entry(&entry, &key) {
+        if let Ok(manifest) = validate_entry(&entry, &key, &inputs) {
             self.record_use(&lock_path);
             return self.finish_hit(entry, manifest);
         }
@@ -596,7 +611,7 @@ impl Cache {
         lock.lock()
             .map_err(|e| MojoError::io(format!("locking {}", lock_path.display()), e))?;
         // Another process may have built it while we waited for the lock.
-        let previous = match validate_entry(&entry, &key) {
+        let previous = match validate_entry(&entry, &key, &inputs) {
             Ok(manifest) => {
                 touch(&lock);
                 drop(lock);
@@ -795,16 +810,14 @@ impl Cache {
                 .unwrap_or(0),
             inputs,
         };
-        // Replace the entry: the old manifest goes first so that no reader
-        // pairs it with the new artifact; the new manifest goes last.
+        // Replace the entry: whatever an invalid entry held goes first (so
+        // that no reader pairs an old manifest with the new artifact, and a
+        // damaged entry, e.g. a directory where the artifact belongs, cannot
+        // block the rebuild); the new manifest goes last.
+        remove_dir(entry)?;
         fs::create_dir_all(entry)
             .map_err(|e| MojoError::io(format!("creating {}", entry.display()), e))?;
         let manifest_path = entry.join("manifest.json");
-        match fs::remove_file(&manifest_path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(MojoError::io("removing stale manifest", e)),
-        }
         fs::rename(&out, entry.join(&artifact_file))
             .map_err(|e| MojoError::io(format!("installing {artifact_file}"), e))?;
         let staged_manifest = staging.join("manifest.json");
@@ -945,9 +958,26 @@ enum EntryState {
     Invalid(String),
 }
 
-/// Checks that `entry` holds a manifest for `key` and an artifact matching
-/// its size and SHA-256.
-fn validate_entry(entry: &Path, key: &str) -> Result<Manifest, EntryState> {
+/// Creates the cache's subdirectories under `dir` and checks that a file
+/// can be written there.
+fn prepare_dir(dir: &Path) -> Result<(), MojoError> {
+    for sub in ["entries", "locks", "tmp"] {
+        fs::create_dir_all(dir.join(sub))
+            .map_err(|e| MojoError::io(format!("creating cache directory {}", dir.display()), e))?;
+    }
+    let probe = dir
+        .join("tmp")
+        .join(format!(".probe-{}", std::process::id()));
+    File::create(&probe)
+        .map_err(|e| MojoError::io(format!("writing to cache directory {}", dir.display()), e))?;
+    let _ = fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Checks that `entry` holds a manifest for `key` whose key inputs are
+/// exactly `inputs` (a manifest edited to claim other target features is
+/// invalid) and an artifact inside the entry matching its size and SHA-256.
+fn validate_entry(entry: &Path, key: &str, inputs: &KeyInputs) -> Result<Manifest, EntryState> {
     let manifest_path = entry.join("manifest.json");
     let text = match fs::read(&manifest_path) {
         Ok(t) => t,
@@ -966,6 +996,20 @@ fn validate_entry(entry: &Path, key: &str) -> Result<Manifest, EntryState> {
         return Err(EntryState::Invalid(format!(
             "manifest names key {}",
             manifest.key
+        )));
+    }
+    if &manifest.inputs != inputs {
+        return Err(EntryState::Invalid(
+            "manifest key inputs (target features, flags) do not match the request".into(),
+        ));
+    }
+    let plain_name = Path::new(&manifest.artifact_file)
+        .file_name()
+        .is_some_and(|n| n == manifest.artifact_file.as_str());
+    if !plain_name {
+        return Err(EntryState::Invalid(format!(
+            "manifest names artifact {:?} outside its entry",
+            manifest.artifact_file
         )));
     }
     let artifact = entry.join(&manifest.artifact_file);
