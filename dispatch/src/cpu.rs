@@ -151,6 +151,18 @@ fn detect() -> CpuInfo {
     if std::arch::is_aarch64_feature_detected!("sve") {
         features.push("sve");
     }
+    described_by_features_only(features)
+}
+
+#[cfg(not(any(target_arch = "x86", target_arch = "x86_64", target_arch = "aarch64")))]
+fn detect() -> CpuInfo {
+    described_by_features_only(Vec::new())
+}
+
+/// A CPU without an identification interface simdpar reads: only its
+/// features are known.
+#[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+fn described_by_features_only(features: Vec<&'static str>) -> CpuInfo {
     CpuInfo {
         arch: std::env::consts::ARCH,
         vendor: "unknown".into(),
@@ -160,21 +172,6 @@ fn detect() -> CpuInfo {
         stepping: 0,
         logical_cpus: logical_cpus(),
         features,
-        caches: Vec::new(),
-    }
-}
-
-#[cfg(not(any(target_arch = "x86", target_arch = "x86_64", target_arch = "aarch64")))]
-fn detect() -> CpuInfo {
-    CpuInfo {
-        arch: std::env::consts::ARCH,
-        vendor: "unknown".into(),
-        brand: "unknown".into(),
-        family: 0,
-        model: 0,
-        stepping: 0,
-        logical_cpus: logical_cpus(),
-        features: Vec::new(),
         caches: Vec::new(),
     }
 }

@@ -24,6 +24,32 @@
 //! * NaN, ±Inf, -0.0 and subnormals give the same results on every path
 //!   (NaN payloads aside).
 
+/// Generates a family's `table_f32` / `table_f64`: the family's kernels for
+/// an ISA (its `TABLE_F32` / `TABLE_F64` statics), the scalar ones for an ISA
+/// this build has no code for (never selected: such an ISA is never active).
+macro_rules! isa_tables {
+    ($table:ident) => {
+        crate::isa_tables!(@one $table, table_f32, f32, TABLE_F32);
+        crate::isa_tables!(@one $table, table_f64, f64, TABLE_F64);
+    };
+    (@one $table:ident, $name:ident, $t:ty, $field:ident) => {
+        #[doc(hidden)]
+        pub fn $name(isa: Isa) -> &'static $table<$t> {
+            match isa {
+                Isa::Portable => &portable::$field,
+                #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+                Isa::Avx2 => &avx2::$field,
+                #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+                Isa::Avx512 => &avx512::$field,
+                #[cfg(target_arch = "aarch64")]
+                Isa::Neon => &neon::$field,
+                _ => &scalar::$field,
+            }
+        }
+    };
+}
+pub(crate) use isa_tables;
+
 pub mod aligned;
 pub mod arena;
 mod element;

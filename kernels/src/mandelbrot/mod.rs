@@ -97,25 +97,7 @@ impl<T> MandelbrotTable<T> {
     }
 }
 
-macro_rules! tables {
-    ($name:ident, $t:ty, $field:ident) => {
-        #[doc(hidden)]
-        pub fn $name(isa: Isa) -> &'static MandelbrotTable<$t> {
-            match isa {
-                Isa::Portable => &portable::$field,
-                #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-                Isa::Avx2 => &avx2::$field,
-                #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-                Isa::Avx512 => &avx512::$field,
-                #[cfg(target_arch = "aarch64")]
-                Isa::Neon => &neon::$field,
-                _ => &scalar::$field,
-            }
-        }
-    };
-}
-tables!(table_f32, f32, TABLE_F32);
-tables!(table_f64, f64, TABLE_F64);
+crate::isa_tables!(MandelbrotTable);
 
 #[inline]
 pub(crate) fn resolve<T: Element>() -> &'static MandelbrotTable<T> {

@@ -115,7 +115,7 @@ unsafe fn drive<V: SimdVec, Op: Binary<V>>(
         } else {
             ((l * size_of::<V::Elem>() - misalign) / size_of::<V::Elem>()).min(n)
         };
-        if head > 0 && (out as usize) % size_of::<V::Elem>() == 0 {
+        if head > 0 && (out as usize).is_multiple_of(size_of::<V::Elem>()) {
             // SAFETY: head <= n and head < LANES.
             unsafe { partial::<V, Op>(a, b, out, head, op) };
             i = head;

@@ -21,6 +21,9 @@ const MAX_ACCS: usize = 16;
 ///
 /// # Safety
 /// Each `ps[r]` must be valid for `len` reads; the ISA of `V` must be usable.
+// Indexing `acc[r][k]` by lane group and block reads closest to the order
+// the module docs define.
+#[allow(clippy::needless_range_loop)]
 #[inline(always)]
 unsafe fn block_sums<V: SimdVec, const R: usize>(
     ps: [*const V::Elem; R],
