@@ -435,17 +435,38 @@ fn map_call<T: Fuzzable>(
         ("multiply_assign", Some(t)) => par::multiply_assign(a, b, t),
         ("square", None) => k::square(a, out),
         ("square", Some(t)) => par::square(a, out, t),
-        ("square_inplace", None) => Ok(k::square_inplace(a)),
-        ("square_inplace", Some(t)) => Ok(par::square_inplace(a, t)),
+        ("square_inplace", None) => {
+            k::square_inplace(a);
+            Ok(())
+        }
+        ("square_inplace", Some(t)) => {
+            par::square_inplace(a, t);
+            Ok(())
+        }
         ("scale", None) => k::scale(a, p, out),
         ("scale", Some(t)) => par::scale(a, p, out, t),
-        ("scale_inplace", None) => Ok(k::scale_inplace(a, p)),
-        ("scale_inplace", Some(t)) => Ok(par::scale_inplace(a, p, t)),
+        ("scale_inplace", None) => {
+            k::scale_inplace(a, p);
+            Ok(())
+        }
+        ("scale_inplace", Some(t)) => {
+            par::scale_inplace(a, p, t);
+            Ok(())
+        }
         ("leaky_relu", None) => k::leaky_relu(a, p, out),
         ("leaky_relu", Some(t)) => par::leaky_relu(a, p, out, t),
-        ("leaky_relu_inplace", None) => Ok(k::leaky_relu_inplace(a, p)),
-        (_, Some(t)) => Ok(par::leaky_relu_inplace(a, p, t)),
-        (_, None) => Ok(k::leaky_relu_inplace(a, p)),
+        ("leaky_relu_inplace", None) => {
+            k::leaky_relu_inplace(a, p);
+            Ok(())
+        }
+        (_, Some(t)) => {
+            par::leaky_relu_inplace(a, p, t);
+            Ok(())
+        }
+        (_, None) => {
+            k::leaky_relu_inplace(a, p);
+            Ok(())
+        }
     }
 }
 
@@ -576,8 +597,8 @@ fn mandelbrot_t<T: Fuzzable>(h: Header, inp: &mut Input) {
     let y0 = usize::from(inp.u8());
     if h.flags & 0x3f == 0x15 {
         // Sizes whose pixel count overflows: a typed error, nothing written.
-        width = usize::MAX / 3 + width;
-        height = 5 + height;
+        width += usize::MAX / 3;
+        height += 5;
     }
     let g = MandelbrotGrid {
         width,
