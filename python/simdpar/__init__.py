@@ -82,6 +82,15 @@ def _check_env() -> None:
 _check_env()
 
 
+def _pair(name: str, v: Any) -> Tuple[float, float]:
+    """A (lo, hi) pair of floats, or a ValueError naming the argument."""
+    try:
+        lo, hi = v
+        return float(lo), float(hi)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a pair of numbers (lo, hi), got {v!r}") from None
+
+
 def mandelbrot(
     width: int,
     height: int,
@@ -101,8 +110,8 @@ def mandelbrot(
     Raises ValueError for a zero or negative size, TypeError for another
     dtype.
     """
-    xlim = (float(xlim[0]), float(xlim[1]))
-    ylim = (float(ylim[0]), float(ylim[1]))
+    xlim = _pair("xlim", xlim)
+    ylim = _pair("ylim", ylim)
     return _simdpar.mandelbrot(
         operator.index(width),
         operator.index(height),

@@ -174,6 +174,10 @@ def test_mandelbrot_bad_arguments():
         simdpar.mandelbrot(4.5, 4)
     with pytest.raises(ValueError, match="too large"):
         simdpar.mandelbrot(2**40, 2**40)
+    with pytest.raises(ValueError, match="xlim must be a pair"):
+        simdpar.mandelbrot(4, 4, xlim=(0.0, 1.0, 2.0))
+    with pytest.raises(ValueError, match="ylim must be a pair"):
+        simdpar.mandelbrot(4, 4, ylim="ab")
 
 
 def test_scale_factor_must_be_a_number():
