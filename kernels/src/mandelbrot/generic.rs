@@ -20,61 +20,79 @@ unsafe fn column_reals<V: SimdVec>(x0: usize, width: usize, xmin: V::Elem, dx: V
     unsafe { V::load(buf.as_ptr()) }
 }
 
+/// Vectors of pixels iterated together: independent dependency chains that
+/// hide the latency of the `mul -> sub -> add` chain of each iteration.
+pub(crate) const UNROLL: usize = 2;
+
 /// Fills rows `y0 .. y0 + out.len() / width` of the image into `out`.
 #[inline(always)]
 pub(crate) unsafe fn rows<V: SimdVec>(g: &MandelbrotGrid<V::Elem>, y0: usize, out: &mut [u32]) {
+    unsafe { rows_unrolled::<V, UNROLL>(g, y0, out) }
+}
+
+/// [`rows`] with `U` vectors of pixels per step.
+#[inline(always)]
+pub(crate) unsafe fn rows_unrolled<V: SimdVec, const U: usize>(
+    g: &MandelbrotGrid<V::Elem>,
+    y0: usize,
+    out: &mut [u32],
+) {
     let width = g.width;
     if width == 0 {
         return;
     }
     let (dx, dy) = g.steps();
     let l = V::LANES;
-    // SAFETY (whole body): only this ISA's vector operations, and stores into
-    // local buffers; `out` is written through safe slices.
+    // SAFETY (whole body): only this ISA's vector operations; `out` is
+    // written through `counter_store_partial` within the row.
     unsafe {
         let four = V::splat(V::Elem::from_f64(4.0));
         let two = V::splat(V::Elem::from_f64(2.0));
         let zero = V::splat(V::Elem::ZERO);
+        // z = 0 has |z|^2 = 0 <= 4: every lane starts active.
+        let all = zero.not_greater(four);
         for (r, row) in out.chunks_exact_mut(width).enumerate() {
             let y = y0 + r;
             let ci = V::splat(g.ylim.0 + V::Elem::from_index(y) * dy);
             let mut x0 = 0;
             while x0 < width {
-                let cr0 = column_reals::<V>(x0, width, g.xlim.0, dx);
-                let cr1 = column_reals::<V>(x0 + l, width, g.xlim.0, dx);
-                let (mut zr0, mut zi0, mut zr1, mut zi1) = (zero, zero, zero, zero);
-                // z = 0 has |z|^2 = 0 <= 4: every lane starts active.
-                let mut act0 = zero.not_greater(four);
-                let mut act1 = act0;
-                let mut n0 = V::counter_zero();
-                let mut n1 = V::counter_zero();
+                let mut cr = [zero; U];
+                for (u, c) in cr.iter_mut().enumerate() {
+                    *c = column_reals::<V>(x0 + u * l, width, g.xlim.0, dx);
+                }
+                let mut zr = [zero; U];
+                let mut zi = [zero; U];
+                let mut act = [all; U];
+                let mut n = [V::counter_zero(); U];
                 for _ in 0..g.max_iter {
-                    let zr0sq = zr0.mul(zr0);
-                    let zi0sq = zi0.mul(zi0);
-                    let zr1sq = zr1.mul(zr1);
-                    let zi1sq = zi1.mul(zi1);
-                    act0 = V::mask_and(act0, zr0sq.add(zi0sq).not_greater(four));
-                    act1 = V::mask_and(act1, zr1sq.add(zi1sq).not_greater(four));
-                    if !V::mask_any(act0) && !V::mask_any(act1) {
+                    let mut zrsq = [zero; U];
+                    let mut zisq = [zero; U];
+                    let mut any = false;
+                    for u in 0..U {
+                        zrsq[u] = zr[u].mul(zr[u]);
+                        zisq[u] = zi[u].mul(zi[u]);
+                        act[u] = V::mask_and(act[u], zrsq[u].add(zisq[u]).not_greater(four));
+                        any |= V::mask_any(act[u]);
+                    }
+                    if !any {
                         break;
                     }
-                    n0 = V::counter_inc(n0, act0);
-                    n1 = V::counter_inc(n1, act1);
-                    let nzi0 = two.mul(zr0).mul(zi0).add(ci);
-                    let nzi1 = two.mul(zr1).mul(zi1).add(ci);
-                    zr0 = zr0sq.sub(zi0sq).add(cr0);
-                    zr1 = zr1sq.sub(zi1sq).add(cr1);
-                    zi0 = nzi0;
-                    zi1 = nzi1;
+                    for u in 0..U {
+                        n[u] = V::counter_inc(n[u], act[u]);
+                        let nzi = two.mul(zr[u]).mul(zi[u]).add(ci);
+                        zr[u] = zrsq[u].sub(zisq[u]).add(cr[u]);
+                        zi[u] = nzi;
+                    }
                 }
                 // Columns x0 .. x0 + take of this row (x0 < width == row.len()).
-                let take = (2 * l).min(width - x0);
+                let take = (U * l).min(width - x0);
                 let dst = row.as_mut_ptr().add(x0);
-                V::counter_store_partial(n0, dst, take.min(l));
-                if take > l {
-                    V::counter_store_partial(n1, dst.add(l), take - l);
+                for (u, &c) in n.iter().enumerate() {
+                    if take > u * l {
+                        V::counter_store_partial(c, dst.add(u * l), (take - u * l).min(l));
+                    }
                 }
-                x0 += 2 * l;
+                x0 += U * l;
             }
         }
     }
