@@ -76,7 +76,8 @@ print(f"[test-python] notebook {nb}: ok ({len(text)} bytes)", file=sys.stderr)
 EOF
 done
 
-"$py" - "$work/pytest.xml" "$root/target/coverage-parts/python.json" <<'EOF'
+rc=0
+"$py" - "$work/pytest.xml" "$root/target/coverage-parts/python.json" <<'EOF' || rc=$?
 import json, os, sys, xml.etree.ElementTree as ET
 import simdpar, simdpar.mojo as mj
 suite = ET.parse(sys.argv[1]).getroot()
@@ -91,7 +92,6 @@ if skip and os.environ.get("SIMDPAR_CI") == "1":
     sys.exit("[test-python] SIMDPAR_CI=1: skipped tests are failures")
 sys.exit(77 if skip else 0)
 EOF
-rc=$?
 if [ "$rc" = 77 ]; then
   echo "!! [test-python] passed, but some tests were SKIPPED (see pytest's summary above)" >&2
   exit 77
