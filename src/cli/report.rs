@@ -532,10 +532,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
             quiet();
             let specs = specs_for(w, &ctx);
             let wcfg = match w.shape.class(w.dtype) {
-                // Cheap groups get more rounds: the ratios steady.
+                // Cheap groups: many short samples, so that the median
+                // (and the paired ratios) come from rounds no other process
+                // preempted, even on a busy machine.
                 "cache" | "l3" => TimingConfig {
-                    reps: 2 * cfg.reps + 1,
-                    ..cfg
+                    reps: 4 * cfg.reps + 3,
+                    min_sample: cfg.min_sample / 6,
                 },
                 "compute" if !opts.full => TimingConfig { reps: 5, ..cfg },
                 _ => cfg,
