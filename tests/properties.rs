@@ -99,7 +99,8 @@ fn map_case<T: Element + Plain>(
     type Bin<T> = fn(&[T], &[T], &mut [T]) -> Result<(), KernelError>;
     type ParBin<T> = fn(&[T], &[T], &mut [T], Threads) -> Result<(), KernelError>;
     type Oracle<T> = fn(&[T], &[T], &mut [T], Store);
-    let bins: [(&str, Bin<T>, ParBin<T>, Oracle<T>); 2] = [
+    type Case<T> = (&'static str, Bin<T>, ParBin<T>, Oracle<T>);
+    let bins: [Case<T>; 2] = [
         ("add", simdpar::add, par::add, map_oracle::add),
         (
             "multiply",
