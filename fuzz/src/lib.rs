@@ -546,7 +546,12 @@ fn map_t<T: Fuzzable>(h: Header, op_i: usize, mismatch: u8, inp: &mut Input) {
             1 => (n, n.saturating_sub(cut), n),
             _ => (n, n, n.saturating_sub(cut)),
         };
-        let m = na.min(nb).min(if inplace { na } else { no });
+        let unary = matches!(op, "square" | "scale" | "leaky_relu");
+        let m = match (inplace, unary) {
+            (true, _) => na.min(nb),
+            (false, true) => na.min(no),
+            (false, false) => na.min(nb).min(no),
+        };
         let want = map_want(op, &a[..m], &b[..m], p);
         let fill = T::from_f64(55.0);
         let mut pa = Guarded::from_slice(&a[..na], h.offset, sentinel);
