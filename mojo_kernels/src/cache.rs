@@ -789,7 +789,11 @@ impl Cache {
             stderr = stderr.replace(&prefix, "");
         }
         if !status.success() || !out.is_file() {
-            let (location, message) = parse_compile_error(&stderr);
+            let (location, mut message) = parse_compile_error(&stderr);
+            if stderr.trim().is_empty() {
+                // E.g. killed by a signal: say how it ended.
+                message = format!("mojo build ended with {status} and printed nothing");
+            }
             return Err(MojoError::Compile {
                 location,
                 message,
