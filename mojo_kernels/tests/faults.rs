@@ -529,14 +529,17 @@ fn read_only_cache_dir_falls_back_to_a_temp_dir_with_a_warning() {
         set_mode(&ro, 0o555);
         "chmod 0555"
     };
-    let probe = fs::write(ro.join("probe"), b"x");
-    if probe.is_ok() {
-        skip(
-            "read_only_cache_dir",
-            "cannot make a read-only directory here (root without mount)",
-        );
-        return;
-    }
+    let (ro, how) = if fs::write(ro.join("probe"), b"x").is_ok() {
+        // Root without CAP_SYS_ADMIN: permission bits do not stop root and
+        // nothing can be mounted; procfs refuses new directories to anyone.
+        let _ = fs::remove_file(ro.join("probe"));
+        (
+            PathBuf::from(format!("/proc/{}/simdpar-cache", std::process::id())),
+            "an unwritable procfs path (root without mount)",
+        )
+    } else {
+        (ro, how)
+    };
     let cache = Cache::with_config(fake.config(&ro))
         .unwrap_or_else(|e| panic!("a read-only cache directory ({how}) must fall back, got: {e}"));
     assert_ne!(
@@ -548,11 +551,13 @@ fn read_only_cache_dir_falls_back_to_a_temp_dir_with_a_warning() {
     let art = cache.build(&req).expect("build in the fallback directory");
     assert!(art.path().starts_with(cache.dir()));
     assert_eq!(call_answer(&art.load().unwrap()), ANSWER);
-    assert_eq!(
-        fs::read_dir(&ro).unwrap().count(),
-        0,
-        "nothing written to the read-only dir"
-    );
+    if ro.is_dir() {
+        assert_eq!(
+            fs::read_dir(&ro).unwrap().count(),
+            0,
+            "nothing written to the read-only dir"
+        );
+    }
 
     // The warning, as a user sees it (the CLI on stderr).
     let src = parent.path().join("cli_ro.mojo");
