@@ -246,6 +246,14 @@ fn specs_for(w: &Workload, r: &PlanCtx) -> Vec<Spec> {
             v.push(spec(Impl::Simdpar(isa), r.threads));
         }
     }
+    if let Some(p) = w.kernel.pattern()
+        && w.shape.class(w.dtype) == "dram"
+    {
+        v.push(spec(Impl::Stream(p), 1));
+        if r.threads > 1 {
+            v.push(spec(Impl::Stream(p), r.threads));
+        }
+    }
     if w.kernel.has_twin() {
         let mut twins = vec![TwinVariant::Exact, TwinVariant::Fast];
         if r.isas.contains(&Isa::Avx2) {

@@ -265,7 +265,11 @@ fn isa_tables(s: &mut String, r: &Results) {
                 let pct = if w.shape.class(w.dtype) == "dram" {
                     w.kernel
                         .pattern()
-                        .and_then(|p| r.stream_gbs(p, th))
+                        .and_then(|p| {
+                            r.find(&w, Impl::Stream(p), th)
+                                .map(|s| s.gbs())
+                                .or_else(|| r.stream_gbs(p, th))
+                        })
                         .map(|l| format!("{:.0}%", 100.0 * row.gbs() / l))
                         .unwrap_or_else(|| "–".into())
                 } else {
@@ -648,7 +652,7 @@ fn row_json(r: &Row) -> Value {
         "max_s": r.stats.max,
         "samples": r.stats.samples,
         "inner": r.stats.inner,
-        "bytes": r.workload.bytes(),
+        "bytes": r.bytes(),
         "gb_per_s": r.gbs(),
         "elems_per_s": r.elems_per_s(),
     })

@@ -3,10 +3,11 @@
 //! in interleaved groups.
 
 use super::data::{Align, Buf};
+use super::stream::{Pattern, StreamBufs, pool as stream_pool};
 use super::timing::{Candidate, Stats, TimingConfig, interleaved};
 use simdpar::simdpar_mojo::{MandelbrotParams, TwinElement, TwinVariant, Twins};
 use simdpar::{Element, Isa, MandelbrotGrid, Plain, Threads, par, with_isa};
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::hint::black_box;
 
 /// A kernel as benchmarked (the library's kernels plus the in-place scale,
@@ -232,16 +233,26 @@ pub enum Impl {
     Simdpar(Isa),
     /// A Mojo twin variant.
     Mojo(TwinVariant),
+    /// The STREAM-like pattern that bounds the kernel, over as many bytes
+    /// per array as the kernel's input (timed in the same rounds, so the
+    /// fraction of bandwidth survives load bursts).
+    Stream(Pattern),
 }
 
 impl Impl {
-    /// `simdpar:avx2`, `mojo:exact`, ...
+    /// `simdpar:avx2`, `mojo:exact`, `stream:triad`, ...
     pub fn label(self) -> String {
         match self {
             Impl::Simdpar(i) => format!("simdpar:{}", i.name()),
             Impl::Mojo(v) => format!("mojo:{}", v.name()),
+            Impl::Stream(p) => format!("stream:{}", p.name()),
         }
     }
+}
+
+/// Doubles per STREAM array for a workload: the bytes of one kernel input.
+pub fn stream_elems(w: &Workload) -> usize {
+    (w.shape.elems() * w.dtype.bytes() / 8).max(1)
 }
 
 /// One candidate to time.
@@ -267,9 +278,17 @@ pub struct Row {
 }
 
 impl Row {
+    /// Bytes counted per call (the STREAM pattern's own for stream rows).
+    pub fn bytes(&self) -> usize {
+        match self.spec.imp {
+            Impl::Stream(p) => p.bytes_per_elem() * stream_elems(&self.workload),
+            _ => self.workload.bytes(),
+        }
+    }
+
     /// Median GB/s (counted bytes).
     pub fn gbs(&self) -> f64 {
-        self.workload.bytes() as f64 / self.stats.median / 1e9
+        self.bytes() as f64 / self.stats.median / 1e9
     }
 
     /// Median elements (pixels) per second.
@@ -459,6 +478,8 @@ pub struct Prepared<T: BenchElem> {
     w: Workload,
     inp: Inputs<T>,
     img: RefCell<Vec<u32>>,
+    stream: OnceCell<RefCell<StreamBufs>>,
+    pools: RefCell<Vec<(usize, std::rc::Rc<rayon::ThreadPool>)>>,
 }
 
 impl<T: BenchElem> Prepared<T> {
@@ -473,7 +494,19 @@ impl<T: BenchElem> Prepared<T> {
             w: *w,
             inp: make_inputs::<T>(w, align),
             img: RefCell::new(vec![0u32; pixels]),
+            stream: OnceCell::new(),
+            pools: RefCell::new(Vec::new()),
         }
+    }
+
+    fn pool(&self, threads: usize) -> std::rc::Rc<rayon::ThreadPool> {
+        let mut pools = self.pools.borrow_mut();
+        if let Some((_, p)) = pools.iter().find(|(t, _)| *t == threads) {
+            return p.clone();
+        }
+        let p = std::rc::Rc::new(stream_pool(threads));
+        pools.push((threads, p.clone()));
+        p
     }
 
     /// Whether `imp` can run here (a Mojo twin must be loaded and have
@@ -482,6 +515,7 @@ impl<T: BenchElem> Prepared<T> {
         match imp {
             Impl::Simdpar(isa) => simdpar::is_supported(isa),
             Impl::Mojo(v) => self.w.kernel.has_twin() && twins.get(v).is_some(),
+            Impl::Stream(_) => true,
         }
     }
 
@@ -504,6 +538,16 @@ impl<T: BenchElem> Prepared<T> {
                 let tw = twins.get(v).expect("twin loaded");
                 for _ in 0..inner {
                     mojo_call::<T>(&self.w, tw, &self.inp, &self.img, threads);
+                }
+            }
+            Impl::Stream(p) => {
+                let bufs = self
+                    .stream
+                    .get_or_init(|| RefCell::new(StreamBufs::new(stream_elems(&self.w))));
+                let pool = (threads > 1).then(|| self.pool(threads));
+                let mut b = bufs.borrow_mut();
+                for _ in 0..inner {
+                    b.pass(p, pool.as_deref());
                 }
             }
         }
