@@ -1111,15 +1111,20 @@ fn run_with_timeout(
     let mut child = cmd.spawn().map_err(RunError::Spawn)?;
     let mut out_pipe = child.stdout.take().expect("stdout piped");
     let mut err_pipe = child.stderr.take().expect("stderr piped");
-    let out_t = std::thread::spawn(move || {
+    // The readers report through channels: a child of the compiler that
+    // outlives it may hold the pipes open, and the build must not wait for
+    // it past the deadline.
+    let (out_tx, out_rx) = std::sync::mpsc::channel();
+    let (err_tx, err_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
         let mut s = Vec::new();
         let _ = out_pipe.read_to_end(&mut s);
-        s
+        let _ = out_tx.send(s);
     });
-    let err_t = std::thread::spawn(move || {
+    std::thread::spawn(move || {
         let mut s = Vec::new();
         let _ = err_pipe.read_to_end(&mut s);
-        s
+        let _ = err_tx.send(s);
     });
     let deadline = Instant::now() + timeout;
     let status = loop {
@@ -1134,8 +1139,11 @@ fn run_with_timeout(
             Err(e) => return Err(RunError::Spawn(e)),
         }
     };
-    let out = out_t.join().unwrap_or_default();
-    let err = err_t.join().unwrap_or_default();
+    let left = || deadline.saturating_duration_since(Instant::now());
+    let err = err_rx.recv_timeout(left()).unwrap_or_else(|_| {
+        b"(the compiler exited but a process it started still holds its stderr)\n".to_vec()
+    });
+    let out = out_rx.recv_timeout(left()).unwrap_or_default();
     let mut text = String::from_utf8_lossy(&err).into_owned();
     let out = String::from_utf8_lossy(&out);
     if !out.trim().is_empty() {

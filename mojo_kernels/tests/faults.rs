@@ -90,6 +90,11 @@ case "$mode" in
     head -c 1000 "$here/libgood.so" > "$out"
     echo "error: failed to write $out: No space left on device (os error 28)" >&2
     exit 1 ;;
+  orphan)
+    # Leaves a grandchild holding stdout/stderr open, then succeeds.
+    sleep 300 &
+    echo $! > "$here/orphan.pid"
+    cp "$here/libgood.so" "$out" || exit 1 ;;
   bigwrite)
     # Writes 4 MiB first (fails on a small filesystem), then the library.
     head -c 4194304 /dev/zero > "$out" || exit 1
@@ -800,4 +805,44 @@ fn hanging_compile_is_killed_at_the_timeout_then_rebuilt() {
         rebuild_and_call(&fake, &cache, &req),
         BuildOutcome::Compiled
     );
+}
+
+/// A compiler that exits but leaves a child holding its stdout/stderr (a
+/// crash reporter, a daemon): the build must still end (within the compile
+/// timeout), not wait for the child.
+#[test]
+fn compiler_leaving_a_child_holding_its_output_does_not_hang_the_build() {
+    let Some(fake) = Fake::new("compiler_leaving_a_child") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::with_config(CacheConfig {
+        compile_timeout: Duration::from_secs(2),
+        ..fake.config(dir.path())
+    })
+    .unwrap();
+    fake.mode("orphan");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let cache = std::sync::Arc::new(cache);
+    let c2 = std::sync::Arc::clone(&cache);
+    std::thread::spawn(move || {
+        let r = c2.build(&BuildRequest::shared_lib(source("orphan.mojo")));
+        let _ = tx.send(r.map(|a| a.path().to_path_buf()));
+    });
+    // A hang detector, not a timing assertion: the orphan lives 300 s.
+    let r = rx.recv_timeout(Duration::from_secs(120));
+    if let Ok(pid) = fs::read_to_string(fake.dir.path().join("orphan.pid")) {
+        let _ = Command::new("kill").args(["-9", pid.trim()]).status();
+    }
+    match r {
+        Ok(Ok(path)) => {
+            let art = cache
+                .build(&BuildRequest::shared_lib(source("orphan.mojo")))
+                .unwrap();
+            assert_eq!(art.path(), path);
+            assert_eq!(call_answer(&art.load().unwrap()), ANSWER);
+        }
+        Ok(Err(e)) => panic!("typed error is acceptable only as a timeout: {e:?}"),
+        Err(_) => panic!("the build waited on the compiler's orphaned child (timeout bypassed)"),
+    }
 }
