@@ -160,6 +160,9 @@ pub struct Results {
     pub elapsed: Duration,
     /// Date (UTC, from the system clock).
     pub date: String,
+    /// The source measured: commit and uncommitted changes (from git, if
+    /// the report runs in a checkout).
+    pub source: Option<String>,
 }
 
 impl Results {
@@ -438,6 +441,47 @@ fn run_parity(opts: &Options) -> Parity {
     }
 }
 
+/// `commit (+ uncommitted changes in ...)` of the checkout this binary was
+/// built from, when git can tell.
+fn source_state() -> Option<String> {
+    let root = python::repo_root();
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(&root)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim_end().to_string())
+    };
+    let head = git(&["rev-parse", "--short=12", "HEAD"])?
+        .trim()
+        .to_string();
+    let dirty = git(&[
+        "status",
+        "--porcelain",
+        "--",
+        "kernels",
+        "dispatch",
+        "src",
+        "mojo_kernels",
+    ])
+    .unwrap_or_default();
+    let mut dirs: Vec<&str> = dirty
+        .lines()
+        .filter_map(|l| l.get(3..))
+        .filter_map(|p| p.split('/').next())
+        .collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    Some(if dirs.is_empty() {
+        format!("commit {head}")
+    } else {
+        format!("commit {head} + uncommitted changes in {}", dirs.join(", "))
+    })
+}
+
 fn utc_now() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -594,6 +638,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         foreign,
         elapsed: start.elapsed(),
         date: utc_now(),
+        source: source_state(),
         opts,
     };
     let goals = goals::evaluate(&res);

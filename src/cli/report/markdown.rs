@@ -589,6 +589,9 @@ pub fn render(r: &Results, goals: &[Goal], pngs: &[String]) -> String {
         if r.opts.full { "full" } else { "quick" },
         r.elapsed.as_secs_f64()
     );
+    if let Some(src) = &r.source {
+        let _ = writeln!(s, "- Source measured: {src} (a release build of it)");
+    }
     let fmt_load = |l: Option<f64>| l.map(|l| format!("{l:.2}")).unwrap_or_else(|| "?".into());
     let _ = writeln!(
         s,
@@ -664,6 +667,7 @@ pub fn json(r: &Results, goals: &[Goal]) -> Value {
         .unwrap_or(Value::Null);
     json!({
         "date": r.date,
+        "source": r.source,
         "command": r.opts.command,
         "mode": if r.opts.full { "full" } else { "quick" },
         "elapsed_s": r.elapsed.as_secs_f64(),
