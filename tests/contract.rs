@@ -367,7 +367,7 @@ fn summation_is_as_accurate_as_numpy_pairwise() {
     drop(ones);
     // Hard inputs: mixed magnitudes, cancellation, a geometric spread.
     let mut rng = Rng::new(42);
-    let n = 1 << 20;
+    let n: usize = 1 << 20;
     let inputs: Vec<(&str, Vec<f32>)> = vec![
         (
             "mixed magnitudes",
@@ -393,7 +393,7 @@ fn summation_is_as_accurate_as_numpy_pairwise() {
         ),
         (
             "geometric",
-            (0..n).map(|i| 1.0001f32.powi(i % 20_000)).collect(),
+            (0..n).map(|i| 1.0001f32.powi((i % 20_000) as i32)).collect(),
         ),
     ];
     let (mut ours_total, mut numpy_total) = (0.0f64, 0.0f64);
@@ -403,7 +403,9 @@ fn summation_is_as_accurate_as_numpy_pairwise() {
         let theirs = f64::from(numpy_pairwise(x));
         let abs_sum: f64 = x.iter().map(|v| f64::from(v.abs())).sum();
         // The documented bound: (16 + log2 L + ceil(log2(n/B)) + 1) eps sum|x|.
-        let levels = 16.0 + 5.0 + ((n / 512) as f64).log2().ceil() + 1.0;
+        let lanes = <f32 as Element>::SUM_LANES as f64;
+        let blocks = n.div_ceil(<f32 as Element>::SUM_BLOCK) as f64;
+        let levels = 16.0 + lanes.log2() + blocks.log2().ceil() + 1.0;
         let bound = levels * f64::from(f32::EPSILON) * abs_sum;
         let err = (ours - exact).abs();
         assert!(err <= bound, "{name}: error {err:e} above bound {bound:e}");

@@ -107,8 +107,8 @@ macro_rules! element {
     };
 }
 
-element!(f32, "f32", 32, 512, table_f32);
-element!(f64, "f64", 16, 256, table_f64);
+element!(f32, "f32", 64, 1024, table_f32);
+element!(f64, "f64", 32, 512, table_f64);
 
 /// Hides a value from the optimizer so that loops in the scalar oracle stay
 /// one element at a time (LLVM cannot vectorize through it).

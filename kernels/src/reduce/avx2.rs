@@ -1,4 +1,4 @@
-//! Reductions on AVX2: 4 `ymm` accumulators hold the 32 f32 lanes (16 f64).
+//! Reductions on AVX2: 8 `ymm` accumulators hold the 64 f32 lanes (32 f64).
 crate::reduce::reduce_isa!(
     token = simdpar_dispatch::Avx2,
     features = "avx2,fma",

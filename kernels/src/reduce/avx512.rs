@@ -1,4 +1,4 @@
-//! Reductions on AVX-512 F: 2 `zmm` accumulators hold the 32 f32 lanes (16 f64).
+//! Reductions on AVX-512 F: 4 `zmm` accumulators hold the 64 f32 lanes (32 f64).
 crate::reduce::reduce_isa!(
     token = simdpar_dispatch::Avx512,
     features = "avx512f",

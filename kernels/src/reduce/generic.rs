@@ -7,7 +7,7 @@ use super::split_blocks;
 use crate::Element;
 use crate::simd::SimdVec;
 
-/// Upper bound on accumulators (`L / LANES` with L <= 32, LANES >= 2).
+/// Upper bound on accumulators (`L / LANES`: 64 / 4 for NEON f32).
 const MAX_ACCS: usize = 16;
 
 /// Sums of `R` blocks of `len <= SUM_BLOCK` elements each (starting at
@@ -76,47 +76,40 @@ unsafe fn block_sums<V: SimdVec, const R: usize>(
     out
 }
 
-/// The block tree evaluated as a binary counter over block sums pushed in
-/// order: it performs exactly the additions of the recursive definition.
-struct BlockTree<T> {
-    sums: [T; usize::BITS as usize],
-    sizes: [usize; usize::BITS as usize],
-    depth: usize,
+/// Depth of the block-tree stack: one entry per bit of the block count.
+const TREE_DEPTH: usize = usize::BITS as usize;
+
+/// Adds the next block's sum to the block tree, evaluated as a binary
+/// counter: equal-sized neighbours merge (left + right), which performs
+/// exactly the additions of the recursive definition. The stack lives in the
+/// caller's local arrays (passed by reference, never moved: a moved array
+/// becomes a `memcpy` call, and the AVX-512 kernels must stay leaf code).
+#[inline(always)]
+fn tree_push<T: Element>(
+    sums: &mut [T; TREE_DEPTH],
+    sizes: &mut [usize; TREE_DEPTH],
+    depth: &mut usize,
+    mut s: T,
+) {
+    let mut size = 1;
+    while *depth > 0 && sizes[*depth - 1] == size {
+        *depth -= 1;
+        s = sums[*depth] + s;
+        size *= 2;
+    }
+    sums[*depth] = s;
+    sizes[*depth] = size;
+    *depth += 1;
 }
 
-impl<T: Element> BlockTree<T> {
-    #[inline(always)]
-    fn new() -> Self {
-        BlockTree {
-            sums: [T::ZERO; usize::BITS as usize],
-            sizes: [0; usize::BITS as usize],
-            depth: 0,
-        }
+/// Folds the remaining groups of the block tree, right to left (`depth >= 1`).
+#[inline(always)]
+fn tree_finish<T: Element>(sums: &[T; TREE_DEPTH], depth: usize) -> T {
+    let mut total = sums[depth - 1];
+    for d in (0..depth - 1).rev() {
+        total = sums[d] + total;
     }
-
-    /// Adds the next block's sum, merging equal-sized neighbours.
-    #[inline(always)]
-    fn push(&mut self, mut s: T) {
-        let mut size = 1;
-        while self.depth > 0 && self.sizes[self.depth - 1] == size {
-            self.depth -= 1;
-            s = self.sums[self.depth] + s;
-            size *= 2;
-        }
-        self.sums[self.depth] = s;
-        self.sizes[self.depth] = size;
-        self.depth += 1;
-    }
-
-    /// Folds the remaining groups, right to left. At least one push first.
-    #[inline(always)]
-    fn finish(self) -> T {
-        let mut total = self.sums[self.depth - 1];
-        for d in (0..self.depth - 1).rev() {
-            total = self.sums[d] + total;
-        }
-        total
-    }
+    total
 }
 
 /// Sum of `x` in the fixed order, block by block.
@@ -125,13 +118,15 @@ pub(crate) unsafe fn sum<V: SimdVec>(x: &[V::Elem]) -> V::Elem {
     if x.is_empty() {
         return V::Elem::ZERO;
     }
-    let mut tree = BlockTree::new();
+    let mut sums = [V::Elem::ZERO; TREE_DEPTH];
+    let mut sizes = [0usize; TREE_DEPTH];
+    let mut depth = 0;
     for block in x.chunks(V::Elem::SUM_BLOCK) {
         // SAFETY: the block's elements are inside x.
         let [s] = unsafe { block_sums::<V, 1>([block.as_ptr()], block.len()) };
-        tree.push(s);
+        tree_push(&mut sums, &mut sizes, &mut depth, s);
     }
-    tree.finish()
+    tree_finish(&sums, depth)
 }
 
 /// `out[r] = sum(row r)` for `r < out.len()`, rows of `cols` elements.

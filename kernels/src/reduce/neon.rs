@@ -1,4 +1,4 @@
-//! Reductions on NEON: 8 `q` accumulators hold the 32 f32 lanes (16 f64).
+//! Reductions on NEON: 16 `q` accumulators hold the 64 f32 lanes (32 f64).
 crate::reduce::reduce_isa!(
     token = simdpar_dispatch::Neon,
     features = "neon",
