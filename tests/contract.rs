@@ -393,7 +393,9 @@ fn summation_is_as_accurate_as_numpy_pairwise() {
         ),
         (
             "geometric",
-            (0..n).map(|i| 1.0001f32.powi((i % 20_000) as i32)).collect(),
+            (0..n)
+                .map(|i| 1.0001f32.powi((i % 20_000) as i32))
+                .collect(),
         ),
     ];
     let (mut ours_total, mut numpy_total) = (0.0f64, 0.0f64);
