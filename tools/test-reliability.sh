@@ -5,7 +5,8 @@
 #      the fuzz targets' differential checks, plus the buffer tests
 #      (stable toolchain, no libFuzzer);
 #   2. the same replay and buffer tests under AddressSanitizer (nightly
-#      `-Zsanitizer=address`; kernels, dispatch and the checks instrumented);
+#      `-Zsanitizer=address`; kernels, dispatch and the checks instrumented),
+#      and on aarch64 under QEMU (the NEON kernels) when QEMU is installed;
 #   3. optionally (SIMDPAR_FUZZ_SECS=N) each fuzz target for N seconds
 #      (needs cargo-fuzz), and (SIMDPAR_ASAN_FULL=1) the Rust suite under
 #      ASan with an instrumented std (-Zbuild-std; ~15+ min on 2 cores).
@@ -55,6 +56,23 @@ if have_nightly; then
   fi
 else
   skip "ASan: needs the nightly toolchain (rustup toolchain install nightly)"
+fi
+
+step "NEON: regression replay under QEMU (aarch64, cortex-a72)"
+if command -v qemu-aarch64-static >/dev/null && command -v aarch64-linux-gnu-gcc >/dev/null \
+   && rustup target list --installed 2>/dev/null | grep -q aarch64-unknown-linux-gnu; then
+  echo "cargo test --manifest-path fuzz/Cargo.toml --no-default-features --release --target aarch64-unknown-linux-gnu   # runner: qemu-aarch64-static"
+  if CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+      CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64-static -L /usr/aarch64-linux-gnu" \
+      QEMU_CPU=cortex-a72 CARGO_TARGET_DIR="$target/fuzz-neon" cargo test \
+      --manifest-path fuzz/Cargo.toml --no-default-features --release \
+      --target aarch64-unknown-linux-gnu -- --nocapture; then
+    ran+=("NEON replay under QEMU")
+  else
+    fail "NEON replay under QEMU"
+  fi
+else
+  skip "NEON replay: needs qemu-aarch64-static, aarch64-linux-gnu-gcc and the rustup target aarch64-unknown-linux-gnu (.ci/run installs them)"
 fi
 
 if [ -n "${SIMDPAR_FUZZ_SECS:-}" ] && [ "${SIMDPAR_FUZZ_SECS}" -gt 0 ] 2>/dev/null; then

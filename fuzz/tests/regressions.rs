@@ -28,7 +28,11 @@ fn replay(target: &str, check: fn(&[u8])) -> usize {
         let r = std::panic::catch_unwind(|| check(&data));
         assert!(r.is_ok(), "regression input {} fails again", f.display());
     }
-    eprintln!("{target}: replayed {} inputs", files.len());
+    eprintln!(
+        "{target}: replayed {} inputs over ISAs {:?}",
+        files.len(),
+        simdpar_dispatch::available_isas()
+    );
     files.len()
 }
 
