@@ -4,8 +4,9 @@
 //! Each call resolves its kernel once on the calling thread (honouring that
 //! thread's [`simdpar_dispatch::with_isa`] scope) and hands the resolved
 //! function to the rayon workers; nothing is re-dispatched per chunk.
-//! Inputs smaller than [`PAR_MIN_ELEMS`] run on the calling thread: on a
-//! small machine waking the pool costs ~10 µs, more than the work.
+//! Inputs smaller than [`PAR_MIN_ELEMS`] ([`PAR_MIN_ELEMS_REDUCE`] for
+//! reductions) run on the calling thread: on a small machine waking the
+//! pool costs ~10 µs, more than the work.
 
 use crate::error::check_len;
 use crate::mandelbrot::{self, MandelbrotGrid};
@@ -16,10 +17,17 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// Elements below which a kernel runs single-threaded. Measured on a 2-core
-/// AVX2 machine (see `benches/threshold.rs`): splitting a streaming kernel
-/// loses below about 256 Ki elements.
-pub const PAR_MIN_ELEMS: usize = 256 * 1024;
+/// Elements below which an elementwise kernel (or Mandelbrot-free map)
+/// runs single-threaded. Measured on the 2-core reference machine
+/// (`benches/threshold.rs`, `simdpar report`: serial vs split from outside
+/// the pool, f32 multiply): 0.61x at 256 Ki, 1.19x at 512 Ki, 1.45x at 1 Mi.
+pub const PAR_MIN_ELEMS: usize = 512 * 1024;
+
+/// Elements below which `sum` and `row_sums` run single-threaded. A
+/// reduction moves a third of the bytes per element of a binary op, so it
+/// needs more elements to pay for waking the pool (f32 sum: 0.66x at
+/// 512 Ki in the same measurement).
+pub const PAR_MIN_ELEMS_REDUCE: usize = 2 * PAR_MIN_ELEMS;
 
 /// Smallest piece of work handed to one task, in elements.
 const MIN_CHUNK: usize = 128 * 1024;
@@ -87,10 +95,14 @@ fn single(n: usize, threads: Threads) -> bool {
     n < PAR_MIN_ELEMS || threads.max_threads() <= 1
 }
 
+fn single_reduce(n: usize, threads: Threads) -> bool {
+    n < PAR_MIN_ELEMS_REDUCE || threads.max_threads() <= 1
+}
+
 /// [`crate::sum`] on up to `threads` threads; the same bits for any count.
 pub fn sum<T: Element>(x: &[T], threads: Threads) -> T {
     let f = reduce::resolve::<T>().sum;
-    if single(x.len(), threads) || x.is_empty() {
+    if single_reduce(x.len(), threads) || x.is_empty() {
         // SAFETY: resolved for a supported ISA.
         return unsafe { f(x) };
     }
@@ -109,7 +121,7 @@ pub fn row_sums<T: Element>(
 ) -> Result<(), KernelError> {
     reduce::check_matrix(matrix.len(), out.len(), cols)?;
     let f = reduce::resolve::<T>().row_sums;
-    if single(matrix.len(), threads) || cols == 0 {
+    if single_reduce(matrix.len(), threads) || cols == 0 {
         // SAFETY: resolved for a supported ISA; shape checked.
         unsafe { f(matrix, cols, out) };
         return Ok(());
