@@ -15,6 +15,7 @@ usage:
 environment:
   SIMDPAR_ISA=<isa>          force one ISA (scalar, portable, avx2, avx512, neon)
   SIMDPAR_MAX_ISA=<isa>      use the best ISA at or below this one
+  SIMDPAR_DISABLE_ISA=<list> treat these ISAs as missing (e.g. avx512,avx2)
 ";
 
 fn main() -> ExitCode {

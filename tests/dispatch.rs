@@ -11,7 +11,9 @@ fn missing_isas() -> Vec<Isa> {
 
 fn simdpar_cli(env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_simdpar"));
-    cmd.env_remove("SIMDPAR_ISA").env_remove("SIMDPAR_MAX_ISA");
+    cmd.env_remove("SIMDPAR_ISA")
+        .env_remove("SIMDPAR_MAX_ISA")
+        .env_remove("SIMDPAR_DISABLE_ISA");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -138,5 +140,52 @@ fn cli_rejects_bad_arguments() {
         String::from_utf8(out.stderr)
             .unwrap()
             .contains("unknown command")
+    );
+}
+
+#[test]
+fn cli_refuses_a_disabled_isa_like_a_missing_one() {
+    // On any host: disable the best SIMD ISA, then force it. This is the
+    // `SIMDPAR_ISA=avx512` refusal of an AVX2-only machine, on every machine.
+    let best = simdpar::best_isa();
+    if best == Isa::Portable {
+        eprintln!("only scalar/portable here: nothing to disable");
+        return;
+    }
+    let name = best.name();
+    let out = simdpar_cli(
+        &[("SIMDPAR_DISABLE_ISA", name), ("SIMDPAR_ISA", name)],
+        &["info"],
+    );
+    assert!(!out.status.success(), "forcing a disabled {name} must fail");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains(name) && err.contains("SIMDPAR_ISA"), "{err}");
+    assert!(
+        err.contains("available on this machine: scalar, portable"),
+        "{err}"
+    );
+    assert!(
+        !err.contains(&format!("machine: scalar, portable, {name}")),
+        "{err}"
+    );
+
+    // Disabled but not forced: the next best ISA runs every kernel.
+    let out = simdpar_cli(&[("SIMDPAR_DISABLE_ISA", name)], &["info", "--json"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let next = available_isas().into_iter().rfind(|&i| i != best).unwrap();
+    assert!(
+        text.contains(&format!("\"active_isa\": \"{next}\"")),
+        "{text}"
+    );
+    assert!(!text.contains(&format!("\"isa\": \"{name}\"")), "{text}");
+
+    // A bad disable list is refused at start.
+    let out = simdpar_cli(&[("SIMDPAR_DISABLE_ISA", "scalar")], &["info"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("SIMDPAR_DISABLE_ISA")
     );
 }

@@ -139,6 +139,12 @@ impl fmt::Display for IsaError {
                 names(&Isa::ALL),
                 names(available)
             ),
+            IsaError::Unsupported { isa, available } if crate::select::is_disabled(*isa) => write!(
+                f,
+                "ISA {isa} is disabled by {}; available on this machine: {}",
+                crate::ENV_DISABLE,
+                names(available)
+            ),
             IsaError::Unsupported { isa, available } => write!(
                 f,
                 "ISA {isa} is not supported by this CPU (needs {}); available on this machine: {}",

@@ -9,7 +9,8 @@
 //! * **What does run?** [`active_isa`]: a thread-local scope ([`with_isa`],
 //!   [`IsaScope`]) wins over the process default ([`set_isa`]), which wins over
 //!   the environment (`SIMDPAR_ISA` forces, `SIMDPAR_MAX_ISA` caps), which wins
-//!   over the best available path.
+//!   over the best available path. `SIMDPAR_DISABLE_ISA` removes ISAs from
+//!   the available set, as if the CPU lacked them.
 //! * **What is this CPU?** [`cpu_info`] describes vendor, brand, caches and SIMD
 //!   widths (raw-cpuid on x86), for reports.
 //!
@@ -25,7 +26,7 @@ mod token;
 pub use cpu::{CacheInfo, CpuInfo, cpu_info};
 pub use isa::{Isa, IsaError};
 pub use select::{
-    ENV_FORCE, ENV_MAX, IsaScope, active_isa, available_isas, best_isa, check_env, clear_isa,
-    env_selection, is_supported, set_isa, with_isa,
+    ENV_DISABLE, ENV_FORCE, ENV_MAX, IsaScope, active_isa, available_isas, best_isa, check_env,
+    clear_isa, env_selection, is_supported, set_isa, with_isa,
 };
 pub use token::{Avx2, Avx512, Neon};

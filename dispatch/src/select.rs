@@ -13,14 +13,67 @@ pub const ENV_FORCE: &str = "SIMDPAR_ISA";
 /// AVX-512 host whose 512-bit units throttle).
 pub const ENV_MAX: &str = "SIMDPAR_MAX_ISA";
 
-/// `true` when `isa` can run on this CPU and OS.
-pub fn is_supported(isa: Isa) -> bool {
+/// Environment variable that takes ISAs out of the available set, as if the
+/// CPU lacked them (`SIMDPAR_DISABLE_ISA=avx512,avx2`), like NumPy's
+/// `NPY_DISABLE_CPU_FEATURES`. `scalar` cannot be disabled.
+pub const ENV_DISABLE: &str = "SIMDPAR_DISABLE_ISA";
+
+/// `true` when the hardware and OS can run `isa` (ignores `SIMDPAR_DISABLE_ISA`).
+fn hardware_supports(isa: Isa) -> bool {
     match isa {
         Isa::Scalar | Isa::Portable => true,
         Isa::Avx2 => Avx2::new().is_some(),
         Isa::Avx512 => Avx512::new().is_some(),
         Isa::Neon => Neon::new().is_some(),
     }
+}
+
+/// Parses a `SIMDPAR_DISABLE_ISA` value (comma- or space-separated names).
+fn disabled_from(value: Option<&str>) -> Result<Vec<Isa>, IsaError> {
+    let hardware: Vec<Isa> = Isa::ALL
+        .into_iter()
+        .filter(|&i| hardware_supports(i))
+        .collect();
+    let mut out = Vec::new();
+    for name in value
+        .unwrap_or("")
+        .split([',', ' '])
+        .filter(|n| !n.trim().is_empty())
+    {
+        let wanted = name.trim().to_ascii_lowercase();
+        match Isa::ALL.into_iter().find(|i| i.name() == wanted) {
+            Some(Isa::Scalar) | None => {
+                return Err(IsaError::Env {
+                    var: ENV_DISABLE,
+                    source: Box::new(IsaError::Unknown {
+                        name: name.to_string(),
+                        available: hardware,
+                    }),
+                });
+            }
+            Some(isa) => out.push(isa),
+        }
+    }
+    Ok(out)
+}
+
+/// The ISAs `SIMDPAR_DISABLE_ISA` removes (read once; a bad value disables
+/// nothing here and is reported by [`check_env`]).
+fn disabled() -> &'static Result<Vec<Isa>, IsaError> {
+    static DISABLED: OnceLock<Result<Vec<Isa>, IsaError>> = OnceLock::new();
+    DISABLED.get_or_init(|| disabled_from(std::env::var(ENV_DISABLE).ok().as_deref()))
+}
+
+/// `true` when the hardware could run `isa` but `SIMDPAR_DISABLE_ISA` says no.
+pub(crate) fn is_disabled(isa: Isa) -> bool {
+    hardware_supports(isa) && matches!(disabled(), Ok(list) if list.contains(&isa))
+}
+
+/// `true` when `isa` can run on this CPU and OS and is not disabled by
+/// `SIMDPAR_DISABLE_ISA`.
+pub fn is_supported(isa: Isa) -> bool {
+    let off = matches!(disabled(), Ok(list) if list.contains(&isa));
+    hardware_supports(isa) && !off
 }
 
 /// The ISAs this machine can run, worst first (always starts with `scalar`,
@@ -97,6 +150,7 @@ pub fn env_selection() -> Result<Option<Isa>, IsaError> {
 /// back to the best ISA with a one-time warning on stderr instead of failing
 /// inside a kernel call.
 pub fn check_env() -> Result<(), IsaError> {
+    disabled().clone()?;
     env_selection().map(|_| ())
 }
 
@@ -273,6 +327,21 @@ mod tests {
             assert_eq!(active_isa(), before);
             assert!(e.to_string().contains(isa.name()));
         }
+    }
+
+    #[test]
+    fn disable_list_parses_and_refuses_scalar() {
+        assert_eq!(disabled_from(None), Ok(vec![]));
+        assert_eq!(
+            disabled_from(Some("avx512, AVX2")),
+            Ok(vec![Isa::Avx512, Isa::Avx2])
+        );
+        let e = disabled_from(Some("scalar")).unwrap_err().to_string();
+        assert!(
+            e.contains("SIMDPAR_DISABLE_ISA") && e.contains("scalar"),
+            "{e}"
+        );
+        assert!(disabled_from(Some("avx3")).is_err());
     }
 
     #[test]
