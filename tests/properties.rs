@@ -273,9 +273,14 @@ fn mandelbrot_case<T: Element + Plain>(
     Ok(())
 }
 
+/// 96 cases per property (a few seconds); `PROPTEST_CASES=N` for more.
 fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(96);
     ProptestConfig {
-        cases: 96,
+        cases,
         failure_persistence: None,
         ..ProptestConfig::default()
     }
