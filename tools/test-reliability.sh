@@ -112,6 +112,11 @@ if [ "${SIMDPAR_ASAN_FULL:-}" = 1 ]; then
   fi
 fi
 
+# Coverage fragment (merged by tools/test.sh into target/simdpar-coverage.json).
+mkdir -p target/coverage-parts
+printf '{"reliability": {"fuzz_regression_inputs": %s, "checks_run": %s, "checks_failed": %s}}\n' \
+  "$n_inputs" "${#ran[@]}" "${#failures[@]}" > target/coverage-parts/reliability.json
+
 echo
 printf 'ran: %s\n' "${ran[@]:-nothing}"
 if [ ${#failures[@]} -gt 0 ]; then
