@@ -133,7 +133,11 @@ pub fn nt(
         progress(&format!("NT threshold {n}"));
         let a = Buf::<f32>::new(n, Align::Aligned, 1, -1.0, 1.0);
         let b = Buf::<f32>::new(n, Align::Aligned, 2, -1.0, 1.0);
-        let o = RefCell::new(Buf::<f32>::new(n, Align::Aligned, 3, 0.0, 1.0));
+        // One output per store policy: an NT pass leaves its output out of
+        // the cache, which would charge the next cached pass on a shared
+        // buffer with read-for-ownership misses from DRAM (and vice versa).
+        let o_cached = RefCell::new(Buf::<f32>::new(n, Align::Aligned, 3, 0.0, 1.0));
+        let o_nt = RefCell::new(Buf::<f32>::new(n, Align::Aligned, 4, 0.0, 1.0));
         let mut tcounts = vec![1];
         if threads > 1 {
             tcounts.push(threads);
@@ -144,7 +148,12 @@ pub fn nt(
             for &t in &tcounts {
                 for store in [Store::Cached, Store::Streaming] {
                     keys.push((kname, t, store));
-                    let (a, b, o) = (&a, &b, &o);
+                    let o = if store == Store::Cached {
+                        &o_cached
+                    } else {
+                        &o_nt
+                    };
+                    let (a, b) = (&a, &b);
                     cands.push(Candidate::new(
                         format!("{kname}-{t}-{store:?}"),
                         move |inner| {
