@@ -40,7 +40,11 @@ fn expected() -> Expected {
     let a = values::<f32>(n, 1, 13);
     let b = values::<f32>(n, 2, 17);
     // Big enough for the parallel drivers to really split.
-    let big = values::<f64>(par::PAR_MIN_ELEMS + 4_097, 3, 101);
+    let big = values::<f64>(
+        par::PAR_MIN_ELEMS_REDUCE.max(par::PAR_MIN_ELEMS) + 4_097,
+        3,
+        101,
+    );
     let cols = 97;
     let rows = n / cols;
     let mut rows_a = vec![0.0; rows];

@@ -332,7 +332,8 @@ proptest! {
 }
 
 /// The sum of any slice is bitwise the same on every ISA and thread count,
-/// including slices long enough for the parallel driver to split.
+/// including slices long enough for the parallel driver to split
+/// (past `PAR_MIN_ELEMS_REDUCE`).
 #[test]
 fn large_sums_agree_across_isas_and_threads() {
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
@@ -340,7 +341,7 @@ fn large_sums_agree_across_isas_and_threads() {
         failure_persistence: None,
         ..ProptestConfig::default()
     });
-    let n = 2 * par::PAR_MIN_ELEMS + 999;
+    let n = par::PAR_MIN_ELEMS_REDUCE.max(par::PAR_MIN_ELEMS) + 999;
     runner
         .run(&(any::<u64>(), 0usize..4), |(seed, every)| {
             let x = common::values::<f32>(n, seed, [0, 3, 97, 1001][every]);

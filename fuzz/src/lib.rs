@@ -280,7 +280,7 @@ fn maybe_tile<T: Copy>(v: Vec<T>, big: bool) -> Vec<T> {
     if !big || v.is_empty() {
         return v;
     }
-    let n = par::PAR_MIN_ELEMS + 4096 + v.len() % 4096;
+    let n = par::PAR_MIN_ELEMS_REDUCE.max(par::PAR_MIN_ELEMS) + 4096 + v.len() % 4096;
     v.iter().copied().cycle().take(n).collect()
 }
 
