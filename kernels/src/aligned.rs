@@ -93,7 +93,7 @@ impl<T: Plain> AlignedVec<T> {
         let layout = Self::layout(len, align)?;
         let ptr = if layout.size() == 0 {
             // A dangling but aligned pointer: valid for zero-sized access.
-            NonNull::new(align as *mut T).expect("align > 0")
+            NonNull::new(std::ptr::without_provenance_mut::<T>(align)).expect("align > 0")
         } else {
             // SAFETY: the layout has a non-zero size.
             let p = unsafe { alloc_zeroed(layout) };
@@ -124,6 +124,18 @@ impl<T: Plain> AlignedVec<T> {
     /// The alignment of the first element, in bytes.
     pub fn alignment(&self) -> usize {
         self.align
+    }
+
+    /// Number of elements. (An inherent method, so owners that hand out
+    /// pieces of the buffer, like the arena, can read it without creating a
+    /// reference to the whole buffer through `Deref`.)
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// `true` for a buffer of no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     /// The buffer's pointer with the allocation's own provenance (not

@@ -83,6 +83,8 @@ impl Arena {
 
     /// Total bytes.
     pub fn capacity(&self) -> usize {
+        // `AlignedVec::len` is inherent: no `&[u8]` over the block is made,
+        // which would invalidate the `&mut` slices already handed out.
         self.block.len()
     }
 

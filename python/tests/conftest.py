@@ -69,8 +69,8 @@ def pytest_terminal_summary(terminalreporter):
 # ---------------------------------------------------------------------------
 # numpy references of the numerical contract (kernels/src/*/mod.rs)
 
-SUM_LANES = {np.float32: 32, np.float64: 16}
-SUM_BLOCK = {np.float32: 512, np.float64: 256}
+SUM_LANES = {np.float32: 64, np.float64: 32}  # simdpar_kernels::Element::SUM_LANES
+SUM_BLOCK = {np.float32: 1024, np.float64: 512}  # Element::SUM_BLOCK
 
 
 def ref_sum(x: np.ndarray):
