@@ -93,6 +93,44 @@ unsafe fn partial<V: SimdVec, Op: Binary<V>>(
     }
 }
 
+/// The main loop: four vectors per iteration from `i` while they fit below
+/// `n`, written with non-temporal stores when `STREAM` (then `out + i` must be
+/// vector-aligned). Returns where it stopped.
+///
+/// # Safety
+/// `a`, `b` and `out` must be valid for `n` elements.
+#[inline(always)]
+unsafe fn unrolled<V: SimdVec, Op: Binary<V>, const STREAM: bool>(
+    a: *const V::Elem,
+    b: *const V::Elem,
+    out: *mut V::Elem,
+    mut i: usize,
+    n: usize,
+    op: Op,
+) -> usize {
+    let l = V::LANES;
+    while i + 4 * l <= n {
+        // SAFETY: i + 4l <= n, the length the caller guarantees.
+        unsafe {
+            let r = [
+                op.apply(V::load(a.add(i)), V::load(b.add(i))),
+                op.apply(V::load(a.add(i + l)), V::load(b.add(i + l))),
+                op.apply(V::load(a.add(i + 2 * l)), V::load(b.add(i + 2 * l))),
+                op.apply(V::load(a.add(i + 3 * l)), V::load(b.add(i + 3 * l))),
+            ];
+            for (k, v) in r.into_iter().enumerate() {
+                if STREAM {
+                    v.stream(out.add(i + k * l));
+                } else {
+                    v.store(out.add(i + k * l));
+                }
+            }
+        }
+        i += 4 * l;
+    }
+    i
+}
+
 /// `out[i] = op(a[i], b[i])` for `i < n`. `out` may equal `a` or `b`
 /// exactly, never partially overlap them.
 #[inline(always)]
@@ -127,30 +165,10 @@ unsafe fn drive<V: SimdVec, Op: Binary<V>>(
     // guarantees for a, b and out.
     unsafe {
         if streaming && aligned_out {
-            while i + 4 * l <= n {
-                let r0 = op.apply(V::load(a.add(i)), V::load(b.add(i)));
-                let r1 = op.apply(V::load(a.add(i + l)), V::load(b.add(i + l)));
-                let r2 = op.apply(V::load(a.add(i + 2 * l)), V::load(b.add(i + 2 * l)));
-                let r3 = op.apply(V::load(a.add(i + 3 * l)), V::load(b.add(i + 3 * l)));
-                r0.stream(out.add(i));
-                r1.stream(out.add(i + l));
-                r2.stream(out.add(i + 2 * l));
-                r3.stream(out.add(i + 3 * l));
-                i += 4 * l;
-            }
+            i = unrolled::<V, Op, true>(a, b, out, i, n, op);
             V::stream_fence();
         }
-        while i + 4 * l <= n {
-            let r0 = op.apply(V::load(a.add(i)), V::load(b.add(i)));
-            let r1 = op.apply(V::load(a.add(i + l)), V::load(b.add(i + l)));
-            let r2 = op.apply(V::load(a.add(i + 2 * l)), V::load(b.add(i + 2 * l)));
-            let r3 = op.apply(V::load(a.add(i + 3 * l)), V::load(b.add(i + 3 * l)));
-            r0.store(out.add(i));
-            r1.store(out.add(i + l));
-            r2.store(out.add(i + 2 * l));
-            r3.store(out.add(i + 3 * l));
-            i += 4 * l;
-        }
+        i = unrolled::<V, Op, false>(a, b, out, i, n, op);
         while i + l <= n {
             op.apply(V::load(a.add(i)), V::load(b.add(i)))
                 .store(out.add(i));
