@@ -38,7 +38,7 @@ use data::Align;
 use simdpar::simdpar_mojo::{Cache, TwinVariant, Twins};
 use simdpar::{active_isa, available_isas};
 use std::time::Duration;
-use workloads::{BenchElem, Dtype, Impl, Kernel, Prepared, Shape, TwinSet, Workload};
+use workloads::{BenchElem, Dtype, Impl, Kernel, Prepared, TwinSet, Workload};
 
 fn flag(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"))
@@ -64,43 +64,7 @@ fn load_twins() -> TwinSet {
 }
 
 fn workloads() -> Vec<Workload> {
-    let m = 1usize << 20;
-    let mut v = Vec::new();
-    for dtype in [Dtype::F32, Dtype::F64] {
-        for k in Kernel::ALL {
-            let shapes: Vec<Shape> = match k {
-                Kernel::RowSums => vec![
-                    Shape::Matrix {
-                        rows: 4096,
-                        cols: 128,
-                    },
-                    Shape::Matrix { rows: m, cols: 128 },
-                    Shape::Matrix {
-                        rows: 100_000,
-                        cols: 1000,
-                    },
-                ],
-                Kernel::Mandelbrot => vec![Shape::Image {
-                    width: 1024,
-                    height: 1024,
-                    max_iter: 256,
-                }],
-                _ => vec![
-                    Shape::Elems(16 * 1024),
-                    Shape::Elems(m),
-                    Shape::Elems(64 * m),
-                ],
-            };
-            for shape in shapes {
-                v.push(Workload {
-                    kernel: k,
-                    dtype,
-                    shape,
-                });
-            }
-        }
-    }
-    v
+    Workload::standard()
 }
 
 /// `(impl, threads, align)` of one group.

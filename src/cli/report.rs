@@ -198,39 +198,7 @@ impl Results {
 
 /// The workloads of the matrix.
 fn plan_workloads(opts: &Options) -> Vec<Workload> {
-    let m = 1usize << 20;
-    let sizes = [16 * 1024, m, 64 * m];
-    let mut v = Vec::new();
-    for dtype in [Dtype::F32, Dtype::F64] {
-        for k in Kernel::ALL {
-            let shapes: Vec<Shape> = match k {
-                Kernel::RowSums => vec![
-                    Shape::Matrix {
-                        rows: 4096,
-                        cols: 128,
-                    },
-                    Shape::Matrix { rows: m, cols: 128 },
-                    Shape::Matrix {
-                        rows: 100_000,
-                        cols: 1000,
-                    },
-                ],
-                Kernel::Mandelbrot => vec![Shape::Image {
-                    width: 1024,
-                    height: 1024,
-                    max_iter: 256,
-                }],
-                _ => sizes.iter().map(|&n| Shape::Elems(n)).collect(),
-            };
-            for shape in shapes {
-                v.push(Workload {
-                    kernel: k,
-                    dtype,
-                    shape,
-                });
-            }
-        }
-    }
+    let mut v = Workload::standard();
     v.retain(|w| opts.only.is_empty() || opts.only.iter().any(|k| k == w.kernel.name()));
     v
 }

@@ -203,6 +203,44 @@ pub struct Workload {
 }
 
 impl Workload {
+    /// The standard matrix of the issue, shared by `simdpar report` and the
+    /// criterion benches: every kernel x dtype at about 16K (L1/L2), 1M (L3)
+    /// and 64M (DRAM) elements; row sums 4096x128, 1Mx128, 100Kx1000;
+    /// Mandelbrot 1024x1024 with 256 iterations.
+    pub fn standard() -> Vec<Workload> {
+        let m = 1usize << 20;
+        let mut v = Vec::new();
+        for dtype in [Dtype::F32, Dtype::F64] {
+            for kernel in Kernel::ALL {
+                let shapes: Vec<Shape> = match kernel {
+                    Kernel::RowSums => vec![
+                        Shape::Matrix {
+                            rows: 4096,
+                            cols: 128,
+                        },
+                        Shape::Matrix { rows: m, cols: 128 },
+                        Shape::Matrix {
+                            rows: 100_000,
+                            cols: 1000,
+                        },
+                    ],
+                    Kernel::Mandelbrot => vec![Shape::Image {
+                        width: 1024,
+                        height: 1024,
+                        max_iter: 256,
+                    }],
+                    _ => [16 * 1024, m, 64 * m].map(Shape::Elems).to_vec(),
+                };
+                v.extend(shapes.into_iter().map(|shape| Workload {
+                    kernel,
+                    dtype,
+                    shape,
+                }));
+            }
+        }
+        v
+    }
+
     /// Bytes counted per call, STREAM's way (read + written).
     pub fn bytes(&self) -> usize {
         let s = self.dtype.bytes();
