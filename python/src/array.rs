@@ -1,5 +1,8 @@
-//! Reading numpy arrays: dtype checks, zero-copy views of contiguous data,
-//! one copy of non-contiguous data, `out=` validation and overlap checks.
+//! Reading numpy arrays, shared by the kernels (`kernels.rs`) and the Mojo
+//! twins (`mojo.rs`): dtype checks, zero-copy views of contiguous data, one
+//! copy of non-contiguous data, `out=` validation and overlap checks, the
+//! argument bundles of the unary, binary and row-sum calls, and raw slices
+//! over validated arrays.
 
 use numpy::npyffi::{
     self, NPY_ARRAY_ALIGNED, NPY_ARRAY_C_CONTIGUOUS, NPY_ARRAY_WRITEABLE, NPY_ORDER, NPY_TYPES,
@@ -361,4 +364,210 @@ pub fn copy_of<'py>(arr: &Bound<'py, PyUntypedArray>) -> PyResult<Bound<'py, PyU
 /// The data pointer of an array.
 pub fn data_ptr(arr: &Bound<'_, PyUntypedArray>) -> usize {
     fields(arr).data as usize
+}
+
+/// A read-only slice over `n` elements at address `p`.
+///
+/// # Safety
+/// `p` must point at `n` live, aligned `T` that outlive `'a` and that no one
+/// writes meanwhile.
+pub unsafe fn ro<'a, T>(p: usize, n: usize) -> &'a [T] {
+    if n == 0 {
+        &[]
+    } else {
+        // SAFETY: guaranteed by the caller.
+        unsafe { std::slice::from_raw_parts(p as *const T, n) }
+    }
+}
+
+/// A mutable slice over `n` elements at `p`.
+///
+/// # Safety
+/// As [`ro`], and no other slice may cover these elements meanwhile.
+pub unsafe fn rw<'a, T>(p: usize, n: usize) -> &'a mut [T] {
+    if n == 0 {
+        &mut []
+    } else {
+        // SAFETY: guaranteed by the caller.
+        unsafe { std::slice::from_raw_parts_mut(p as *mut T, n) }
+    }
+}
+
+/// Runs `$body` with `$T` bound to the Rust type of `$dt`.
+#[macro_export]
+macro_rules! with_dt {
+    ($dt:expr, $T:ident => $body:expr) => {
+        match $dt {
+            $crate::array::Dt::F32 => {
+                type $T = f32;
+                $body
+            }
+            $crate::array::Dt::F64 => {
+                type $T = f64;
+                $body
+            }
+        }
+    };
+}
+
+/// Widens a kernel result to f64 (exact for f32 and f64).
+pub fn widen<T: Into<f64>>(v: T) -> f64 {
+    v.into()
+}
+
+/// A numpy scalar of dtype `dt` holding `v`.
+pub fn np_scalar<'py>(py: Python<'py>, dt: Dt, v: f64) -> PyResult<Bound<'py, PyAny>> {
+    let mut b32 = v as f32;
+    let mut b64 = v;
+    let data: *mut std::ffi::c_void = match dt {
+        Dt::F32 => (&raw mut b32).cast(),
+        Dt::F64 => (&raw mut b64).cast(),
+    };
+    // SAFETY: `data` points at one element of `dt`; PyArray_Scalar copies
+    // it and does not steal the descr, which we release afterwards.
+    unsafe {
+        let descr = dt.descr(py);
+        let p = PY_ARRAY_API.PyArray_Scalar(py, data, descr, std::ptr::null_mut());
+        pyo3::ffi::Py_DecRef(descr.cast());
+        Bound::from_owned_ptr_or_err(py, p)
+    }
+}
+
+/// The shared dtype of two inputs, or a TypeError.
+pub fn same_dt(a: &Input<'_>, b: &Input<'_>, an: &str, bn: &str) -> PyResult<Dt> {
+    if a.dt != b.dt {
+        return Err(PyTypeError::new_err(format!(
+            "mixed dtypes: {an} is {} but {bn} is {}; convert one with .astype(...) (simdpar does not promote)",
+            a.dt.name(),
+            b.dt.name()
+        )));
+    }
+    Ok(a.dt)
+}
+
+/// Checks two inputs have equal shapes (no broadcasting).
+pub fn check_same_shape(a: &Input<'_>, b: &Input<'_>, an: &str, bn: &str) -> PyResult<()> {
+    if !same_shape(&a.arr, &b.arr) {
+        return Err(PyValueError::new_err(format!(
+            "shape mismatch: {an} has shape {} but {bn} has shape {} (simdpar does not broadcast)",
+            fmt_shape(&shape(&a.arr)),
+            fmt_shape(&shape(&b.arr))
+        )));
+    }
+    Ok(())
+}
+
+/// `out=` validated against `like`, or a new array shaped like it.
+pub fn output<'py>(out: Option<&Bound<'py, PyAny>>, like: &Input<'py>) -> PyResult<Output<'py>> {
+    match out {
+        Some(o) => check_out(o, like.dt, &shape(&like.arr)),
+        None => new_like(&like.arr, like.dt),
+    }
+}
+
+/// What a binary elementwise call should do once aliasing is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryPlan {
+    /// `out = op(a, b)`, nothing shared.
+    Fresh,
+    /// `out` is `a`: `a op= b`.
+    IntoA,
+    /// `out` is `b`: `b op= a` (both ops commute bit for bit).
+    IntoB,
+    /// `out` is both `a` and `b`.
+    IntoBoth,
+}
+
+/// Reads and checks the arguments of a binary elementwise op.
+pub fn binary_args<'py>(
+    a: &Bound<'py, PyAny>,
+    b: &Bound<'py, PyAny>,
+    out: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(Input<'py>, Input<'py>, Output<'py>, BinaryPlan)> {
+    let ia = input("a", a)?;
+    let ib = input("b", b)?;
+    let dt = same_dt(&ia, &ib, "a", "b")?;
+    check_same_shape(&ia, &ib, "a", "b")?;
+    let o = output(out, &ia)?;
+    let plan = if out.is_some() {
+        match (
+            alias(&o, &ia, dt.size(), "a")?,
+            alias(&o, &ib, dt.size(), "b")?,
+        ) {
+            (Alias::None, Alias::None) => BinaryPlan::Fresh,
+            (Alias::Same, Alias::None) => BinaryPlan::IntoA,
+            (Alias::None, Alias::Same) => BinaryPlan::IntoB,
+            (Alias::Same, Alias::Same) => BinaryPlan::IntoBoth,
+        }
+    } else {
+        BinaryPlan::Fresh
+    };
+    Ok((ia, ib, o, plan))
+}
+
+/// Reads and checks the arguments of a unary elementwise op; `true` when
+/// `out` is `x` (in place).
+pub fn unary_args<'py>(
+    x: &Bound<'py, PyAny>,
+    out: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(Input<'py>, Output<'py>, bool)> {
+    let ix = input("x", x)?;
+    let o = output(out, &ix)?;
+    let inplace = out.is_some() && alias(&o, &ix, ix.dt.size(), "x")? == Alias::Same;
+    Ok((ix, o, inplace))
+}
+
+/// Reads and checks the arguments of `row_sums`: `(m, out, rows, cols)`.
+pub fn row_sums_args<'py>(
+    m: &Bound<'py, PyAny>,
+    out: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(Input<'py>, Output<'py>, usize, usize)> {
+    let im = input("m", m)?;
+    let dims = shape(&im.arr);
+    if dims.len() != 2 {
+        return Err(PyValueError::new_err(format!(
+            "row_sums needs a 2-D array, got {} dimension(s) with shape {}",
+            dims.len(),
+            fmt_shape(&dims)
+        )));
+    }
+    let (rows, cols) = (dims[0] as usize, dims[1] as usize);
+    let o = match out {
+        Some(o) => check_out(o, im.dt, &[dims[0]])?,
+        None => new_array(m.py(), im.dt.num(), &[dims[0]])?,
+    };
+    if out.is_some() && alias(&o, &im, im.dt.size(), "m")? != Alias::None {
+        return Err(PyValueError::new_err(
+            "out overlaps m; pass a separate array",
+        ));
+    }
+    Ok((im, o, rows, cols))
+}
+
+/// Resolves a dtype-like object (np.float32, "float64", np.dtype(...)).
+pub fn dtype_arg(py: Python<'_>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Dt> {
+    let Some(d) = dtype else { return Ok(Dt::F64) };
+    let descr = PyArrayDescr::new(py, d)
+        .map_err(|e| PyTypeError::new_err(format!("dtype must be float32 or float64: {e}")))?;
+    match descr.num() {
+        n if n == NPY_TYPES::NPY_FLOAT as c_int => Ok(Dt::F32),
+        n if n == NPY_TYPES::NPY_DOUBLE as c_int => Ok(Dt::F64),
+        _ => Err(PyTypeError::new_err(format!(
+            "dtype must be float32 or float64, got {}",
+            descr.str()?
+        ))),
+    }
+}
+
+/// An input that the twin reads through a separate buffer when `out` is it.
+pub fn detach_alias<'py>(
+    i: &Input<'py>,
+    aliased: bool,
+) -> PyResult<(usize, Option<Bound<'py, PyUntypedArray>>)> {
+    if aliased {
+        let c = copy_of(&i.arr)?;
+        Ok((data_ptr(&c), Some(c)))
+    } else {
+        Ok((i.ptr, None))
+    }
 }

@@ -1,11 +1,11 @@
 //! The Mojo front end's native half: the simdpar-mojo compile cache, built
 //! artifacts, loaded libraries and the Mojo twins, for `simdpar.mojo`.
 
-use crate::array::{Dt, Input, Output, copy_of, data_ptr, input};
-use crate::kernels::{
-    BinaryPlan, binary_args, dtype_arg, grid_args, np_scalar, ro, row_sums_args, run, rw,
-    threads_arg, unary_args, widen,
+use crate::array::{
+    BinaryPlan, Dt, Input, Output, binary_args, data_ptr, detach_alias, dtype_arg, input,
+    np_scalar, ro, row_sums_args, rw, unary_args, widen,
 };
+use crate::kernels::{grid_args, run, threads_arg};
 use crate::with_dt;
 use numpy::PyUntypedArray;
 use numpy::npyffi::{self, NPY_ARRAY_ALIGNED, NPY_ARRAY_C_CONTIGUOUS, NPY_ARRAY_WRITEABLE};
@@ -385,19 +385,6 @@ fn mt_threads(t: Threads) -> Option<usize> {
         Threads::AtMost(1) => None,
         Threads::AtMost(n) => Some(n),
         Threads::Auto => Some(0),
-    }
-}
-
-/// An input that the twin reads through a separate buffer when `out` is it.
-fn detach_alias<'py>(
-    i: &Input<'py>,
-    aliased: bool,
-) -> PyResult<(usize, Option<Bound<'py, PyUntypedArray>>)> {
-    if aliased {
-        let c = copy_of(&i.arr)?;
-        Ok((data_ptr(&c), Some(c)))
-    } else {
-        Ok((i.ptr, None))
     }
 }
 
