@@ -33,6 +33,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{MojoError, parse_compile_error};
 use crate::host::HostCpu;
+use crate::imports::local_imports;
 use crate::loader::Library;
 use crate::toolchain::{EffectiveTarget, Toolchain};
 
@@ -95,14 +96,27 @@ pub enum EmitKind {
     SharedLib,
     /// An executable (`--emit exe`), runnable with [`Artifact::command`].
     Executable,
+    /// A CPython extension module (`--emit shared-lib` of a source holding
+    /// `PyInit_<name>`), stored as `<source stem>.so` and located with
+    /// [`Artifact::extension_path`]; keyed apart from [`EmitKind::SharedLib`].
+    PythonExtension,
 }
 
 impl EmitKind {
-    /// The `--emit` value.
+    /// The `--emit` value passed to `mojo build`.
     pub fn flag(self) -> &'static str {
         match self {
-            EmitKind::SharedLib => "shared-lib",
+            EmitKind::SharedLib | EmitKind::PythonExtension => "shared-lib",
             EmitKind::Executable => "exe",
+        }
+    }
+
+    /// The name recorded in the key inputs and the manifest: the `--emit`
+    /// value, except `"python-extension"` for [`EmitKind::PythonExtension`].
+    pub fn key_name(self) -> &'static str {
+        match self {
+            EmitKind::PythonExtension => "python-extension",
+            other => other.flag(),
         }
     }
 }
@@ -145,6 +159,10 @@ pub struct BuildRequest {
     pub opt_level: u8,
     /// `-I` directories; every `.mojo` file under them is part of the key.
     pub include_dirs: Vec<PathBuf>,
+    /// `-I` directories of which only the `.mojo` files the source imports
+    /// (directly or through other local files) are part of the key. The
+    /// directory of a [`Source::File`] is always searched this way.
+    pub import_dirs: Vec<PathBuf>,
 }
 
 impl BuildRequest {
@@ -159,6 +177,16 @@ impl BuildRequest {
             defines: BTreeMap::new(),
             opt_level: 3,
             include_dirs: Vec::new(),
+            import_dirs: Vec::new(),
+        }
+    }
+
+    /// A CPython extension-module build of `source` (which must define
+    /// `PyInit_<stem of the source name>`) for the host CPU, `-O3`, `contract=fast`.
+    pub fn python_extension(source: Source) -> BuildRequest {
+        BuildRequest {
+            emit: EmitKind::PythonExtension,
+            ..BuildRequest::shared_lib(source)
         }
     }
 
@@ -206,6 +234,12 @@ impl BuildRequest {
         self
     }
 
+    /// Adds an `-I` directory whose imported files only are keyed.
+    pub fn import_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.import_dirs.push(dir.into());
+        self
+    }
+
     fn validate(&self) -> Result<(), MojoError> {
         if self.opt_level > 3 {
             return Err(MojoError::InvalidArgument(format!(
@@ -240,7 +274,9 @@ pub struct KeyInputs {
     pub source_name: String,
     /// SHA-256 of the source bytes (hex).
     pub source_sha256: String,
-    /// `(relative path, SHA-256)` of every `.mojo` file under the include dirs.
+    /// `(relative path, SHA-256)` of every `.mojo` file under the include
+    /// dirs, then `("import:<path>", SHA-256)` of every local file the
+    /// source imports.
     pub includes: Vec<(String, String)>,
     /// `mojo --version`.
     pub mojo_version: String,
@@ -250,7 +286,7 @@ pub struct KeyInputs {
     pub fp_mode: String,
     /// `-D` defines.
     pub defines: BTreeMap<String, String>,
-    /// `--emit` value.
+    /// [`EmitKind::key_name`] of the build.
     pub emit: String,
     /// `--optimization-level`.
     pub opt_level: u8,
@@ -428,20 +464,36 @@ impl Artifact {
     /// Loads a shared-library artifact after checking it against this CPU.
     /// An artifact needing features this CPU lacks is refused, never loaded.
     pub fn load(&self) -> Result<Library, MojoError> {
-        if self.manifest.inputs.emit != EmitKind::SharedLib.flag() {
+        if self.manifest.inputs.emit != EmitKind::SharedLib.key_name() {
             return Err(MojoError::InvalidArgument(format!(
-                "{} is an executable, not a shared library",
-                self.path.display()
+                "{} is a {}, not a plain shared library",
+                self.path.display(),
+                self.manifest.inputs.emit
             )));
         }
         self.check_host(&self.host)?;
         Library::open(&self.path)
     }
 
+    /// The file of a Python-extension artifact, for CPython's extension
+    /// loader, after checking it against this CPU: an artifact needing
+    /// features this CPU lacks is refused with [`MojoError::UnsupportedTarget`].
+    pub fn extension_path(&self) -> Result<&Path, MojoError> {
+        if self.manifest.inputs.emit != EmitKind::PythonExtension.key_name() {
+            return Err(MojoError::InvalidArgument(format!(
+                "{} is a {}, not a Python extension module",
+                self.path.display(),
+                self.manifest.inputs.emit
+            )));
+        }
+        self.check_host(&self.host)?;
+        Ok(&self.path)
+    }
+
     /// A [`Command`] running an executable artifact, after checking it
     /// against this CPU.
     pub fn command(&self) -> Result<Command, MojoError> {
-        if self.manifest.inputs.emit != EmitKind::Executable.flag() {
+        if self.manifest.inputs.emit != EmitKind::Executable.key_name() {
             return Err(MojoError::InvalidArgument(format!(
                 "{} is a shared library, not an executable",
                 self.path.display()
@@ -567,6 +619,24 @@ impl Cache {
                 includes.push((rel, hex(&Sha256::digest(&bytes))));
             }
         }
+        let (own_path, mut search) = match &req.source {
+            Source::File(p) => (
+                Some(p.as_path()),
+                vec![p.parent().unwrap_or(Path::new(".")).to_path_buf()],
+            ),
+            Source::Inline { .. } => (None, Vec::new()),
+        };
+        search.extend(req.import_dirs.iter().cloned());
+        search.extend(req.include_dirs.iter().cloned());
+        let text = String::from_utf8_lossy(&source);
+        for f in local_imports(&text, own_path, &search)? {
+            let bytes =
+                fs::read(&f).map_err(|e| MojoError::io(format!("reading {}", f.display()), e))?;
+            includes.push((
+                format!("import:{}", f.display()),
+                hex(&Sha256::digest(&bytes)),
+            ));
+        }
         let target = self
             .toolchain
             .effective_target(req.target_cpu.as_deref(), req.target_features.as_deref())?;
@@ -579,7 +649,7 @@ impl Cache {
             target,
             fp_mode: req.fp_mode.flag().to_string(),
             defines: req.defines.clone(),
-            emit: req.emit.flag().to_string(),
+            emit: req.emit.key_name().to_string(),
             opt_level: req.opt_level,
         })
     }
@@ -748,6 +818,8 @@ impl Cache {
         let artifact_file = match req.emit {
             EmitKind::SharedLib => format!("lib{stem}.{}", std::env::consts::DLL_EXTENSION),
             EmitKind::Executable => format!("{stem}{}", std::env::consts::EXE_SUFFIX),
+            // CPython's extension loader wants `<module>.so`, not `lib<module>.so`.
+            EmitKind::PythonExtension => format!("{stem}.so"),
         };
         let out = staging.join(&artifact_file);
         let mut cmd = Command::new(self.toolchain.path());
@@ -767,7 +839,7 @@ impl Cache {
         for (k, v) in &req.defines {
             cmd.arg("-D").arg(format!("{k}={v}"));
         }
-        for d in &req.include_dirs {
+        for d in req.include_dirs.iter().chain(&req.import_dirs) {
             cmd.arg("-I").arg(d);
         }
         let started = Instant::now();
@@ -1204,6 +1276,7 @@ mod tests {
                 i.defines.insert("SIMDPAR_F32_WIDTH".into(), "16".into());
             }),
             Box::new(|i| i.emit = EmitKind::Executable.flag().into()),
+            Box::new(|i| i.emit = EmitKind::PythonExtension.key_name().into()),
             Box::new(|i| i.opt_level = 2),
             Box::new(|i| i.includes.push(("m.mojo".into(), "ab".into()))),
         ];

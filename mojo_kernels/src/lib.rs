@@ -44,6 +44,7 @@
 mod cache;
 mod error;
 mod host;
+mod imports;
 mod loader;
 mod toolchain;
 mod twins;

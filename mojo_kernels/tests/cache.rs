@@ -433,3 +433,133 @@ fn missing_toolchain_names_the_install_command() {
         other => panic!("expected ToolchainBroken, got {other:?}"),
     }
 }
+
+/// An extension module `extmod` whose `value()` returns `helper.base() + 1`.
+const EXT_SOURCE: &str = "from std.os import abort\n\
+from std.python import PythonObject\n\
+from std.python.bindings import PythonModuleBuilder\n\
+from helper import base\n\
+\n\
+def value() raises -> PythonObject:\n    return PythonObject(base() + 1)\n\
+\n\
+@export\n\
+def PyInit_extmod() abi(\"C\") -> PythonObject:\n    try:\n        var m = PythonModuleBuilder(\"extmod\")\n        m.def_function[value](\"value\")\n        return m.finalize()\n    except e:\n        abort(String(\"extmod: \", e))\n";
+
+#[test]
+fn python_extension_is_keyed_apart_named_for_cpython_and_tracks_imports() {
+    let Some((cache, dir)) =
+        temp_cache("python_extension_is_keyed_apart_named_for_cpython_and_tracks_imports")
+    else {
+        return;
+    };
+    let src_dir = dir.path().join("src");
+    fs::create_dir_all(&src_dir).unwrap();
+    fs::write(
+        src_dir.join("helper.mojo"),
+        "def base() -> Int:\n    return 41\n",
+    )
+    .unwrap();
+    fs::write(
+        src_dir.join("unrelated.mojo"),
+        "def u() -> Int:\n    return 0\n",
+    )
+    .unwrap();
+    let main = src_dir.join("extmod.mojo");
+    fs::write(&main, EXT_SOURCE).unwrap();
+
+    let req = BuildRequest::python_extension(Source::File(main.clone()));
+    let art = cache.build(&req).expect("extension build");
+    assert_eq!(art.outcome(), &BuildOutcome::Compiled);
+    assert_eq!(art.manifest().inputs.emit, "python-extension");
+    assert_eq!(art.path().file_name().unwrap(), "extmod.so");
+    assert!(
+        art.manifest()
+            .inputs
+            .includes
+            .iter()
+            .any(|(p, _)| p.starts_with("import:") && p.ends_with("helper.mojo")),
+        "{:?}",
+        art.manifest().inputs.includes
+    );
+    assert!(art.extension_path().is_ok());
+    // Not a plain C-ABI library: load() refuses it.
+    assert!(matches!(art.load(), Err(MojoError::InvalidArgument(_))));
+    // The same source as a plain shared library is another key.
+    let plain = cache
+        .key(&BuildRequest::shared_lib(Source::File(main.clone())))
+        .unwrap();
+    assert_ne!(plain, art.key());
+    // An unrelated file in the directory does not change the key...
+    fs::write(
+        src_dir.join("unrelated.mojo"),
+        "def u() -> Int:\n    return 9\n",
+    )
+    .unwrap();
+    assert_eq!(cache.key(&req).unwrap(), art.key());
+    assert_eq!(cache.build(&req).unwrap().outcome(), &BuildOutcome::Hit);
+    // ...an imported one does.
+    fs::write(
+        src_dir.join("helper.mojo"),
+        "def base() -> Int:\n    return 1\n",
+    )
+    .unwrap();
+    assert_ne!(cache.key(&req).unwrap(), art.key());
+
+    // Inline text with an import dir: same import tracking.
+    let inline = BuildRequest::python_extension(Source::Inline {
+        name: "extmod.mojo".into(),
+        text: EXT_SOURCE.into(),
+    })
+    .import_dir(&src_dir);
+    let inputs = cache.key_inputs(&inline).unwrap();
+    assert_eq!(
+        inputs
+            .includes
+            .iter()
+            .filter(|(p, _)| p.starts_with("import:"))
+            .count(),
+        1
+    );
+    let built = cache.build(&inline).expect("inline extension with -I");
+    assert_eq!(built.path().file_name().unwrap(), "extmod.so");
+}
+
+#[test]
+fn python_extension_for_features_this_cpu_lacks_is_refused() {
+    let Some((cache, _dir)) = temp_cache("python_extension_for_features_this_cpu_lacks_is_refused")
+    else {
+        return;
+    };
+    let host = cache.host().clone();
+    let candidates = [
+        "x86-64-v4",
+        "sapphirerapids",
+        "graniterapids",
+        "diamondrapids",
+    ];
+    let Some(cpu) = candidates.iter().find(|c| {
+        cache
+            .toolchain()
+            .effective_target(Some(c), None)
+            .is_ok_and(|t| !host.missing(t.required_features()).is_empty())
+    }) else {
+        eprintln!(
+            "SKIPPED: python_extension refusal (no candidate CPU has a feature this host lacks)"
+        );
+        return;
+    };
+    let src = Source::Inline {
+        name: "extmod.mojo".into(),
+        text: EXT_SOURCE.replace(
+            "from helper import base\n",
+            "def base() -> Int:\n    return 2\n",
+        ),
+    };
+    let art = cache
+        .build(&BuildRequest::python_extension(src).target_cpu(*cpu))
+        .expect("cross-compile");
+    assert!(matches!(
+        art.extension_path(),
+        Err(MojoError::UnsupportedTarget { .. })
+    ));
+}
