@@ -20,13 +20,15 @@
 
 mod cpu;
 mod isa;
+pub mod profile;
 mod select;
 mod token;
 
 pub use cpu::{CacheInfo, CpuInfo, cpu_info};
 pub use isa::{Isa, IsaError};
+pub use profile::{Profile, ProfileStatus, SizeClass};
 pub use select::{
-    ENV_DISABLE, ENV_FORCE, ENV_MAX, IsaScope, active_isa, available_isas, best_isa, check_env,
-    clear_isa, env_selection, is_supported, set_isa, with_isa,
+    ENV_DISABLE, ENV_FORCE, ENV_MAX, ForcedBy, IsaScope, Selection, active_isa, available_isas,
+    best_isa, check_env, clear_isa, env_selection, is_supported, selection, set_isa, with_isa,
 };
 pub use token::{Avx2, Avx512, Neon};

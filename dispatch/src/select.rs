@@ -210,6 +210,91 @@ fn default_isa() -> Isa {
     })
 }
 
+/// Who forced the ISA of a [`Selection::Forced`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForcedBy {
+    /// A thread-local [`IsaScope`] / [`with_isa`].
+    Scope,
+    /// The process default, [`set_isa`].
+    Api,
+    /// The `SIMDPAR_ISA` environment variable.
+    Env,
+}
+
+impl ForcedBy {
+    /// `scope`, `set_isa` or `SIMDPAR_ISA`: what a person would look for.
+    pub fn name(self) -> &'static str {
+        match self {
+            ForcedBy::Scope => "scope",
+            ForcedBy::Api => "set_isa",
+            ForcedBy::Env => ENV_FORCE,
+        }
+    }
+}
+
+/// What the overrides leave to a per-kernel choice, on this thread now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// One ISA runs everything: forced by a scope, [`set_isa`] or `SIMDPAR_ISA`.
+    Forced(Isa, ForcedBy),
+    /// Free to choose per kernel among the available ISAs up to `ceiling`
+    /// (the best available one, or the best at or below `SIMDPAR_MAX_ISA`).
+    /// `capped` says `SIMDPAR_MAX_ISA` or `SIMDPAR_DISABLE_ISA` lowered or
+    /// thinned the choice.
+    Free {
+        /// The best ISA a kernel may pick.
+        ceiling: Isa,
+        /// The environment capped or disabled something.
+        capped: bool,
+    },
+}
+
+/// The environment's force and cap, parsed once (a bad value is reported
+/// once on stderr and ignored, as in [`active_isa`]).
+fn env_force_cap() -> (Option<Isa>, Option<Isa>) {
+    static PARTS: OnceLock<(Option<Isa>, Option<Isa>)> = OnceLock::new();
+    *PARTS.get_or_init(|| {
+        let force = std::env::var(ENV_FORCE).ok();
+        let max = std::env::var(ENV_MAX).ok();
+        match selection_from(force.as_deref(), None) {
+            Ok(Some(isa)) => (Some(isa), None),
+            _ => match selection_from(None, max.as_deref()) {
+                Ok(cap) => (None, cap),
+                Err(_) => (None, None),
+            },
+        }
+    })
+}
+
+/// What runs on this thread now: a forced ISA, or the ceiling of a free,
+/// per-kernel choice. Same precedence as [`active_isa`] (scope > [`set_isa`]
+/// > `SIMDPAR_ISA` > `SIMDPAR_MAX_ISA` / `SIMDPAR_DISABLE_ISA`); cheap enough
+/// to call per kernel call (a thread-local, an atomic, a `OnceLock`).
+#[inline]
+pub fn selection() -> Selection {
+    if let Some(isa) = SCOPED.with(Cell::get) {
+        return Selection::Forced(isa, ForcedBy::Scope);
+    }
+    if let Some(isa) = isa_from_index(PROCESS_DEFAULT.load(Ordering::Relaxed)) {
+        return Selection::Forced(isa, ForcedBy::Api);
+    }
+    free_selection()
+}
+
+fn free_selection() -> Selection {
+    static FREE: OnceLock<Selection> = OnceLock::new();
+    *FREE.get_or_init(|| match env_force_cap() {
+        (Some(isa), _) => Selection::Forced(isa, ForcedBy::Env),
+        (None, cap) => {
+            let disabled = Isa::ALL.into_iter().any(is_disabled);
+            Selection::Free {
+                ceiling: cap.unwrap_or_else(best_isa),
+                capped: disabled || cap.is_some_and(|c| c < best_isa()),
+            }
+        }
+    })
+}
+
 /// A thread-local ISA override that lasts until the guard is dropped.
 /// Scopes nest; dropping restores the previous one. The guard is not `Send`:
 /// it belongs to the thread that made it. Rayon workers do not inherit it;
