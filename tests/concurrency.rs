@@ -9,7 +9,8 @@ use common::{assert_same, same, values};
 use simdpar::map::{Store, scalar as map_oracle};
 use simdpar::reduce::scalar as reduce_oracle;
 use simdpar::{
-    Isa, MandelbrotGrid, Threads, active_isa, available_isas, kernel_isa, par, with_isa,
+    Dtype, Isa, Kernel, MandelbrotGrid, Threads, active_isa, available_isas, kernel_isa, par,
+    with_isa,
 };
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Barrier, Mutex, RwLock};
@@ -80,7 +81,7 @@ fn expected() -> Expected {
 /// One round of every kernel on the calling thread, checked bit for bit.
 fn round(e: &Expected, isa: Isa, threads: Threads, what: &str) {
     assert_eq!(active_isa(), isa, "{what}: scope leaked");
-    assert_eq!(kernel_isa("sum", "f32").map(|i| i <= isa), Some(true));
+    assert!(kernel_isa(Kernel::Sum, Dtype::F32) <= isa);
     let s = simdpar::sum(&e.a);
     assert!(same(s, e.sum_a), "{what}: sum {s} vs {}", e.sum_a);
     let s = par::sum(&e.big, threads);

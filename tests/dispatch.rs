@@ -47,16 +47,17 @@ fn every_available_isa_runs_every_kernel_family() {
     for isa in available_isas() {
         with_isa(isa, || {
             assert_eq!(active_isa(), isa);
-            for k in simdpar::KERNEL_NAMES {
-                assert_eq!(simdpar::kernel_isa(k, "f32"), Some(isa), "{k}");
-                assert_eq!(simdpar::kernel_isa(k, "f64"), Some(isa), "{k}");
+            for k in simdpar::Kernel::ALL {
+                for d in simdpar::Dtype::ALL {
+                    assert_eq!(simdpar::kernel_isa(k, d), isa, "{k} {d}");
+                }
             }
             assert_eq!(simdpar::sum(&[1.0f32, 2.0]), 3.0);
         })
         .unwrap();
     }
-    assert_eq!(simdpar::kernel_isa("nope", "f32"), None);
-    assert_eq!(simdpar::kernel_isa("sum", "f16"), None);
+    assert!("nope".parse::<simdpar::Kernel>().is_err());
+    assert!("f16".parse::<simdpar::Dtype>().is_err());
 }
 
 #[test]

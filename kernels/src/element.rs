@@ -1,12 +1,45 @@
 //! The element types simdpar computes on: `f32` and `f64`.
 
+use crate::vocab::Dtype;
 use std::fmt::Debug;
 use std::ops::{Add, Div, Mul, Sub};
 
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
+/// The seal of [`Element`], and the one hook a kernel family uses to find
+/// its table for a dtype: each family implements [`sealed::Tables`] on a
+/// marker type, and `T::table::<Family>(isa)` picks the `f32` or `f64` table
+/// without `Element` knowing which families exist.
+pub(crate) mod sealed {
+    use simdpar_dispatch::Isa;
+
+    /// A family's dispatch tables, one per dtype.
+    pub trait Tables {
+        /// The family's table type (its function pointers for one ISA).
+        type Table<T: 'static>: 'static;
+        /// The `f32` table of `isa`.
+        fn f32(isa: Isa) -> &'static Self::Table<f32>;
+        /// The `f64` table of `isa`.
+        fn f64(isa: Isa) -> &'static Self::Table<f64>;
+    }
+
+    /// Implemented for `f32` and `f64` only.
+    pub trait Sealed: Sized + 'static {
+        /// The table of family `F` for this dtype and `isa`.
+        fn table<F: Tables>(isa: Isa) -> &'static F::Table<Self>;
+    }
+
+    impl Sealed for f32 {
+        #[inline(always)]
+        fn table<F: Tables>(isa: Isa) -> &'static F::Table<f32> {
+            F::f32(isa)
+        }
+    }
+
+    impl Sealed for f64 {
+        #[inline(always)]
+        fn table<F: Tables>(isa: Isa) -> &'static F::Table<f64> {
+            F::f64(isa)
+        }
+    }
 }
 
 /// A floating-point element type simdpar has kernels for (`f32`, `f64`).
@@ -25,8 +58,11 @@ pub trait Element:
     + Div<Output = Self>
     + 'static
 {
-    /// `f32` or `f64`: the dtype name used in JSON, Python and reports.
+    /// `f32` or `f64`: the dtype name used in JSON, Python and reports
+    /// (`Self::DTYPE.name()`).
     const NAME: &'static str;
+    /// The [`Dtype`] of this type.
+    const DTYPE: Dtype;
     /// `+0.0`.
     const ZERO: Self;
     /// `-0.0`, the identity of addition (`-0.0 + x == x` for every x, `+0.0` included).
@@ -50,21 +86,13 @@ pub trait Element:
     fn to_bits_u64(self) -> u64;
     /// `true` for NaN.
     fn is_nan(self) -> bool;
-
-    #[doc(hidden)]
-    fn reduce_table(isa: simdpar_dispatch::Isa) -> &'static crate::reduce::ReduceTable<Self>;
-    #[doc(hidden)]
-    fn map_table(isa: simdpar_dispatch::Isa) -> &'static crate::map::MapTable<Self>;
-    #[doc(hidden)]
-    fn mandelbrot_table(
-        isa: simdpar_dispatch::Isa,
-    ) -> &'static crate::mandelbrot::MandelbrotTable<Self>;
 }
 
 macro_rules! element {
-    ($t:ty, $name:literal, $lanes:literal, $block:literal, $suffix:ident) => {
+    ($t:ty, $dtype:expr, $lanes:literal, $block:literal) => {
         impl Element for $t {
-            const NAME: &'static str = $name;
+            const NAME: &'static str = $dtype.name();
+            const DTYPE: Dtype = $dtype;
             const ZERO: Self = 0.0;
             const NEG_ZERO: Self = -0.0;
             const EPSILON: Self = <$t>::EPSILON;
@@ -90,25 +118,12 @@ macro_rules! element {
             fn is_nan(self) -> bool {
                 <$t>::is_nan(self)
             }
-            fn reduce_table(
-                isa: simdpar_dispatch::Isa,
-            ) -> &'static crate::reduce::ReduceTable<Self> {
-                crate::reduce::$suffix(isa)
-            }
-            fn map_table(isa: simdpar_dispatch::Isa) -> &'static crate::map::MapTable<Self> {
-                crate::map::$suffix(isa)
-            }
-            fn mandelbrot_table(
-                isa: simdpar_dispatch::Isa,
-            ) -> &'static crate::mandelbrot::MandelbrotTable<Self> {
-                crate::mandelbrot::$suffix(isa)
-            }
         }
     };
 }
 
-element!(f32, "f32", 64, 1024, table_f32);
-element!(f64, "f64", 32, 512, table_f64);
+element!(f32, Dtype::F32, 64, 1024);
+element!(f64, Dtype::F64, 32, 512);
 
 /// Hides a value from the optimizer so that loops in the scalar oracle stay
 /// one element at a time (LLVM cannot vectorize through it).

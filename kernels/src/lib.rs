@@ -24,17 +24,40 @@
 //! * NaN, ±Inf, -0.0 and subnormals give the same results on every path
 //!   (NaN payloads aside).
 
-/// Generates a family's `table_f32` / `table_f64`: the family's kernels for
-/// an ISA (its `TABLE_F32` / `TABLE_F64` statics), the scalar ones for an ISA
-/// this build has no code for (never selected: such an ISA is never active).
+/// Generates a family's dispatch tables: `table_f32` / `table_f64` (the
+/// family's kernels for an ISA: its `TABLE_F32` / `TABLE_F64` statics, the
+/// scalar ones for an ISA this build has no code for, which is never
+/// selected since such an ISA is never active) and the marker type `Tables`
+/// through which `T::table::<Tables>(isa)` finds them for any `T: Element`.
 macro_rules! isa_tables {
     ($table:ident) => {
         crate::isa_tables!(@one $table, table_f32, f32, TABLE_F32);
         crate::isa_tables!(@one $table, table_f64, f64, TABLE_F64);
+
+        /// This family's tables, for [`crate::element::sealed::Tables`].
+        pub(crate) struct Tables;
+
+        /// This family's kernels for `T` on `isa` (which must be supported
+        /// for the kernels to be callable).
+        #[inline(always)]
+        pub(crate) fn table_for<T: crate::Element>(isa: Isa) -> &'static $table<T> {
+            T::table::<Tables>(isa)
+        }
+
+        impl crate::element::sealed::Tables for Tables {
+            type Table<T: 'static> = $table<T>;
+            #[inline(always)]
+            fn f32(isa: Isa) -> &'static $table<f32> {
+                table_f32(isa)
+            }
+            #[inline(always)]
+            fn f64(isa: Isa) -> &'static $table<f64> {
+                table_f64(isa)
+            }
+        }
     };
     (@one $table:ident, $name:ident, $t:ty, $field:ident) => {
-        #[doc(hidden)]
-        pub fn $name(isa: Isa) -> &'static $table<$t> {
+        pub(crate) fn $name(isa: Isa) -> &'static $table<$t> {
             match isa {
                 Isa::Portable => &portable::$field,
                 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
@@ -59,6 +82,7 @@ pub mod map;
 pub mod par;
 pub mod reduce;
 pub(crate) mod simd;
+pub mod vocab;
 
 pub use aligned::{AlignedVec, BufferError, Plain};
 pub use arena::{Arena, ArenaError};
@@ -70,48 +94,22 @@ pub use map::{
     scale_inplace, square, square_inplace,
 };
 pub use par::Threads;
+pub use reduce::accumulator::{AccumulatorError, SumAccumulator};
 pub use reduce::{row_sums, sum};
 pub use simdpar_dispatch as dispatch;
+pub use vocab::{Dtype, Family, Kernel, UnknownName};
 
-/// The kernel names used in JSON, Python and reports, in a stable order.
-pub const KERNEL_NAMES: [&str; 8] = [
-    "sum",
-    "row_sums",
-    "add",
-    "multiply",
-    "square",
-    "scale",
-    "leaky_relu",
-    "mandelbrot",
-];
-
-/// The dtype names used in JSON, Python and reports.
-pub const DTYPE_NAMES: [&str; 2] = ["f32", "f64"];
-
-/// The ISA that runs `kernel` for `dtype` on this thread now, or `None` for
-/// an unknown kernel or dtype name.
-pub fn kernel_isa(kernel: &str, dtype: &str) -> Option<simdpar_dispatch::Isa> {
+/// The ISA that runs `kernel` for `dtype` on this thread now (honouring
+/// `SIMDPAR_ISA`, [`simdpar_dispatch::with_isa`] scopes and the other
+/// overrides).
+pub fn kernel_isa(kernel: Kernel, dtype: Dtype) -> simdpar_dispatch::Isa {
     let isa = simdpar_dispatch::active_isa();
-    let known = KERNEL_NAMES.contains(&kernel);
-    let resolved = match dtype {
-        "f32" => Some((
-            reduce::table_f32(isa).isa(),
-            map::table_f32(isa).isa(),
-            mandelbrot::table_f32(isa).isa(),
-        )),
-        "f64" => Some((
-            reduce::table_f64(isa).isa(),
-            map::table_f64(isa).isa(),
-            mandelbrot::table_f64(isa).isa(),
-        )),
-        _ => None,
-    }?;
-    if !known {
-        return None;
+    match (kernel.family(), dtype) {
+        (Family::Reduce, Dtype::F32) => reduce::table_f32(isa).isa(),
+        (Family::Reduce, Dtype::F64) => reduce::table_f64(isa).isa(),
+        (Family::Map, Dtype::F32) => map::table_f32(isa).isa(),
+        (Family::Map, Dtype::F64) => map::table_f64(isa).isa(),
+        (Family::Mandelbrot, Dtype::F32) => mandelbrot::table_f32(isa).isa(),
+        (Family::Mandelbrot, Dtype::F64) => mandelbrot::table_f64(isa).isa(),
     }
-    Some(match kernel {
-        "sum" | "row_sums" => resolved.0,
-        "mandelbrot" => resolved.2,
-        _ => resolved.1,
-    })
 }

@@ -4,6 +4,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use simdpar_dispatch::{Isa, IsaError as RustIsaError, IsaScope};
+use simdpar_kernels::{Dtype, Kernel};
 
 pyo3::create_exception!(
     simdpar,
@@ -71,22 +72,18 @@ pub fn clear_isa() {
 #[pyfunction]
 pub fn kernel_isa(kernel: &str, dtype: &str) -> PyResult<&'static str> {
     let d = match dtype {
-        "float32" | "f32" => "f32",
-        "float64" | "f64" => "f64",
+        "float32" | "f32" => Dtype::F32,
+        "float64" | "f64" => Dtype::F64,
         other => {
             return Err(PyValueError::new_err(format!(
                 "dtype must be 'float32' or 'float64', got {other:?}"
             )));
         }
     };
-    simdpar_kernels::kernel_isa(kernel, d)
-        .map(Isa::name)
-        .ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "unknown kernel {kernel:?}; kernels: {}",
-                simdpar_kernels::KERNEL_NAMES.join(", ")
-            ))
-        })
+    let k: Kernel = kernel
+        .parse()
+        .map_err(|e: simdpar_kernels::UnknownName| PyValueError::new_err(e.to_string()))?;
+    Ok(simdpar_kernels::kernel_isa(k, d).name())
 }
 
 /// Validates SIMDPAR_ISA / SIMDPAR_MAX_ISA (read once per process); raises

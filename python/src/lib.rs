@@ -54,6 +54,6 @@ fn _simdpar(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MojoCompileError", py.get_type::<mojo::MojoCompileError>())?;
     m.add("DETACH_MIN_ELEMS", kernels::DETACH_MIN_ELEMS)?;
     m.add("MOJO_INSTALL_HINT", simdpar_mojo::INSTALL_HINT)?;
-    m.add("KERNEL_NAMES", simdpar_kernels::KERNEL_NAMES.to_vec())?;
+    m.add("KERNEL_NAMES", simdpar_kernels::Kernel::NAMES.to_vec())?;
     Ok(())
 }

@@ -83,8 +83,7 @@ impl<T: Element> MandelbrotGrid<T> {
 
 /// The Mandelbrot kernel of one ISA for one dtype. Only reachable for
 /// supported ISAs.
-#[doc(hidden)]
-pub struct MandelbrotTable<T: 'static> {
+pub(crate) struct MandelbrotTable<T: 'static> {
     pub(crate) isa: Isa,
     /// Fills rows `y0 .. y0 + out.len() / width` of the image into `out`.
     pub(crate) rows: unsafe fn(&MandelbrotGrid<T>, usize, &mut [u32]),
@@ -102,7 +101,7 @@ crate::isa_tables!(MandelbrotTable);
 #[inline]
 pub(crate) fn resolve<T: Element>() -> &'static MandelbrotTable<T> {
     // `active_isa` only ever returns an ISA this CPU supports.
-    T::mandelbrot_table(active_isa())
+    table_for::<T>(active_isa())
 }
 
 /// Fills `out` (row-major, `height` rows of `width` counts) with the

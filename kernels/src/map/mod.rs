@@ -51,8 +51,7 @@ pub enum Store {
 /// The elementwise kernels of one ISA for one dtype (function pointers
 /// resolved once). Only reachable for supported ISAs. Every kernel works on
 /// the first `n` elements, `n` the shortest of its slices.
-#[doc(hidden)]
-pub struct MapTable<T: 'static> {
+pub(crate) struct MapTable<T: 'static> {
     pub(crate) isa: Isa,
     pub(crate) add: unsafe fn(&[T], &[T], &mut [T], Store),
     pub(crate) multiply: unsafe fn(&[T], &[T], &mut [T], Store),
@@ -78,7 +77,7 @@ crate::isa_tables!(MapTable);
 #[inline]
 pub(crate) fn resolve<T: Element>() -> &'static MapTable<T> {
     // `active_isa` only ever returns an ISA this CPU supports.
-    T::map_table(active_isa())
+    table_for::<T>(active_isa())
 }
 
 /// Output size in bytes from which out-of-place kernels use non-temporal

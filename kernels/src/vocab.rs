@@ -1,0 +1,248 @@
+//! The one kernel vocabulary: which kernels exist ([`Kernel`]), which element
+//! types they run on ([`Dtype`]), and which family implements each one
+//! ([`Family`]).
+//!
+//! Every front end derives its names from here: the CLI, the report, the
+//! parity matrix, the Python package (`simdpar.KERNEL_NAMES`). The names are
+//! NumPy's where NumPy has the operation (`add`, `multiply`, `square`,
+//! `sum`) and simdpar's own otherwise (`row_sums`, `scale`, `leaky_relu`,
+//! `mandelbrot`).
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A kernel of simdpar, in a stable order ([`Kernel::ALL`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kernel {
+    /// Sum of a slice in the fixed order of [`crate::reduce`].
+    Sum,
+    /// Sum of every row of a row-major matrix.
+    RowSums,
+    /// `out[i] = a[i] + b[i]`.
+    Add,
+    /// `out[i] = a[i] * b[i]`.
+    Multiply,
+    /// `out[i] = x[i] * x[i]`.
+    Square,
+    /// `out[i] = x[i] * factor`.
+    Scale,
+    /// `out[i] = (x[i] > 0 ? x[i] : +0) + alpha * x[i]`.
+    LeakyRelu,
+    /// Iteration counts of a Mandelbrot grid.
+    Mandelbrot,
+}
+
+/// The implementation family of a kernel: one folder of `simdpar-kernels`
+/// (`reduce/`, `map/`, `mandelbrot/`) with one file per ISA. Every kernel of
+/// a family runs on the same ISA for a given dtype.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Family {
+    /// `sum`, `row_sums` ([`crate::reduce`]).
+    Reduce,
+    /// The elementwise kernels ([`crate::map`]).
+    Map,
+    /// `mandelbrot` ([`crate::mandelbrot`]).
+    Mandelbrot,
+}
+
+/// An element type simdpar computes on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dtype {
+    /// IEEE-754 binary32 (`f32`, NumPy's `float32`).
+    F32,
+    /// IEEE-754 binary64 (`f64`, NumPy's `float64`).
+    F64,
+}
+
+/// A name that is not a [`Kernel`], [`Dtype`] or [`Family`]; its message
+/// lists the names that are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownName {
+    /// What was being parsed: `"kernel"`, `"dtype"` or `"family"`.
+    pub what: &'static str,
+    /// The name given.
+    pub name: String,
+    /// Every valid name, in order.
+    pub known: &'static [&'static str],
+}
+
+impl fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown {} {:?} (known: {})",
+            self.what,
+            self.name,
+            self.known.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownName {}
+
+/// Implements `name`, `ALL`, `NAMES`, `from_name`, `Display` and `FromStr`
+/// for a fieldless enum from one `(variant, "name")` list, so a name is
+/// written exactly once.
+macro_rules! named_enum {
+    ($ty:ident, $what:literal, [$(($variant:ident, $name:literal)),+ $(,)?]) => {
+        impl $ty {
+            /// Every value, in the stable order used by reports and tables.
+            pub const ALL: [$ty; [$($name),+].len()] = [$($ty::$variant),+];
+            /// Every name, in the order of `ALL`.
+            pub const NAMES: [&'static str; [$($name),+].len()] = [$($name),+];
+
+            /// The lower-case name used in JSON, Python, the CLI and reports.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name),+
+                }
+            }
+
+            /// The value with this name, if any (exact, lower-case match).
+            pub fn from_name(name: &str) -> Option<$ty> {
+                match name {
+                    $($name => Some($ty::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = UnknownName;
+            fn from_str(s: &str) -> Result<Self, UnknownName> {
+                $ty::from_name(s).ok_or_else(|| UnknownName {
+                    what: $what,
+                    name: s.to_string(),
+                    known: &$ty::NAMES,
+                })
+            }
+        }
+    };
+}
+
+named_enum!(
+    Kernel,
+    "kernel",
+    [
+        (Sum, "sum"),
+        (RowSums, "row_sums"),
+        (Add, "add"),
+        (Multiply, "multiply"),
+        (Square, "square"),
+        (Scale, "scale"),
+        (LeakyRelu, "leaky_relu"),
+        (Mandelbrot, "mandelbrot"),
+    ]
+);
+named_enum!(Dtype, "dtype", [(F32, "f32"), (F64, "f64")]);
+named_enum!(
+    Family,
+    "family",
+    [(Reduce, "reduce"), (Map, "map"), (Mandelbrot, "mandelbrot")]
+);
+
+impl Kernel {
+    /// The family that implements this kernel.
+    pub const fn family(self) -> Family {
+        match self {
+            Kernel::Sum | Kernel::RowSums => Family::Reduce,
+            Kernel::Mandelbrot => Family::Mandelbrot,
+            Kernel::Add | Kernel::Multiply | Kernel::Square | Kernel::Scale | Kernel::LeakyRelu => {
+                Family::Map
+            }
+        }
+    }
+
+    /// How many input arrays the kernel reads: 2 for `add` / `multiply`, 0
+    /// for `mandelbrot` (it reads a grid description), 1 otherwise.
+    pub const fn inputs(self) -> usize {
+        match self {
+            Kernel::Add | Kernel::Multiply => 2,
+            Kernel::Mandelbrot => 0,
+            _ => 1,
+        }
+    }
+
+    /// Whether the kernel has an in-place form that overwrites its first
+    /// input (`square_inplace`, `add_assign`, ...).
+    pub const fn has_inplace(self) -> bool {
+        matches!(self.family(), Family::Map)
+    }
+
+    /// Whether the kernel returns one value per row or for the whole input
+    /// (a reduction) rather than one value per element.
+    pub const fn is_reduction(self) -> bool {
+        matches!(self.family(), Family::Reduce)
+    }
+}
+
+impl Family {
+    /// The kernels of this family, in [`Kernel::ALL`] order.
+    pub fn kernels(self) -> impl Iterator<Item = Kernel> {
+        Kernel::ALL.into_iter().filter(move |k| k.family() == self)
+    }
+}
+
+impl Dtype {
+    /// Bytes per element.
+    pub const fn size_bytes(self) -> usize {
+        match self {
+            Dtype::F32 => 4,
+            Dtype::F64 => 8,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        for k in Kernel::ALL {
+            assert_eq!(Kernel::from_name(k.name()), Some(k));
+            assert_eq!(k.to_string().parse::<Kernel>(), Ok(k));
+        }
+        let mut names = Kernel::NAMES.to_vec();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), Kernel::ALL.len());
+        for d in Dtype::ALL {
+            assert_eq!(d.name().parse::<Dtype>(), Ok(d));
+        }
+    }
+
+    #[test]
+    fn unknown_names_list_the_known_ones() {
+        let e = "relu".parse::<Kernel>().unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("unknown kernel \"relu\""), "{msg}");
+        assert!(
+            msg.contains("leaky_relu") && msg.contains("mandelbrot"),
+            "{msg}"
+        );
+        assert!("f16".parse::<Dtype>().is_err());
+        assert!("Sum".parse::<Kernel>().is_err(), "names are lower-case");
+    }
+
+    #[test]
+    fn arity_and_families() {
+        assert_eq!(Kernel::Add.inputs(), 2);
+        assert_eq!(Kernel::Multiply.inputs(), 2);
+        assert_eq!(Kernel::Mandelbrot.inputs(), 0);
+        assert_eq!(Kernel::Sum.inputs(), 1);
+        assert_eq!(
+            Family::Reduce.kernels().collect::<Vec<_>>(),
+            [Kernel::Sum, Kernel::RowSums]
+        );
+        assert_eq!(Family::Map.kernels().count(), 5);
+        assert!(Kernel::Square.has_inplace() && !Kernel::Sum.has_inplace());
+        assert_eq!(Dtype::F64.size_bytes(), 8);
+    }
+}
