@@ -11,6 +11,8 @@ use numpy::npyffi::{
 use numpy::{PyArrayDescr, PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyType;
 use std::os::raw::c_int;
 
 /// The element types the kernels take.
@@ -134,21 +136,50 @@ pub struct Input<'py> {
     pub copied: bool,
 }
 
-/// Rejects anything but an ndarray with a TypeError naming the argument.
+/// Rejects anything but an ndarray with a TypeError naming the argument,
+/// and refuses a masked array (its mask would be ignored: a silent wrong
+/// result). Other subclasses (`np.matrix`, `np.memmap`) are read as their
+/// base arrays.
 #[inline]
 pub fn as_array<'a, 'py>(
     what: &str,
     obj: &'a Bound<'py, PyAny>,
 ) -> PyResult<&'a Bound<'py, PyUntypedArray>> {
-    obj.cast::<PyUntypedArray>().map_err(|_| {
+    let arr = obj.cast::<PyUntypedArray>().map_err(|_| {
         PyTypeError::new_err(format!(
             "{what} must be a numpy.ndarray of float32 or float64, got {} (wrap it with np.asarray)",
-            obj.get_type()
-                .name()
-                .map(|n| n.to_string())
-                .unwrap_or_else(|_| "?".into())
+            type_name(obj)
         ))
-    })
+    })?;
+    // SAFETY: `obj` is a live object and we are attached to the interpreter.
+    if unsafe { npyffi::PyArray_CheckExact(obj.py(), obj.as_ptr()) } == 0 {
+        refuse_masked(what, obj)?;
+    }
+    Ok(arr)
+}
+
+/// The type name of `obj`, for messages.
+pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// A TypeError when `obj` is a `numpy.ma.MaskedArray`: simdpar kernels see
+/// only the data, so the mask would be silently ignored.
+pub fn refuse_masked(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+    static MASKED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    let py = obj.py();
+    let masked = MASKED.import(py, "numpy.ma", "MaskedArray")?;
+    if obj.is_instance(masked)? {
+        return Err(PyTypeError::new_err(format!(
+            "{what} is a numpy.ma.MaskedArray; simdpar kernels ignore masks, so pass \
+             {what}.filled(value) (masked elements replaced by a value) or \
+             {what}.compressed() (the unmasked elements, 1-D)"
+        )));
+    }
+    Ok(())
 }
 
 /// Reads an input array: zero-copy when it is native, aligned and

@@ -6,16 +6,18 @@
 
 use crate::array::{
     BinaryPlan, binary_args, dtype_arg, input, new_array, np_scalar, ro, row_sums_args, rw,
-    unary_args, widen,
+    same_shape, unary_args, widen,
 };
 use crate::with_dt;
-use numpy::PyUntypedArrayMethods;
 use numpy::npyffi::NPY_TYPES;
+use numpy::{PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use simdpar_kernels::{KernelError, MandelbrotGrid, Threads, par};
 use std::os::raw::c_int;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+
+mod broadcast;
 
 /// Elements below which a kernel runs without releasing the GIL: releasing
 /// and re-acquiring it costs more than such a kernel (numpy does the same
@@ -97,6 +99,15 @@ pub fn row_sums<'py>(
     Ok(o.arr.into_any())
 }
 
+/// Both arguments are ndarrays of one shape with at least one dimension
+/// (the common case, served without broadcasting).
+fn same_shape_arrays(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> bool {
+    match (a.cast::<PyUntypedArray>(), b.cast::<PyUntypedArray>()) {
+        (Ok(x), Ok(y)) => x.ndim() > 0 && same_shape(x, y),
+        _ => false,
+    }
+}
+
 /// Which binary kernel.
 #[derive(Clone, Copy)]
 enum Bin {
@@ -113,6 +124,9 @@ fn binary<'py>(
     threads: Option<isize>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let t = threads_arg(threads)?;
+    if !same_shape_arrays(a, b) {
+        return broadcast::binary(py, op, a, b, out);
+    }
     let (ia, ib, o, plan) = binary_args(a, b, out)?;
     let (ap, bp, op_, n) = (ia.ptr, ib.ptr, o.ptr, o.len);
     with_dt!(ia.dt, T => run(py, n, move || -> Result<(), KernelError> {
