@@ -1,114 +1,73 @@
-//! Multi-threaded versions of every kernel (rayon), with the same results
-//! bit for bit as the single-threaded ones.
+//! Multi-threaded versions of every kernel, with the same results bit for
+//! bit as the single-threaded ones.
 //!
-//! Each call resolves its kernel once on the calling thread (honouring that
-//! thread's [`simdpar_dispatch::with_isa`] scope) and hands the resolved
-//! function to the rayon workers; nothing is re-dispatched per chunk.
-//! Inputs smaller than [`PAR_MIN_ELEMS`] ([`PAR_MIN_ELEMS_REDUCE`] for
-//! reductions) run on the calling thread: on a small machine waking the
-//! pool costs ~10 µs, more than the work.
+//! Each call makes a [`crate::plan()`] on the calling thread: which ISA runs
+//! (honouring that thread's [`simdpar_dispatch::with_isa`] scope, the
+//! environment, the tuned profile and the built-in defaults) and on how many
+//! threads (from which size threads pay, per kernel family, dtype and size
+//! class). The resolved function is handed to the workers; nothing is
+//! re-dispatched per chunk.
+//!
+//! The runtime is simdpar's own small pool (`par/pool.rs`): the calling
+//! thread works too, work is cut into items claimed through an atomic
+//! counter (a descheduled helper holds at most the item it claimed),
+//! Mandelbrot rows are claimed in small batches (their cost varies a lot),
+//! and a child process made by `fork` builds a pool of its own on its first
+//! parallel call instead of waiting for threads that do not exist there.
+
+mod pool;
+mod split;
 
 use crate::error::check_len;
 use crate::mandelbrot::{self, MandelbrotGrid};
 use crate::map::{self, Store};
-use crate::reduce::{self, generic::tree_sum_par};
+use crate::plan::plan;
+use crate::reduce;
+use crate::vocab::Kernel;
 use crate::{Element, KernelError};
-use rayon::prelude::*;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
 
-/// Elements below which an elementwise kernel (or Mandelbrot-free map)
-/// runs single-threaded. Measured on the 2-core reference machine
-/// (`benches/threshold.rs`, `simdpar report`: serial vs split from outside
-/// the pool, f32 multiply): 0.61x at 256 Ki, 1.19x at 512 Ki, 1.45x at 1 Mi.
+/// The built-in size (elements) from which an elementwise kernel splits
+/// between threads when neither a tuned profile nor a measured default for
+/// this CPU says otherwise. Kept for reports; the policy itself is
+/// [`crate::plan()`].
 pub const PAR_MIN_ELEMS: usize = 512 * 1024;
 
-/// Elements below which `sum` and `row_sums` run single-threaded. A
-/// reduction moves a third of the bytes per element of a binary op, so it
-/// needs more elements to pay for waking the pool (f32 sum: 0.66x at
-/// 512 Ki in the same measurement).
+/// The built-in size (elements) from which `sum` and `row_sums` split
+/// between threads when neither a tuned profile nor a measured default for
+/// this CPU says otherwise (a reduction moves a third of the bytes per
+/// element of a binary op, so it needs more elements to pay).
 pub const PAR_MIN_ELEMS_REDUCE: usize = 2 * PAR_MIN_ELEMS;
-
-/// Smallest piece of work handed to one task, in elements.
-const MIN_CHUNK: usize = 128 * 1024;
-
-/// Mandelbrot work (pixels x max_iter) below which it runs single-threaded.
-const MANDELBROT_MIN_WORK: u64 = 1 << 20;
 
 /// How many threads a parallel kernel may use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Threads {
-    /// Rayon's global pool (one thread per CPU unless `RAYON_NUM_THREADS`
-    /// says otherwise); small inputs stay on the calling thread.
+    /// One thread per logical CPU this process may use, when the size pays
+    /// for it (see [`crate::plan()`]); small inputs stay on the calling
+    /// thread.
     #[default]
     Auto,
     /// At most this many threads (`AtMost(1)`: the calling thread only;
-    /// 0 is treated as 1).
+    /// 0 is treated as 1; never more than the logical CPUs), when the size
+    /// pays for it.
     AtMost(usize),
 }
 
 impl Threads {
-    /// The largest number of threads this setting allows.
+    /// The largest number of threads this setting allows on this machine.
     pub fn max_threads(self) -> usize {
+        let cpus = pool::logical_cpus();
         match self {
-            Threads::Auto => rayon::current_num_threads(),
-            Threads::AtMost(n) => n.max(1),
+            Threads::Auto => cpus,
+            Threads::AtMost(n) => n.clamp(1, cpus.max(1)),
         }
     }
 }
 
-/// A rayon pool of exactly `n` threads, made once per `n`.
-fn pool(n: usize) -> Arc<rayon::ThreadPool> {
-    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
-    let mut pools = POOLS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    pools
-        .entry(n)
-        .or_insert_with(|| {
-            Arc::new(
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(n)
-                    .thread_name(|i| format!("simdpar-{i}"))
-                    .build()
-                    .expect("spawning rayon worker threads"),
-            )
-        })
-        .clone()
-}
-
-/// Runs `f` where rayon calls use at most `threads` threads.
-fn run<R: Send>(threads: Threads, f: impl FnOnce() -> R + Send) -> R {
-    match threads {
-        Threads::AtMost(n) if n < rayon::current_num_threads() => pool(n.max(1)).install(f),
-        _ => f(),
-    }
-}
-
-/// Elements per task for a streaming kernel of `n` elements.
-fn chunk_len(n: usize, threads: usize) -> usize {
-    (n / (4 * threads)).max(MIN_CHUNK).next_multiple_of(64)
-}
-
-fn single(n: usize, threads: Threads) -> bool {
-    n < PAR_MIN_ELEMS || threads.max_threads() <= 1
-}
-
-fn single_reduce(n: usize, threads: Threads) -> bool {
-    n < PAR_MIN_ELEMS_REDUCE || threads.max_threads() <= 1
-}
-
 /// [`crate::sum`] on up to `threads` threads; the same bits for any count.
 pub fn sum<T: Element>(x: &[T], threads: Threads) -> T {
-    let f = reduce::resolve::<T>().sum;
-    if single_reduce(x.len(), threads) || x.is_empty() {
-        // SAFETY: resolved for a supported ISA.
-        return unsafe { f(x) };
-    }
-    let blocks = x.len().div_ceil(T::SUM_BLOCK);
-    let leaf = chunk_len(x.len(), threads.max_threads()) / T::SUM_BLOCK;
-    run(threads, || tree_sum_par(x, 0, blocks, leaf, f))
+    let p = plan(Kernel::Sum, T::DTYPE, x.len(), threads);
+    let f = T::table::<reduce::Tables>(p.isa).sum;
+    split::tree_sum(x, p.threads, f)
 }
 
 /// [`crate::row_sums`] on up to `threads` threads (rows are split between
@@ -120,25 +79,51 @@ pub fn row_sums<T: Element>(
     threads: Threads,
 ) -> Result<(), KernelError> {
     reduce::check_matrix(matrix.len(), out.len(), cols)?;
-    let f = reduce::resolve::<T>().row_sums;
-    if single_reduce(matrix.len(), threads) || cols == 0 {
+    let p = plan(Kernel::RowSums, T::DTYPE, matrix.len(), threads);
+    let f = T::table::<reduce::Tables>(p.isa).row_sums;
+    if p.threads <= 1 || cols == 0 || out.len() < 2 {
         // SAFETY: resolved for a supported ISA; shape checked.
         unsafe { f(matrix, cols, out) };
         return Ok(());
     }
-    let rows_per_task = chunk_len(matrix.len(), threads.max_threads()).div_ceil(cols);
-    run(threads, || {
-        out.par_chunks_mut(rows_per_task)
-            .zip(matrix.par_chunks(rows_per_task * cols))
-            // SAFETY: as above; each chunk pairs whole rows with their sums.
-            .for_each(|(o, m)| unsafe { f(m, cols, o) });
-    });
+    let rows = split::chunk_len(matrix.len(), p.threads).div_ceil(cols);
+    let items: Vec<_> = out
+        .chunks_mut(rows)
+        .zip(matrix.chunks(rows * cols))
+        .collect();
+    // SAFETY: as above; each item pairs whole rows with their sums.
+    pool::map_items(items, p.threads, |(o, m)| unsafe { f(m, cols, o) });
     Ok(())
+}
+
+/// Splits `out` (and the inputs alongside) into claimed chunks and runs `f`
+/// on each: the whole range on the calling thread when one thread is planned.
+fn chunked<T: Element, I: Send>(
+    kernel: Kernel,
+    out_len: usize,
+    threads: Threads,
+    cut: impl FnOnce(usize) -> Vec<I>,
+    f: impl Fn(I) + Sync,
+) {
+    let p = plan(kernel, T::DTYPE, out_len, threads);
+    let c = if p.threads <= 1 {
+        out_len.max(1)
+    } else {
+        split::chunk_len(out_len, p.threads)
+    };
+    pool::map_items(cut(c), p.threads, f);
+}
+
+/// The ISA planned for `kernel` at `len` elements (the thread count is
+/// re-planned by [`chunked`] with the same inputs, so the two agree).
+fn isa_for<T: Element>(kernel: Kernel, len: usize, threads: Threads) -> simdpar_dispatch::Isa {
+    plan(kernel, T::DTYPE, len, threads).isa
 }
 
 /// Runs an out-of-place binary kernel in chunks.
 fn binary<T: Element>(
-    f: unsafe fn(&[T], &[T], &mut [T], Store),
+    kernel: Kernel,
+    pick: fn(&map::MapTable<T>) -> unsafe fn(&[T], &[T], &mut [T], Store),
     a: &[T],
     b: &[T],
     out: &mut [T],
@@ -146,81 +131,70 @@ fn binary<T: Element>(
 ) -> Result<(), KernelError> {
     check_len("b", a.len(), b.len())?;
     check_len("out", a.len(), out.len())?;
-    let store = map::store_for::<T>(out.len());
-    if single(out.len(), threads) {
-        // SAFETY: `f` was resolved for a supported ISA; lengths checked.
-        unsafe { f(a, b, out, store) };
-        return Ok(());
-    }
-    let c = chunk_len(out.len(), threads.max_threads());
-    run(threads, || {
-        out.par_chunks_mut(c)
-            .zip(a.par_chunks(c).zip(b.par_chunks(c)))
-            // SAFETY: as above, on matching chunks.
-            .for_each(|(o, (x, y))| unsafe { f(x, y, o, store) });
-    });
+    let n = out.len();
+    let f = pick(T::table::<map::Tables>(isa_for::<T>(kernel, n, threads)));
+    let store = map::store_for::<T>(n);
+    chunked::<T, _>(
+        kernel,
+        n,
+        threads,
+        |c| {
+            out.chunks_mut(c)
+                .zip(a.chunks(c).zip(b.chunks(c)))
+                .collect()
+        },
+        // SAFETY: `f` was resolved for a supported ISA; chunks match.
+        |(o, (x, y))| unsafe { f(x, y, o, store) },
+    );
     Ok(())
 }
 
 /// Runs an out-of-place unary kernel with a parameter in chunks.
 fn unary<T: Element>(
-    f: unsafe fn(&[T], T, &mut [T], Store),
+    kernel: Kernel,
+    f: impl Fn(&[T], &mut [T], Store) + Sync,
     x: &[T],
-    p: T,
     out: &mut [T],
     threads: Threads,
 ) -> Result<(), KernelError> {
     check_len("out", x.len(), out.len())?;
-    let store = map::store_for::<T>(out.len());
-    if single(out.len(), threads) {
-        // SAFETY: `f` was resolved for a supported ISA; lengths checked.
-        unsafe { f(x, p, out, store) };
-        return Ok(());
-    }
-    let c = chunk_len(out.len(), threads.max_threads());
-    run(threads, || {
-        out.par_chunks_mut(c)
-            .zip(x.par_chunks(c))
-            // SAFETY: as above, on matching chunks.
-            .for_each(|(o, x)| unsafe { f(x, p, o, store) });
-    });
+    let n = out.len();
+    let store = map::store_for::<T>(n);
+    chunked::<T, _>(
+        kernel,
+        n,
+        threads,
+        |c| out.chunks_mut(c).zip(x.chunks(c)).collect(),
+        |(o, x)| f(x, o, store),
+    );
     Ok(())
 }
 
-/// Runs an in-place unary kernel with a parameter in chunks.
-fn inplace<T: Element>(f: unsafe fn(&mut [T], T), x: &mut [T], p: T, threads: Threads) {
-    if single(x.len(), threads) {
-        // SAFETY: `f` was resolved for a supported ISA.
-        unsafe { f(x, p) };
-        return;
-    }
-    let c = chunk_len(x.len(), threads.max_threads());
-    // SAFETY: as above, chunk by chunk.
-    run(threads, || {
-        x.par_chunks_mut(c).for_each(|x| unsafe { f(x, p) })
-    });
+/// Runs an in-place kernel in chunks.
+fn inplace<T: Element>(kernel: Kernel, f: impl Fn(&mut [T]) + Sync, x: &mut [T], threads: Threads) {
+    let n = x.len();
+    chunked::<T, _>(kernel, n, threads, |c| x.chunks_mut(c).collect(), f);
 }
 
 /// Runs an in-place binary kernel in chunks.
 fn assign<T: Element>(
-    f: unsafe fn(&mut [T], &[T]),
+    kernel: Kernel,
+    pick: fn(&map::MapTable<T>) -> unsafe fn(&mut [T], &[T]),
     a: &mut [T],
     b: &[T],
     threads: Threads,
 ) -> Result<(), KernelError> {
     check_len("b", a.len(), b.len())?;
-    if single(a.len(), threads) {
-        // SAFETY: `f` was resolved for a supported ISA; lengths checked.
-        unsafe { f(a, b) };
-        return Ok(());
-    }
-    let c = chunk_len(a.len(), threads.max_threads());
-    run(threads, || {
-        a.par_chunks_mut(c)
-            .zip(b.par_chunks(c))
-            // SAFETY: as above, on matching chunks.
-            .for_each(|(a, b)| unsafe { f(a, b) });
-    });
+    let n = a.len();
+    let f = pick(T::table::<map::Tables>(isa_for::<T>(kernel, n, threads)));
+    chunked::<T, _>(
+        kernel,
+        n,
+        threads,
+        |c| a.chunks_mut(c).zip(b.chunks(c)).collect(),
+        // SAFETY: `f` was resolved for a supported ISA; chunks match.
+        |(a, b)| unsafe { f(a, b) },
+    );
     Ok(())
 }
 
@@ -231,7 +205,7 @@ pub fn add<T: Element>(
     out: &mut [T],
     threads: Threads,
 ) -> Result<(), KernelError> {
-    binary(map::resolve::<T>().add, a, b, out, threads)
+    binary(Kernel::Add, |t| t.add, a, b, out, threads)
 }
 
 /// [`crate::multiply`] on up to `threads` threads.
@@ -241,12 +215,12 @@ pub fn multiply<T: Element>(
     out: &mut [T],
     threads: Threads,
 ) -> Result<(), KernelError> {
-    binary(map::resolve::<T>().multiply, a, b, out, threads)
+    binary(Kernel::Multiply, |t| t.multiply, a, b, out, threads)
 }
 
 /// [`crate::add_assign`] on up to `threads` threads.
 pub fn add_assign<T: Element>(a: &mut [T], b: &[T], threads: Threads) -> Result<(), KernelError> {
-    assign(map::resolve::<T>().add_assign, a, b, threads)
+    assign(Kernel::Add, |t| t.add_assign, a, b, threads)
 }
 
 /// [`crate::multiply_assign`] on up to `threads` threads.
@@ -255,42 +229,22 @@ pub fn multiply_assign<T: Element>(
     b: &[T],
     threads: Threads,
 ) -> Result<(), KernelError> {
-    assign(map::resolve::<T>().multiply_assign, a, b, threads)
+    assign(Kernel::Multiply, |t| t.multiply_assign, a, b, threads)
 }
 
 /// [`crate::square`] on up to `threads` threads.
 pub fn square<T: Element>(x: &[T], out: &mut [T], threads: Threads) -> Result<(), KernelError> {
-    let f = map::resolve::<T>().square;
-    check_len("out", x.len(), out.len())?;
-    let store = map::store_for::<T>(out.len());
-    if single(out.len(), threads) {
-        // SAFETY: resolved for a supported ISA; lengths checked.
-        unsafe { f(x, out, store) };
-        return Ok(());
-    }
-    let c = chunk_len(out.len(), threads.max_threads());
-    run(threads, || {
-        out.par_chunks_mut(c)
-            .zip(x.par_chunks(c))
-            // SAFETY: as above, on matching chunks.
-            .for_each(|(o, x)| unsafe { f(x, o, store) });
-    });
-    Ok(())
+    let f = T::table::<map::Tables>(isa_for::<T>(Kernel::Square, x.len(), threads)).square;
+    // SAFETY: resolved for a supported ISA; chunks match.
+    let g = |x: &[T], o: &mut [T], s| unsafe { f(x, o, s) };
+    unary(Kernel::Square, g, x, out, threads)
 }
 
 /// [`crate::square_inplace`] on up to `threads` threads.
 pub fn square_inplace<T: Element>(x: &mut [T], threads: Threads) {
-    let f = map::resolve::<T>().square_inplace;
-    if single(x.len(), threads) {
-        // SAFETY: resolved for a supported ISA.
-        unsafe { f(x) };
-        return;
-    }
-    let c = chunk_len(x.len(), threads.max_threads());
-    // SAFETY: as above, chunk by chunk.
-    run(threads, || {
-        x.par_chunks_mut(c).for_each(|x| unsafe { f(x) })
-    });
+    let f = T::table::<map::Tables>(isa_for::<T>(Kernel::Square, x.len(), threads)).square_inplace;
+    // SAFETY: resolved for a supported ISA.
+    inplace(Kernel::Square, |x: &mut [T]| unsafe { f(x) }, x, threads)
 }
 
 /// [`crate::scale`] on up to `threads` threads.
@@ -300,12 +254,22 @@ pub fn scale<T: Element>(
     out: &mut [T],
     threads: Threads,
 ) -> Result<(), KernelError> {
-    unary(map::resolve::<T>().scale, x, factor, out, threads)
+    let f = T::table::<map::Tables>(isa_for::<T>(Kernel::Scale, x.len(), threads)).scale;
+    // SAFETY: resolved for a supported ISA; chunks match.
+    let g = |x: &[T], o: &mut [T], s| unsafe { f(x, factor, o, s) };
+    unary(Kernel::Scale, g, x, out, threads)
 }
 
 /// [`crate::scale_inplace`] on up to `threads` threads.
 pub fn scale_inplace<T: Element>(x: &mut [T], factor: T, threads: Threads) {
-    inplace(map::resolve::<T>().scale_inplace, x, factor, threads)
+    let f = T::table::<map::Tables>(isa_for::<T>(Kernel::Scale, x.len(), threads)).scale_inplace;
+    // SAFETY: resolved for a supported ISA.
+    inplace(
+        Kernel::Scale,
+        |x: &mut [T]| unsafe { f(x, factor) },
+        x,
+        threads,
+    )
 }
 
 /// [`crate::leaky_relu`] on up to `threads` threads.
@@ -315,16 +279,28 @@ pub fn leaky_relu<T: Element>(
     out: &mut [T],
     threads: Threads,
 ) -> Result<(), KernelError> {
-    unary(map::resolve::<T>().leaky_relu, x, alpha, out, threads)
+    let f = T::table::<map::Tables>(isa_for::<T>(Kernel::LeakyRelu, x.len(), threads)).leaky_relu;
+    // SAFETY: resolved for a supported ISA; chunks match.
+    let g = |x: &[T], o: &mut [T], s| unsafe { f(x, alpha, o, s) };
+    unary(Kernel::LeakyRelu, g, x, out, threads)
 }
 
 /// [`crate::leaky_relu_inplace`] on up to `threads` threads.
 pub fn leaky_relu_inplace<T: Element>(x: &mut [T], alpha: T, threads: Threads) {
-    inplace(map::resolve::<T>().leaky_relu_inplace, x, alpha, threads)
+    let t = T::table::<map::Tables>(isa_for::<T>(Kernel::LeakyRelu, x.len(), threads));
+    let f = t.leaky_relu_inplace;
+    // SAFETY: resolved for a supported ISA.
+    inplace(
+        Kernel::LeakyRelu,
+        |x: &mut [T]| unsafe { f(x, alpha) },
+        x,
+        threads,
+    )
 }
 
-/// [`crate::mandelbrot`] on up to `threads` threads (rows are dealt out in
-/// small groups, since their cost varies a lot).
+/// [`crate::mandelbrot`] on up to `threads` threads: rows are claimed in
+/// small batches, so a thread that drew cheap rows simply claims more.
+/// The plan's size is the work, pixels x `max_iter`.
 pub fn mandelbrot<T: Element>(
     grid: &MandelbrotGrid<T>,
     out: &mut [u32],
@@ -332,21 +308,17 @@ pub fn mandelbrot<T: Element>(
 ) -> Result<(), KernelError> {
     let n = grid.pixels()?;
     check_len("out", n, out.len())?;
-    let f = mandelbrot::resolve::<T>().rows;
-    let work = n as u64 * u64::from(grid.max_iter.max(1));
-    let nt = threads.max_threads();
-    if work < MANDELBROT_MIN_WORK || nt <= 1 || grid.height == 1 {
+    let work = n.saturating_mul(grid.max_iter.max(1) as usize);
+    let p = plan(Kernel::Mandelbrot, T::DTYPE, work, threads);
+    let f = T::table::<mandelbrot::Tables>(p.isa).rows;
+    if p.threads <= 1 || grid.height == 1 {
         // SAFETY: resolved for a supported ISA; out holds the whole image.
         unsafe { f(grid, 0, out) };
         return Ok(());
     }
-    let rows_per_task = (grid.height / (16 * nt)).max(1);
-    let w = grid.width;
-    run(threads, || {
-        out.par_chunks_mut(rows_per_task * w)
-            .enumerate()
-            // SAFETY: as above; chunk i holds whole rows starting at i*rows_per_task.
-            .for_each(|(i, o)| unsafe { f(grid, i * rows_per_task, o) });
-    });
+    let rows = split::mandelbrot_rows(grid.height, p.threads);
+    let items: Vec<_> = out.chunks_mut(rows * grid.width).enumerate().collect();
+    // SAFETY: as above; item i holds whole rows starting at i * rows.
+    pool::map_items(items, p.threads, |(i, o)| unsafe { f(grid, i * rows, o) });
     Ok(())
 }

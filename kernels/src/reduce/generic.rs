@@ -3,7 +3,6 @@
 //! `L / V::LANES` vector accumulators: accumulator `k` holds lanes
 //! `k*LANES .. (k+1)*LANES`.
 
-use super::split_blocks;
 use crate::Element;
 use crate::simd::SimdVec;
 
@@ -151,29 +150,4 @@ pub(crate) unsafe fn row_sums<V: SimdVec>(m: &[V::Elem], cols: usize, out: &mut 
             unsafe { sum::<V>(row) }
         };
     }
-}
-
-/// Sum of blocks `[lo, hi)` of `x` with `sum_fn` at the leaves, splitting at
-/// the block tree's own points so the result does not depend on `leaf_blocks`
-/// or on the number of threads.
-pub(crate) fn tree_sum_par<T: Element>(
-    x: &[T],
-    lo: usize,
-    hi: usize,
-    leaf_blocks: usize,
-    sum_fn: unsafe fn(&[T]) -> T,
-) -> T {
-    let b = T::SUM_BLOCK;
-    let count = hi - lo;
-    if count <= leaf_blocks.max(1) {
-        let end = (hi * b).min(x.len());
-        // SAFETY: `sum_fn` comes from a table resolved for a supported ISA.
-        return unsafe { sum_fn(&x[lo * b..end]) };
-    }
-    let mid = lo + split_blocks(count);
-    let (l, r) = rayon::join(
-        || tree_sum_par(x, lo, mid, leaf_blocks, sum_fn),
-        || tree_sum_par(x, mid, hi, leaf_blocks, sum_fn),
-    );
-    l + r
 }

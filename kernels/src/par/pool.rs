@@ -1,0 +1,220 @@
+//! simdpar's own worker pool: a few std threads that help the calling thread
+//! with one job at a time.
+//!
+//! * The **caller works too**: it publishes the job, wakes helpers, then runs
+//!   the job itself instead of sleeping.
+//! * A job is a **claim loop** over work items (an atomic counter), so a
+//!   helper that is descheduled holds at most the one item it claimed; when
+//!   the caller runs out of items it withdraws the job, and a helper that had
+//!   not started yet never starts it. The caller then waits only for helpers
+//!   that are inside an item.
+//! * **Fork-safe**: the pool remembers the process id it was made in. After
+//!   `fork` the child has no helper threads (and the parent's lock may be
+//!   held forever), so the first parallel call in the child sees a new pid
+//!   and builds a fresh pool instead of touching the old one.
+//! * **Concurrent callers**: one job at a time; a caller that finds the pool
+//!   busy runs its job alone (it still gets every item, so it still finishes).
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+/// A job as helpers see it: a shared closure whose borrow the caller keeps
+/// alive until every helper has left it (see [`Pool::run`]).
+type Job = &'static (dyn Fn() + Sync);
+
+struct State {
+    /// The published job, `None` when there is none (or it was withdrawn).
+    job: Option<Job>,
+    /// How many more helpers may join the published job.
+    seats: usize,
+    /// Helpers currently inside the job.
+    active: usize,
+    /// A helper's job panicked.
+    panicked: bool,
+}
+
+/// The pool of one process.
+pub(crate) struct Pool {
+    pid: u32,
+    helpers: usize,
+    state: Mutex<State>,
+    /// Helpers wait here for a job.
+    work: Condvar,
+    /// The caller waits here for helpers to leave its job.
+    done: Condvar,
+}
+
+/// Logical CPUs this process may use (affinity and cgroup limits included).
+pub(crate) fn logical_cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+impl Pool {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A job never panics while the lock is held, so the state behind a
+        // poisoned lock is consistent.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `job` on the calling thread and on up to `helpers` pool threads
+    /// at once; returns when no thread runs it any more. `job` must be a
+    /// claim loop that returns once all work is claimed.
+    pub(crate) fn run(&self, helpers: usize, job: &(dyn Fn() + Sync)) {
+        let helpers = helpers.min(self.helpers);
+        if helpers == 0 {
+            return job();
+        }
+        {
+            let mut st = self.lock();
+            if st.job.is_some() || st.active > 0 {
+                // Another caller owns the pool: do the whole job here.
+                drop(st);
+                return job();
+            }
+            // SAFETY (lifetime erasure, no ISA involved): helpers only reach
+            // `job` through `st.job`, and `Withdraw` below (run on return and
+            // on unwind) clears `st.job` and then waits until `st.active` is 0,
+            // so no helper holds the reference once this function ends.
+            let erased: Job = unsafe { std::mem::transmute::<&(dyn Fn() + Sync), Job>(job) };
+            st.job = Some(erased);
+            st.seats = helpers;
+            st.panicked = false;
+        }
+        for _ in 0..helpers {
+            self.work.notify_one();
+        }
+        let withdraw = Withdraw(self);
+        job();
+        drop(withdraw);
+        if std::mem::take(&mut self.lock().panicked) {
+            panic!("simdpar: a parallel kernel panicked on a worker thread");
+        }
+    }
+
+    /// A helper thread's life: wait for a job, run it, repeat.
+    fn helper_loop(&self) {
+        let mut st = self.lock();
+        loop {
+            match st.job {
+                Some(job) if st.seats > 0 => {
+                    st.seats -= 1;
+                    st.active += 1;
+                    drop(st);
+                    let ok = catch_unwind(AssertUnwindSafe(job)).is_ok();
+                    st = self.lock();
+                    st.panicked |= !ok;
+                    st.active -= 1;
+                    if st.active == 0 {
+                        self.done.notify_all();
+                    }
+                }
+                _ => st = self.work.wait(st).unwrap_or_else(|p| p.into_inner()),
+            }
+        }
+    }
+}
+
+/// Withdraws the caller's job and waits for helpers inside it (on return
+/// and on unwind alike).
+struct Withdraw<'a>(&'a Pool);
+
+impl Drop for Withdraw<'_> {
+    fn drop(&mut self) {
+        let mut st = self.0.lock();
+        st.job = None;
+        st.seats = 0;
+        while st.active > 0 {
+            st = self.0.done.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+/// The current process's pool (never freed: helper threads borrow it).
+static POOL: AtomicPtr<Pool> = AtomicPtr::new(std::ptr::null_mut());
+
+/// The pool of this process, made on first use and made again in a child
+/// after `fork` (the parent's helpers do not exist there).
+pub(crate) fn pool() -> &'static Pool {
+    let pid = std::process::id();
+    let current = POOL.load(Ordering::Acquire);
+    // SAFETY (not ISA code): POOL only ever holds null or a pointer from
+    // `Box::leak` below, which is never freed, so it is valid for 'static.
+    if let Some(p) = unsafe { current.as_ref() }
+        && p.pid == pid
+    {
+        return p;
+    }
+    let fresh: &'static Pool = Box::leak(Box::new(Pool {
+        pid,
+        helpers: logical_cpus().saturating_sub(1),
+        state: Mutex::new(State {
+            job: None,
+            seats: 0,
+            active: 0,
+            panicked: false,
+        }),
+        work: Condvar::new(),
+        done: Condvar::new(),
+    }));
+    let fresh_ptr = fresh as *const Pool as *mut Pool;
+    match POOL.compare_exchange(current, fresh_ptr, Ordering::AcqRel, Ordering::Acquire) {
+        Ok(_) => {
+            for i in 0..fresh.helpers {
+                let spawned = std::thread::Builder::new()
+                    .name(format!("simdpar-{i}"))
+                    .spawn(move || fresh.helper_loop());
+                if spawned.is_err() {
+                    // Fewer helpers than planned: unclaimed seats just stay
+                    // empty, the caller does their share.
+                    break;
+                }
+            }
+            fresh
+        }
+        // Another thread installed a pool first; ours has no threads and
+        // is simply never used.
+        // SAFETY: as above, a leaked, never-freed pool.
+        Err(winner) => unsafe { &*winner },
+    }
+}
+
+/// Runs `f` on every item, on the calling thread and up to `threads - 1`
+/// helpers, and returns the results in item order. Items are claimed one at
+/// a time in order, so early items start first.
+pub(crate) fn map_items<I: Send, R: Send>(
+    items: Vec<I>,
+    threads: usize,
+    f: impl Fn(I) -> R + Sync,
+) -> Vec<R> {
+    let n = items.len();
+    if threads <= 1 || n <= 1 {
+        return items.into_iter().map(f).collect();
+    }
+    let slots: Vec<Mutex<(Option<I>, Option<R>)>> = items
+        .into_iter()
+        .map(|i| Mutex::new((Some(i), None)))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let claim_loop = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(slot) = slots.get(i) else { break };
+            let item = slot.lock().unwrap_or_else(|p| p.into_inner()).0.take();
+            if let Some(item) = item {
+                let r = f(item);
+                slot.lock().unwrap_or_else(|p| p.into_inner()).1 = Some(r);
+            }
+        }
+    };
+    pool().run((threads - 1).min(n - 1), &claim_loop);
+    slots
+        .into_iter()
+        .map(|s| {
+            s.into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .1
+                .expect("every item was run")
+        })
+        .collect()
+}

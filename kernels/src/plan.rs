@@ -1,0 +1,219 @@
+//! What runs a kernel call: which ISA, on how many threads, and why.
+//!
+//! Precedence, highest first:
+//!
+//! 1. **Forced**: a thread's [`simdpar_dispatch::with_isa`] scope, then
+//!    [`simdpar_dispatch::set_isa`], then `SIMDPAR_ISA`: one ISA for every
+//!    kernel and size.
+//! 2. **Capped**: `SIMDPAR_MAX_ISA` / `SIMDPAR_DISABLE_ISA` lower or thin
+//!    the set the next two may pick from.
+//! 3. **Profile**: a tuned profile for this CPU (`simdpar tune`; see
+//!    [`simdpar_dispatch::profile`]) per family x dtype x size class.
+//! 4. **Default**: the built-in choice ([`defaults`](self::defaults)),
+//!    which encodes measurements where they exist.
+//!
+//! The ISA and the thread threshold come from the same source (profile or
+//! default); [`Threads::AtMost`] and the logical CPU count bound the
+//! threads. The choices are resolved once per process (again after
+//! [`simdpar_dispatch::profile::set_profile`]) into a small table; a call
+//! costs a size-class lookup.
+
+mod defaults;
+
+use crate::par::Threads;
+use crate::vocab::{Dtype, Family, Kernel};
+use simdpar_dispatch::profile::{self, Profile, SizeClass};
+use simdpar_dispatch::{ForcedBy, Isa, Selection};
+use std::fmt;
+use std::sync::{Arc, OnceLock, RwLock};
+
+pub use defaults::{default_choice, is_zen4};
+
+/// Why a [`Plan`] runs its ISA.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// Forced for every kernel by a scope, `set_isa` or `SIMDPAR_ISA`.
+    Forced(ForcedBy),
+    /// The profile's or the default's choice was above what
+    /// `SIMDPAR_MAX_ISA` / `SIMDPAR_DISABLE_ISA` allow.
+    Capped,
+    /// The tuned profile of this CPU.
+    Profile,
+    /// The built-in default.
+    Default,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::Forced(by) => write!(f, "forced ({})", by.name()),
+            Reason::Capped => write!(
+                f,
+                "capped ({} / {})",
+                simdpar_dispatch::ENV_MAX,
+                simdpar_dispatch::ENV_DISABLE
+            ),
+            Reason::Profile => f.write_str("tuned profile"),
+            Reason::Default => f.write_str("built-in default"),
+        }
+    }
+}
+
+/// How one kernel call runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// The ISA that runs it (always one this CPU supports).
+    pub isa: Isa,
+    /// Threads it is split across (1: the calling thread only).
+    pub threads: usize,
+    /// Where the ISA and the thread policy came from.
+    pub reason: Reason,
+    /// The size class the call falls in.
+    pub class: SizeClass,
+}
+
+/// One family x dtype x class cell of the resolved table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Choice {
+    /// The ISA to run (supported here, below any cap applied per call).
+    pub isa: Isa,
+    /// Size from which threads pay (`u64::MAX`: never).
+    pub threads_from: u64,
+    /// From the profile (else the built-in default).
+    pub from_profile: bool,
+}
+
+/// Choices for every family x dtype x class.
+struct Table([[[Choice; 3]; 2]; 3]);
+
+fn family_index(f: Family) -> usize {
+    match f {
+        Family::Reduce => 0,
+        Family::Map => 1,
+        Family::Mandelbrot => 2,
+    }
+}
+
+fn dtype_index(d: Dtype) -> usize {
+    match d {
+        Dtype::F32 => 0,
+        Dtype::F64 => 1,
+    }
+}
+
+fn class_index(c: SizeClass) -> usize {
+    match c {
+        SizeClass::Cache => 0,
+        SizeClass::Llc => 1,
+        SizeClass::Dram => 2,
+    }
+}
+
+/// The best supported ISA at or below `isa` (scalar at worst).
+fn supported_at_or_below(isa: Isa) -> Isa {
+    simdpar_dispatch::available_isas()
+        .into_iter()
+        .rfind(|&i| i <= isa)
+        .unwrap_or(Isa::Scalar)
+}
+
+impl Table {
+    fn build(profile: Option<&Profile>) -> Table {
+        let mut t = [[[default_choice(Family::Reduce, Dtype::F32, SizeClass::Cache); 3]; 2]; 3];
+        for f in Family::ALL {
+            for d in Dtype::ALL {
+                for c in SizeClass::ALL {
+                    let tuned = profile.and_then(|p| p.get(f.name(), d.name(), c));
+                    let choice = match tuned {
+                        Some(tuned) => Choice {
+                            isa: supported_at_or_below(tuned.isa),
+                            threads_from: tuned.threads_from.unwrap_or(u64::MAX),
+                            from_profile: true,
+                        },
+                        None => default_choice(f, d, c),
+                    };
+                    t[family_index(f)][dtype_index(d)][class_index(c)] = choice;
+                }
+            }
+        }
+        Table(t)
+    }
+
+    fn get(&self, f: Family, d: Dtype, c: SizeClass) -> Choice {
+        self.0[family_index(f)][dtype_index(d)][class_index(c)]
+    }
+}
+
+/// Runs `f` on the table for the profile in force.
+fn with_table<R>(f: impl FnOnce(&Table) -> R) -> R {
+    static FILE: OnceLock<Table> = OnceLock::new();
+    static INSTALLED: RwLock<Option<(u64, Arc<Table>)>> = RwLock::new(None);
+    let generation = profile::profile_generation();
+    if generation == 0 {
+        return f(FILE.get_or_init(|| Table::build(profile::active_profile().0.as_deref())));
+    }
+    {
+        let installed = INSTALLED.read().unwrap_or_else(|p| p.into_inner());
+        if let Some((g, t)) = installed.as_ref()
+            && *g == generation
+        {
+            return f(t);
+        }
+    }
+    let table = Arc::new(Table::build(profile::active_profile().0.as_deref()));
+    *INSTALLED.write().unwrap_or_else(|p| p.into_inner()) = Some((generation, table.clone()));
+    f(&table)
+}
+
+/// The resolved choice (profile or default, before caps and forcing) for a
+/// family x dtype x class.
+pub fn choice(family: Family, dtype: Dtype, class: SizeClass) -> Choice {
+    with_table(|t| t.get(family, dtype, class))
+}
+
+/// Bytes a call of `kernel` over `len` elements reads and writes (for
+/// Mandelbrot, `len` is the work, pixels x iterations, bucketed the same way).
+pub fn bytes_touched(kernel: Kernel, dtype: Dtype, len: usize) -> usize {
+    let arrays = match kernel {
+        Kernel::Add | Kernel::Multiply => 3,
+        Kernel::Square | Kernel::Scale | Kernel::LeakyRelu => 2,
+        Kernel::Sum | Kernel::RowSums | Kernel::Mandelbrot => 1,
+    };
+    len.saturating_mul(arrays * dtype.size_bytes())
+}
+
+/// The size class of a call of `kernel` over `len` elements.
+pub fn size_class(kernel: Kernel, dtype: Dtype, len: usize) -> SizeClass {
+    SizeClass::of_bytes(bytes_touched(kernel, dtype, len))
+}
+
+/// How a call of `kernel` on `len` elements of `dtype` runs on this thread
+/// now (for Mandelbrot, `len` is pixels x `max_iter`): the ISA, the thread
+/// count (at most what `threads` allows, 1 below the size from which threads
+/// pay) and why. Every ISA and thread count gives the same bits.
+pub fn plan(kernel: Kernel, dtype: Dtype, len: usize, threads: Threads) -> Plan {
+    let class = size_class(kernel, dtype, len);
+    let c = choice(kernel.family(), dtype, class);
+    let max = threads.max_threads();
+    let threads = if max > 1 && len as u64 >= c.threads_from {
+        max
+    } else {
+        1
+    };
+    let source = if c.from_profile {
+        Reason::Profile
+    } else {
+        Reason::Default
+    };
+    let (isa, reason) = match simdpar_dispatch::selection() {
+        Selection::Forced(isa, by) => (isa, Reason::Forced(by)),
+        Selection::Free { ceiling, .. } if c.isa > ceiling => (ceiling, Reason::Capped),
+        Selection::Free { .. } => (c.isa, source),
+    };
+    Plan {
+        isa,
+        threads,
+        reason,
+        class,
+    }
+}

@@ -1,0 +1,66 @@
+//! The built-in choices, used where no tuned profile exists. Each one names
+//! the measurement behind it.
+
+use super::Choice;
+use crate::vocab::{Dtype, Family};
+use simdpar_dispatch::{Isa, SizeClass};
+use std::sync::OnceLock;
+
+/// `true` on AMD Zen 4 (family 0x19 = 25 with AVX-512 F): its 512-bit
+/// instructions run as two 256-bit halves ("double-pumped"), so 512-bit
+/// loads and stores buy nothing for memory-bound kernels.
+pub fn is_zen4() -> bool {
+    static ZEN4: OnceLock<bool> = OnceLock::new();
+    *ZEN4.get_or_init(|| {
+        let info = simdpar_dispatch::cpu_info();
+        info.vendor == "AuthenticAMD" && info.family == 0x19 && info.features.contains(&"avx512f")
+    })
+}
+
+/// Elementwise kernels split between threads from this many elements.
+/// Measured with the claim-based pool (`examples/tune_check.rs`, 2-core
+/// Zen 4, interleaved medians): see the crate README's thread table.
+const MAP_THREADS_FROM: u64 = 64 * 1024;
+
+/// `sum` / `row_sums` split from this many elements (a reduction moves
+/// fewer bytes per element than a binary map, so it needs more of them).
+const REDUCE_THREADS_FROM: u64 = 128 * 1024;
+
+/// Mandelbrot splits from this much work (pixels x iterations): about
+/// 100 us on one thread, far above the pool's hand-off cost.
+const MANDELBROT_THREADS_FROM: u64 = 1 << 18;
+
+/// The ISA the defaults prefer for a family x dtype x class where it
+/// differs from "the widest available".
+fn preferred_isa(family: Family, _dtype: Dtype, _class: SizeClass) -> Option<Isa> {
+    match family {
+        // Zen 4, `simdpar report` and interleaved Python runs (issue 14;
+        // avx2 = 1.00): the avx512 path ran add f32 1M at 0.64x, sum f32 64M
+        // at 0.80x, row_sums f32 100Kx1000 at 0.82x, add f64 1M at 0.83x;
+        // re-measured per size class by `examples/tune_check.rs` (README).
+        Family::Reduce | Family::Map if is_zen4() => Some(Isa::Avx2),
+        // Compute-bound: avx512 ran mandelbrot 1.49x the avx2 path on Zen 4;
+        // elsewhere the widest path is the rule.
+        _ => None,
+    }
+}
+
+/// The built-in choice for a family x dtype x class on this CPU: its ISA
+/// (the preferred one if available, else the best available) and its
+/// thread threshold.
+pub fn default_choice(family: Family, dtype: Dtype, class: SizeClass) -> Choice {
+    let isa = match preferred_isa(family, dtype, class) {
+        Some(isa) if simdpar_dispatch::is_supported(isa) => isa,
+        _ => simdpar_dispatch::best_isa(),
+    };
+    let threads_from = match family {
+        Family::Map => MAP_THREADS_FROM,
+        Family::Reduce => REDUCE_THREADS_FROM,
+        Family::Mandelbrot => MANDELBROT_THREADS_FROM,
+    };
+    Choice {
+        isa,
+        threads_from,
+        from_profile: false,
+    }
+}
