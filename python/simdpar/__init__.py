@@ -13,7 +13,23 @@ Arrays
     Results have the inputs' dtype. ``out=`` must be a writeable,
     C-contiguous array of exactly the result's shape and dtype; it may be
     exactly an input (the operation then runs in place) but must not
-    partially overlap one.
+    partially overlap one. ``numpy.ma.MaskedArray`` is refused with a
+    TypeError (the mask would be ignored; pass ``.filled(value)`` or
+    ``.compressed()``); other subclasses (``np.matrix``, ``np.memmap``) are
+    read as their base arrays.
+
+Broadcasting
+    ``add`` and ``multiply`` follow NumPy's broadcasting rules: a Python
+    number, a numpy scalar or a 0-d array, a row ``(m,)`` against ``(n, m)``,
+    a column ``(n, 1)``, or any broadcastable pair. The smaller operand is
+    never copied out to the full shape: each contiguous run of the result is
+    one kernel call. Results are bitwise NumPy's (one rounding per element).
+    A Python int or float takes the array's dtype (float32 stays float32, as
+    in NumPy 2); a numpy scalar or 0-d array of the other float dtype is a
+    TypeError, like mixed array dtypes. ``out=`` must have the broadcast
+    shape. Broadcast calls run on the calling thread, except that
+    ``multiply`` by a scalar (or a column's value) runs ``scale``, which
+    splits big runs between ``threads``.
 
 Threads
     ``threads=None`` (automatic: rayon's pool, small inputs stay on the
@@ -35,12 +51,14 @@ Mojo
     cache and exposes the Mojo twins of every kernel (``simdpar.mojo.twins``).
 """
 
-from __future__ import annotations
+# Modules and typing names are imported under private names so that
+# `dir(simdpar)` shows only the public API (listed in `__all__` below).
+import operator as _operator
+from typing import Any as _Any
+from typing import Optional as _Optional
+from typing import Tuple as _Tuple
 
-import operator
-from typing import Any, Tuple
-
-import numpy as np
+import numpy as _np
 
 from . import _simdpar
 from ._simdpar import (
@@ -82,7 +100,7 @@ def _check_env() -> None:
 _check_env()
 
 
-def _pair(name: str, v: Any) -> Tuple[float, float]:
+def _pair(name: str, v: _Any) -> _Tuple[float, float]:
     """A (lo, hi) pair of floats, or a ValueError naming the argument."""
     try:
         lo, hi = v
@@ -95,11 +113,11 @@ def mandelbrot(
     width: int,
     height: int,
     max_iter: int = 256,
-    xlim: Tuple[float, float] = (-2.0, 0.5),
-    ylim: Tuple[float, float] = (-1.25, 1.25),
-    dtype: Any = np.float64,
-    threads: int | None = None,
-) -> np.ndarray:
+    xlim: _Tuple[float, float] = (-2.0, 0.5),
+    ylim: _Tuple[float, float] = (-1.25, 1.25),
+    dtype: _Any = _np.float64,
+    threads: _Optional[int] = None,
+) -> _np.ndarray:
     """Mandelbrot iteration counts as a uint32 array of shape (height, width).
 
     Pixel (x, y) has c = (xlim[0] + x*dx, ylim[0] + y*dy) with
@@ -113,9 +131,9 @@ def mandelbrot(
     xlim = _pair("xlim", xlim)
     ylim = _pair("ylim", ylim)
     return _simdpar.mandelbrot(
-        operator.index(width),
-        operator.index(height),
-        operator.index(max_iter),
+        _operator.index(width),
+        _operator.index(height),
+        _operator.index(max_iter),
         xlim,
         ylim,
         dtype,

@@ -27,13 +27,29 @@ def row_sums(m: npt.NDArray[_F], out: Optional[npt.NDArray[_F]] = None,
              threads: Optional[int] = None) -> npt.NDArray[_F]:
     """Row sums of a 2-D array."""
 
-def add(a: npt.NDArray[_F], b: npt.NDArray[_F], out: Optional[npt.NDArray[_F]] = None,
-        threads: Optional[int] = None) -> npt.NDArray[_F]:
-    """Elementwise a + b (equal shapes and dtypes)."""
+# A broadcast operand: an array, a numpy scalar of the same dtype, or a
+# Python number (which takes the array's dtype, as in NumPy 2).
+_Operand = Union[npt.NDArray[_F], _F, float, int]
 
-def multiply(a: npt.NDArray[_F], b: npt.NDArray[_F], out: Optional[npt.NDArray[_F]] = None,
+@overload
+def add(a: npt.NDArray[_F], b: _Operand[_F], out: Optional[npt.NDArray[_F]] = None,
+        threads: Optional[int] = None) -> npt.NDArray[_F]: ...
+@overload
+def add(a: _Operand[_F], b: npt.NDArray[_F], out: Optional[npt.NDArray[_F]] = None,
+        threads: Optional[int] = None) -> npt.NDArray[_F]:
+    """Elementwise a + b with NumPy broadcasting (one dtype; scalars, rows,
+    columns; the smaller operand is never expanded). out= has the broadcast
+    shape. Masked arrays raise TypeError."""
+
+@overload
+def multiply(a: npt.NDArray[_F], b: _Operand[_F], out: Optional[npt.NDArray[_F]] = None,
+             threads: Optional[int] = None) -> npt.NDArray[_F]: ...
+@overload
+def multiply(a: _Operand[_F], b: npt.NDArray[_F], out: Optional[npt.NDArray[_F]] = None,
              threads: Optional[int] = None) -> npt.NDArray[_F]:
-    """Elementwise a * b (equal shapes and dtypes)."""
+    """Elementwise a * b with NumPy broadcasting (one dtype; scalars, rows,
+    columns; the smaller operand is never expanded). out= has the broadcast
+    shape. Masked arrays raise TypeError."""
 
 def square(x: npt.NDArray[_F], out: Optional[npt.NDArray[_F]] = None,
            threads: Optional[int] = None) -> npt.NDArray[_F]:

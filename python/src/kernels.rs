@@ -125,7 +125,7 @@ fn binary<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let t = threads_arg(threads)?;
     if !same_shape_arrays(a, b) {
-        return broadcast::binary(py, op, a, b, out);
+        return broadcast::binary(py, op, a, b, out, t);
     }
     let (ia, ib, o, plan) = binary_args(a, b, out)?;
     let (ap, bp, op_, n) = (ia.ptr, ib.ptr, o.ptr, o.len);
@@ -151,9 +151,11 @@ fn binary<'py>(
     Ok(o.arr.into_any())
 }
 
-/// Elementwise `a + b` for float32/float64 arrays of equal shape and dtype
-/// (no broadcasting). `out=` may be a separate array or exactly `a` or `b`
-/// (in place); a partial overlap is a ValueError.
+/// Elementwise `a + b` for float32/float64 arrays of one dtype, with
+/// NumPy broadcasting (Python numbers take the array's dtype; the smaller
+/// operand is never expanded). `out=` must have the broadcast shape; it may
+/// be a separate array or exactly `a` or `b` (in place); a partial overlap
+/// is a ValueError.
 #[pyfunction]
 #[pyo3(signature = (a, b, out=None, threads=None))]
 pub fn add<'py>(
@@ -166,9 +168,11 @@ pub fn add<'py>(
     binary(py, Bin::Add, a, b, out, threads)
 }
 
-/// Elementwise `a * b` for float32/float64 arrays of equal shape and dtype
-/// (no broadcasting). `out=` may be a separate array or exactly `a` or `b`
-/// (in place); a partial overlap is a ValueError.
+/// Elementwise `a * b` for float32/float64 arrays of one dtype, with
+/// NumPy broadcasting (Python numbers take the array's dtype; the smaller
+/// operand is never expanded). `out=` must have the broadcast shape; it may
+/// be a separate array or exactly `a` or `b` (in place); a partial overlap
+/// is a ValueError.
 #[pyfunction]
 #[pyo3(signature = (a, b, out=None, threads=None))]
 pub fn multiply<'py>(

@@ -260,3 +260,134 @@ def test_read_only_inputs_are_fine(dtype):
     x.flags.writeable = False
     assert_bitwise(simdpar.square(x), x * x)
     assert bits(simdpar.sum(x)) == bits(ref_sum(x))
+
+
+# ---- broadcasting (add, multiply) ----------------------------------------
+
+BROADCAST_PAIRS = [
+    ((6, 33), (33,)),  # row against a matrix
+    ((33,), (6, 33)),  # the row first
+    ((6, 33), (6, 1)),  # column
+    ((6, 1), (6, 33)),
+    ((7, 1), (1, 5)),  # outer sum / product
+    ((3, 1, 4), (5, 1)),  # 3-D against 2-D: (3, 5, 4)
+    ((2, 3, 1, 65), (3, 4, 1)),  # 4-D with broadcasts on both sides
+    ((1, 513), (300, 1)),  # runs longer than one vector, not a multiple of one
+    ((4, 5), (1, 1)),  # a one-element array
+    ((0, 5), (5,)),  # empty result
+]
+BINARY = [("add", simdpar.add, np.add), ("multiply", simdpar.multiply, np.multiply)]
+
+
+@pytest.mark.parametrize("shapes", BROADCAST_PAIRS, ids=str)
+@pytest.mark.parametrize("name, op, ref", BINARY, ids=[b[0] for b in BINARY])
+def test_broadcast_bitwise_vs_numpy_and_explicit_copies(isa, dtype, shapes, name, op, ref):
+    """Broadcast results have NumPy's shape and bits, and equal simdpar's own
+    result on explicitly broadcast copies."""
+    x, y = data(shapes[0], dtype, 3), data(shapes[1], dtype, 4)
+    with np.errstate(all="ignore"):
+        want = ref(x, y)
+        got = op(x, y)
+        xb, yb = (np.broadcast_to(v, want.shape).copy() for v in (x, y))
+        same = op(xb, yb)
+    assert got.shape == want.shape and got.dtype == dtype
+    assert_bitwise(got, want)
+    assert_bitwise(got, same)
+
+
+@pytest.mark.parametrize("name, op, ref", BINARY, ids=[b[0] for b in BINARY])
+def test_broadcast_python_scalar_keeps_the_array_dtype(isa, dtype, name, op, ref):
+    """A Python float/int takes the array's dtype (float32 stays float32 as in
+    NumPy 2), rounded once to it; either side; bitwise NumPy."""
+    x = data((5, 77), dtype, 5)
+    with np.errstate(all="ignore"):
+        for s in (0.1, 3, -2.5e30, 1e300, float("inf"), float("nan"), -0.0, True):
+            for got, want in ((op(x, s), ref(x, s)), (op(s, x), ref(s, x))):
+                assert got.dtype == dtype == want.dtype, s
+                assert_bitwise(got, want)
+                if not isinstance(s, bool) and np.isfinite(dtype(s)):
+                    assert_bitwise(got, ref(x, np.full_like(x, dtype(s))))
+
+
+@pytest.mark.parametrize("name, op, ref", BINARY, ids=[b[0] for b in BINARY])
+def test_broadcast_numpy_scalar_and_0d_array(dtype, name, op, ref):
+    """A numpy scalar or 0-d array of the same dtype broadcasts; of the other
+    float dtype it is a mixed-dtype TypeError (simdpar does not promote)."""
+    x = data(1000, dtype, 6)
+    other = np.float64 if dtype == np.float32 else np.float32
+    with np.errstate(all="ignore"):
+        for s in (dtype(0.7), np.array(0.7, dtype=dtype), np.array([[0.7]], dtype=dtype)):
+            got = op(x, s)
+            assert_bitwise(got, ref(x, s))
+            assert got.dtype == dtype
+        for s in (other(0.7), np.array(0.7, dtype=other)):
+            with pytest.raises(TypeError, match="mixed dtypes"):
+                op(x, s)
+        z = op(np.array(1.5, dtype=dtype), 2.0)  # 0-d with a Python number
+        assert z.shape == () and z.dtype == dtype and float(z) == float(ref(dtype(1.5), dtype(2.0)))
+
+
+def test_broadcast_big_inputs_release_the_gil_and_match(dtype):
+    """Big broadcasts (GIL released, many runs) match NumPy bitwise, with
+    every threads setting."""
+    m, row, col = data((700, 1001), dtype, 7), data(1001, dtype, 8), data((700, 1), dtype, 9)
+    with np.errstate(all="ignore"):
+        for threads in (None, 1, 3):
+            assert_bitwise(simdpar.add(m, row, threads=threads), m + row)
+            assert_bitwise(simdpar.multiply(m, col, threads=threads), m * col)
+            assert_bitwise(simdpar.add(m, 0.25, threads=threads), m + dtype(0.25))
+            assert_bitwise(simdpar.multiply(m, 0.25, threads=threads), m * dtype(0.25))
+
+
+@pytest.mark.parametrize("name, op, ref", BINARY, ids=[b[0] for b in BINARY])
+def test_broadcast_out_has_the_broadcast_shape(dtype, name, op, ref):
+    """out= gets the broadcast result (and is returned); a wrong shape is a
+    ValueError naming both; out= may be the full-shape operand (in place)."""
+    m, row, col = data((9, 40), dtype, 10), data(40, dtype, 11), data((9, 1), dtype, 12)
+    with np.errstate(all="ignore"):
+        out = np.empty((9, 40), dtype)
+        assert op(m, row, out=out) is out
+        assert_bitwise(out, ref(m, row))
+        with pytest.raises(ValueError, match=r"out has shape \(40,\), expected \(9, 40\)"):
+            op(m, row, out=np.empty(40, dtype))
+        with pytest.raises(ValueError, match=r"expected \(9, 40\)"):
+            op(m, col, out=np.empty((9, 1), dtype))
+        for other in (row, col, 1.5):
+            want = ref(m, other)
+            mm = m.copy()
+            assert op(mm, other, out=mm) is mm
+            assert_bitwise(mm, want)
+            mm = m.copy()
+            assert op(other, mm, out=mm) is mm
+            assert_bitwise(mm, ref(other, m))
+
+
+def test_broadcast_errors(dtype):
+    """Incompatible shapes: ValueError with both shapes; two Python numbers,
+    lists, strings: TypeError; out= of a row that is also an input is a
+    partial overlap (ValueError)."""
+    x = np.ones((3, 4), dtype)
+    for op in (simdpar.add, simdpar.multiply):
+        with pytest.raises(ValueError, match=r"\(3, 4\) and \(3,\) cannot be broadcast"):
+            op(x, np.ones(3, dtype))
+        with pytest.raises(TypeError, match="at least one must be a numpy array"):
+            op(1.0, 2.0)
+        with pytest.raises(TypeError, match="numpy.ndarray"):
+            op(x, [1.0, 2.0, 3.0, 4.0])
+        with pytest.raises(TypeError):
+            op(x, "1.0")
+        with pytest.raises(TypeError):
+            op(x, 1j)
+        with pytest.raises(ValueError, match="overlap"):
+            op(x, x[0], out=x)
+
+
+def test_module_namespace_is_the_public_api():
+    """dir(simdpar) shows no helper imports (issue 10), and every name in
+    __all__ exists."""
+    leaked = {"Any", "Tuple", "Optional", "np", "operator", "annotations"} & set(dir(simdpar))
+    assert not leaked, f"simdpar leaks {sorted(leaked)}"
+    for name in simdpar.__all__:
+        assert hasattr(simdpar, name), name
+    public = {n for n in dir(simdpar) if not n.startswith("_")}
+    assert public - set(simdpar.__all__) == set(), public - set(simdpar.__all__)

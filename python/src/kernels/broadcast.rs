@@ -23,7 +23,7 @@ use numpy::{PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyFloat, PyInt};
-use simdpar_kernels::{Element, KernelError};
+use simdpar_kernels::{Element, KernelError, Threads, par};
 
 /// One operand of a broadcast call.
 enum Operand<'py> {
@@ -233,21 +233,23 @@ impl Walk {
 }
 
 /// Elements in the buffer the scalar `add` splats its value into.
-const SPLAT: usize = 256;
+const SPLAT: usize = 2048;
 
-/// `out = op(x, s)` (or `x op= s` when `out` is `None`), one rounding per
-/// element. `splat` is scratch space for `add`.
+/// `out = op(x, s)` (or `out op= s` when `x` is `None`), one rounding per
+/// element. `splat` is scratch space for `add`; `multiply` runs `scale` with
+/// `t` threads (one thread below its parallel threshold).
 fn scalar_op<T: Element>(
     op: Bin,
     x: Option<&[T]>,
     s: T,
     out: &mut [T],
     splat: &mut [T; SPLAT],
+    t: Threads,
 ) -> Result<(), KernelError> {
     match (op, x) {
-        (Bin::Mul, Some(x)) => simdpar_kernels::scale(x, s, out),
+        (Bin::Mul, Some(x)) => par::scale(x, s, out, t),
         (Bin::Mul, None) => {
-            simdpar_kernels::scale_inplace(out, s);
+            par::scale_inplace(out, s, t);
             Ok(())
         }
         (Bin::Add, x) => {
@@ -292,14 +294,14 @@ enum Src {
 
 /// Runs the walk: `out[i] = a[i] op b[i]`. `into` says which operand `out`
 /// is (then it is read through `out`, never through a second slice).
-fn execute<T: Element + Into<f64>>(
+fn execute<T: Element + Into<f64> + Narrow>(
     op: Bin,
     w: &Walk,
     a: Src,
     b: Src,
     out: (usize, usize),
     into: Option<Which>,
-    cast: fn(f64) -> T,
+    t: Threads,
 ) -> Result<(), KernelError> {
     let l = w.run_len();
     let mut splat = [T::default(); SPLAT];
@@ -313,7 +315,7 @@ fn execute<T: Element + Into<f64>>(
         // A run of an operand: its contiguous slice, or its value.
         let slice = |s: Src, off: usize, step: usize| -> Result<&[T], T> {
             match s {
-                Src::Value(v) => Err(cast(v)),
+                Src::Value(v) => Err(T::narrow(v)),
                 // SAFETY: the operand keeps its data alive; the walk stays
                 // inside its shape.
                 Src::Data(p) if step == 1 => Ok(unsafe { ro::<T>(p + off * size_of::<T>(), l) }),
@@ -325,16 +327,16 @@ fn execute<T: Element + Into<f64>>(
             // `out` is `a` (same shape and memory): read `a` through `o`.
             Some(Which::A) => match slice(b, ob, ib) {
                 Ok(bs) => pair_op(op, None, bs, o),
-                Err(v) => scalar_op(op, None, v, o, &mut splat),
+                Err(v) => scalar_op(op, None, v, o, &mut splat, t),
             },
             Some(Which::B) => match slice(a, oa, ia) {
                 Ok(as_) => pair_op(op, None, as_, o),
-                Err(v) => scalar_op(op, None, v, o, &mut splat),
+                Err(v) => scalar_op(op, None, v, o, &mut splat, t),
             },
             None => match (slice(a, oa, ia), slice(b, ob, ib)) {
                 (Ok(x), Ok(y)) => pair_op(op, Some(x), y, o),
                 // add and multiply commute bit for bit (NaN payloads aside).
-                (Ok(x), Err(v)) | (Err(v), Ok(x)) => scalar_op(op, Some(x), v, o, &mut splat),
+                (Ok(x), Err(v)) | (Err(v), Ok(x)) => scalar_op(op, Some(x), v, o, &mut splat, t),
                 (Err(x), Err(y)) => {
                     let v = match op {
                         Bin::Add => x.into() + y.into(),
@@ -342,7 +344,7 @@ fn execute<T: Element + Into<f64>>(
                     };
                     // f32: the f64 result of two f32 rounds once to the same
                     // f32 as the f32 operation (f64 has > 2*24+2 bits).
-                    o.fill(cast(v));
+                    o.fill(T::narrow(v));
                     Ok(())
                 }
             },
@@ -350,6 +352,23 @@ fn execute<T: Element + Into<f64>>(
     });
     debug_assert!(out.1 == w.dims.iter().product::<usize>());
     res
+}
+
+/// Rounding an f64 value to the kernel's element type (once, to nearest).
+trait Narrow {
+    fn narrow(v: f64) -> Self;
+}
+
+impl Narrow for f32 {
+    fn narrow(v: f64) -> f32 {
+        v as f32
+    }
+}
+
+impl Narrow for f64 {
+    fn narrow(v: f64) -> f64 {
+        v
+    }
 }
 
 /// Which operand `out=` is.
@@ -367,6 +386,7 @@ pub fn binary<'py>(
     a: &Bound<'py, PyAny>,
     b: &Bound<'py, PyAny>,
     out: Option<&Bound<'py, PyAny>>,
+    t: Threads,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (oa, ob) = (operand("a", a)?, operand("b", b)?);
     let dt = match (oa.dt(), ob.dt()) {
@@ -419,7 +439,7 @@ pub fn binary<'py>(
     let (op_, n) = (o.ptr, o.len);
     if n > 0 {
         with_dt!(dt, T => run(py, n, move || {
-            execute::<T>(op, &walk, sa, sb, (op_, n), into, |v| v as T)
+            execute::<T>(op, &walk, sa, sb, (op_, n), into, t)
         })?)
         .map_err(kernel_err)?;
     }
