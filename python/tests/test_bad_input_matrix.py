@@ -6,7 +6,9 @@ Classes: every numpy dtype, 0-d arrays, empty arrays, sizes whose byte count
 cannot be allocated, negative strides, Fortran order, unaligned and
 byte-swapped data, read-only and non-writeable ``out``, object arrays and
 non-arrays, ``out`` aliasing an input (exactly or partially), wrong
-parameter types, NaN and Inf parameters (factor, alpha, xlim, ylim).
+parameter types, NaN and Inf parameters (factor, alpha, xlim, ylim), and
+array subclasses (masked arrays refused; np.matrix and memmaps read as their
+base arrays).
 """
 
 from __future__ import annotations
@@ -511,3 +513,66 @@ def test_nan_and_inf_mandelbrot_limits(isa, t):
         assert got.dtype == np.uint32 and got.shape == (5, 9)
         assert (got == want).all(), (xlim, ylim, got, want)
         assert (got <= 40).all()
+
+
+# ---------------------------------------------------------------------------
+# array subclasses: masked arrays refused, np.matrix and memmaps as their base
+
+
+@pytest.mark.parametrize("t", FLOATS)
+@pytest.mark.parametrize("name", ALL)
+def test_masked_arrays_are_refused_with_the_fix(name, t):
+    """A MaskedArray anywhere (either operand, out=) is a TypeError that names
+    .filled() and .compressed(): the kernels would ignore the mask."""
+    shape = (2, 3)
+    data = values(6, t).reshape(shape)
+    m = np.ma.array(data, mask=np.arange(6).reshape(shape) % 2 == 0)
+    plain = data.copy()
+    snap = snapshot(data, plain)
+    with pytest.raises(TypeError, match=r"MaskedArray.*\.filled\(.*\.compressed\(\)"):
+        call(name, m, plain, 0.5)
+    if name in ("add", "multiply"):
+        with pytest.raises(TypeError, match="MaskedArray"):
+            call(name, plain, m)
+        with pytest.raises(TypeError, match="MaskedArray"):
+            call(name, plain, m[0])  # a masked row to broadcast
+        with pytest.raises(TypeError, match="MaskedArray"):
+            call(name, m, 2.0)  # against a Python number
+    if name in ELEMENTWISE:
+        out = np.ma.array(np.zeros(shape, t), mask=False)
+        with pytest.raises(TypeError, match="MaskedArray"):
+            call(name, plain, plain, 0.5, out=out)
+    # the suggested fix works
+    got = call(name, m.filled(0), plain, 0.5)
+    assert np.asarray(got).dtype == t
+    unchanged(snap)
+
+
+def test_masked_sum_no_longer_silently_wrong():
+    """The reported case: sum of [1, 2] with 2 masked was 3.0 (NumPy: 1.0)."""
+    x = np.ma.array([1.0, 2.0], mask=[0, 1])
+    with pytest.raises(TypeError, match="compressed"):
+        simdpar.sum(x)
+    assert simdpar.sum(x.compressed()) == 1.0
+
+
+@pytest.mark.parametrize("t", FLOATS)
+def test_matrix_and_memmap_work_as_their_base_arrays(tmp_path, t):
+    """np.matrix and np.memmap inputs give the base array's answers."""
+    base = values(12, t).reshape(3, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)  # numpy discourages np.matrix
+        mat = np.matrix(base)
+    mm = np.memmap(tmp_path / "x.bin", dtype=t, mode="w+", shape=(3, 4))
+    mm[:] = base
+    for sub in (mat, mm):
+        assert bits(np.asarray(simdpar.sum(sub)).reshape(1)).tolist() == bits(np.asarray(ref_sum(base)).reshape(1)).tolist()
+        assert_bitwise(np.asarray(simdpar.row_sums(sub)), expect("row_sums", base))
+        assert_bitwise(np.asarray(simdpar.add(sub, base)), expect("add", base, base))
+        assert_bitwise(np.asarray(simdpar.multiply(sub, base[0])), np.multiply(base, base[0]))
+        assert_bitwise(np.asarray(simdpar.square(sub)), expect("square", base))
+        assert_bitwise(np.asarray(simdpar.scale(sub, 0.5)), expect("scale", base, p=0.5))
+        assert_bitwise(np.asarray(simdpar.leaky_relu(sub, 0.5)), expect("leaky_relu", base, p=0.5))
+    out = np.memmap(tmp_path / "o.bin", dtype=t, mode="w+", shape=(3, 4))
+    assert simdpar.add(base, 1.0, out=out) is out
+    assert_bitwise(np.asarray(out), np.add(base, t(1.0)))

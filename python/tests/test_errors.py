@@ -36,9 +36,12 @@ def test_other_dtypes_are_type_errors_naming_float32_float64(bad):
 
 @pytest.mark.parametrize("bad", [[1.0, 2.0], 3.0, "abc", None])
 def test_non_arrays_are_type_errors(bad):
-    """Non arrays are type errors."""
+    """Non arrays are type errors (add/multiply take a Python number as a
+    broadcast scalar: see test_kernels.py)."""
     with pytest.raises(TypeError, match="numpy.ndarray"):
         simdpar.sum(bad)
+    if isinstance(bad, float):
+        return
     with pytest.raises(TypeError, match="numpy.ndarray"):
         simdpar.add(bad, F32)
     with pytest.raises(TypeError, match="numpy.ndarray"):
@@ -54,15 +57,15 @@ def test_mixed_dtypes_are_type_errors():
             f(F64, F32)
 
 
-def test_shape_mismatch_is_value_error_no_broadcasting():
-    """Shape mismatch is value error no broadcasting."""
+def test_shapes_that_do_not_broadcast_are_value_errors():
+    """Shapes NumPy cannot broadcast are a ValueError naming both shapes."""
     for f in BINARY:
-        with pytest.raises(ValueError, match="shape mismatch"):
+        with pytest.raises(ValueError, match=r"\(12,\) and \(5,\) cannot be broadcast"):
             f(F32, F32[:5])
-        with pytest.raises(ValueError, match="broadcast"):
-            f(F32.reshape(3, 4), F32[:4])
-        with pytest.raises(ValueError, match="shape mismatch"):
+        with pytest.raises(ValueError, match=r"\(3, 4\) and \(4, 3\) cannot be broadcast"):
             f(F32.reshape(3, 4), F32.reshape(4, 3))
+        with pytest.raises(ValueError, match="cannot be broadcast"):
+            f(F32.reshape(3, 4), F32[:3])
 
 
 @pytest.mark.parametrize("shape", [(12,), (2, 3, 2), ()])

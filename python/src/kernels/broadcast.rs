@@ -389,6 +389,13 @@ pub fn binary<'py>(
     t: Threads,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (oa, ob) = (operand("a", a)?, operand("b", b)?);
+    if a.cast::<PyUntypedArray>().is_err() && b.cast::<PyUntypedArray>().is_err() {
+        return Err(PyTypeError::new_err(format!(
+            "a and b are {} and {}; at least one must be a numpy array",
+            type_name(a),
+            type_name(b)
+        )));
+    }
     let dt = match (oa.dt(), ob.dt()) {
         (Some(x), Some(y)) if x != y => {
             return Err(PyTypeError::new_err(format!(
