@@ -35,7 +35,7 @@ use crate::error::{MojoError, parse_compile_error};
 use crate::host::HostCpu;
 use crate::imports::local_imports;
 use crate::loader::Library;
-use crate::toolchain::{EffectiveTarget, Toolchain};
+use crate::toolchain::{EffectiveTarget, Toolchain, mojo_command};
 
 /// Environment variable overriding the cache directory.
 pub const ENV_CACHE_DIR: &str = "SIMDPAR_CACHE_DIR";
@@ -822,7 +822,7 @@ impl Cache {
             EmitKind::PythonExtension => format!("{stem}.so"),
         };
         let out = staging.join(&artifact_file);
-        let mut cmd = Command::new(self.toolchain.path());
+        let mut cmd = mojo_command(self.toolchain.path());
         cmd.arg("build")
             .arg(&src_path)
             .args(["--emit", req.emit.flag()])

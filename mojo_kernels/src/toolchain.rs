@@ -89,7 +89,7 @@ impl Toolchain {
 
     /// Uses the `mojo` executable at `path` and records its `mojo --version`.
     pub fn at(path: &Path) -> Result<Toolchain, MojoError> {
-        let out = Command::new(path).arg("--version").output().map_err(|e| {
+        let out = mojo_command(path).arg("--version").output().map_err(|e| {
             MojoError::ToolchainBroken {
                 path: path.to_path_buf(),
                 message: format!("cannot run `mojo --version`: {e}"),
@@ -139,7 +139,7 @@ impl Toolchain {
         if let Some(t) = self.lock_targets().get(&k) {
             return Ok(t.clone());
         }
-        let mut cmd = Command::new(&self.path);
+        let mut cmd = mojo_command(&self.path);
         cmd.args(["build", "--print-effective-target"]);
         if let Some(c) = cpu {
             cmd.args(["--target-cpu", c]);
@@ -218,6 +218,23 @@ pub(crate) fn parse_effective_target(text: &str) -> Option<EffectiveTarget> {
         cpu: cpu?,
         features,
     })
+}
+
+/// Variables the Mojo runtime of a Mojo-built Python extension writes into
+/// the environment of the process that loads it (`PYTHONEXECUTABLE` names
+/// the system Python). Inherited by `mojo`, itself a Python script in a
+/// venv, it starts the wrong interpreter, which cannot import the `mojo`
+/// package: every compile after loading an extension would fail.
+const LEAKED_BY_MOJO_RUNTIME: [&str; 1] = ["PYTHONEXECUTABLE"];
+
+/// A command running the `mojo` executable at `path`, without the
+/// variables of [`LEAKED_BY_MOJO_RUNTIME`].
+pub(crate) fn mojo_command(path: &Path) -> Command {
+    let mut cmd = Command::new(path);
+    for var in LEAKED_BY_MOJO_RUNTIME {
+        cmd.env_remove(var);
+    }
+    cmd
 }
 
 #[cfg(test)]
