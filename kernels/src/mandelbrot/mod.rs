@@ -127,6 +127,44 @@ pub fn mandelbrot<T: Element>(
     Ok(())
 }
 
+/// Fills `out` with rows `y0 .. y0 + out.len() / width` of `grid`'s image:
+/// a band of the full image, each count bitwise equal to the same pixel of
+/// [`mandelbrot`] (pixel coordinates come from the full grid), so an image
+/// can be computed band by band (by tiles of a distributed array, say).
+/// Errors (nothing written) when the image is empty, `out` is not a whole
+/// number of rows, or the band passes the last row.
+///
+/// ```
+/// use simdpar_kernels::{MandelbrotGrid, mandelbrot, mandelbrot::mandelbrot_rows};
+/// let g = MandelbrotGrid::<f32>::new(16, 8);
+/// let mut full = vec![0u32; 128];
+/// mandelbrot(&g, &mut full).unwrap();
+/// let mut band = vec![0u32; 3 * 16];
+/// mandelbrot_rows(&g, 5, &mut band).unwrap();
+/// assert_eq!(band, full[5 * 16..8 * 16]);
+/// ```
+pub fn mandelbrot_rows<T: Element>(
+    grid: &MandelbrotGrid<T>,
+    y0: usize,
+    out: &mut [u32],
+) -> Result<(), KernelError> {
+    grid.pixels()?;
+    let rows = out.len() / grid.width;
+    if out.len() % grid.width != 0 || y0.checked_add(rows).is_none_or(|end| end > grid.height) {
+        return Err(KernelError::InvalidArgument(format!(
+            "mandelbrot_rows: {} counts from row {y0} are not whole rows of {} pixels inside the {} rows of the image",
+            out.len(),
+            grid.width,
+            grid.height
+        )));
+    }
+    let t = resolve::<T>();
+    // SAFETY: supported ISA; out holds whole rows y0 .. y0 + rows, all
+    // inside the image.
+    unsafe { (t.rows)(grid, y0, out) };
+    Ok(())
+}
+
 /// Generates an ISA file: the row kernel for f32 and f64, token-taking
 /// public functions and the two tables.
 macro_rules! mandelbrot_isa {
