@@ -150,7 +150,9 @@ pub fn mandelbrot_rows<T: Element>(
 ) -> Result<(), KernelError> {
     grid.pixels()?;
     let rows = out.len() / grid.width;
-    if out.len() % grid.width != 0 || y0.checked_add(rows).is_none_or(|end| end > grid.height) {
+    if !out.len().is_multiple_of(grid.width)
+        || y0.checked_add(rows).is_none_or(|end| end > grid.height)
+    {
         return Err(KernelError::InvalidArgument(format!(
             "mandelbrot_rows: {} counts from row {y0} are not whole rows of {} pixels inside the {} rows of the image",
             out.len(),
