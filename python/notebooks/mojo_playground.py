@@ -28,10 +28,15 @@ def _(mj, mo):
 
             Edit the Mojo kernel below. It is compiled through simdpar's
             compile cache (the same cache the Rust crate uses: an unchanged
-            kernel is a cache hit), called on numpy arrays without copying,
+            kernel is a cache hit), called on NumPy arrays without copying,
             and compared with `simdpar.leaky_relu` bit for bit and in time.
-            The kernel must export `leaky_relu_f32(x, alpha, out, n)` with
-            the C ABI; `-D ALPHA_TENTHS=...` is passed from the slider.
+
+            The kernel must export `leaky_relu_f32(x, dst, n)` with the C ABI:
+            `x` a `const float32*` input, `dst` a `float32*` output, `n` the
+            element count. There is no alpha argument: the slider's value is
+            passed at compile time as `-D ALPHA_TENTHS=<tenths>` (read with
+            `get_defined_int`), so moving it compiles a new variant (then a
+            cache hit when you come back to a value).
             """
         ),
         mo.md(f"**Mojo:** `{mojo_status}`") if mojo_ok else mo.callout(
@@ -81,6 +86,11 @@ def leaky_relu_f32(
 
 @app.cell
 def _(alpha_pick, editor, mj, mojo_ok, mo, np, simdpar, size_pick, time):
+    def _fmt_us(us):
+        """µs or ms by magnitude, 3 significant digits."""
+        v, unit = (us / 1e3, "ms") if us >= 1e3 else (us, "µs")
+        return f"{v:.3g} {unit}" if v < 100 else f"{v:,.0f} {unit}"
+
     def _best(f, reps=7):
         ts = []
         for _ in range(reps):
@@ -95,7 +105,7 @@ def _(alpha_pick, editor, mj, mojo_ok, mo, np, simdpar, size_pick, time):
     ours = simdpar.leaky_relu(x, alpha)
     playground_result = {"mojo": False, "n": n, "alpha": alpha}
     if not mojo_ok:
-        view = mo.md(f"simdpar.leaky_relu on {n:,} float32: {_best(lambda: simdpar.leaky_relu(x, alpha)) * 1e6:.1f} µs (no Mojo to compare with)")
+        view = mo.md(f"simdpar.leaky_relu on {n:,} float32: {_fmt_us(_best(lambda: simdpar.leaky_relu(x, alpha)) * 1e6)} (no Mojo to compare with)")
     else:
         try:
             lib = mj.compile(editor.value, fp_mode="contract=off", ALPHA_TENTHS=alpha_pick.value)
@@ -111,12 +121,12 @@ def _(alpha_pick, editor, mj, mojo_ok, mo, np, simdpar, size_pick, time):
                                      max_abs_diff=float(np.max(np.abs(got - ours))))
             view = mo.md(
                 f"""
-                | | result |
-                |---|---|
+                | {n:,} float32, alpha = {alpha} | result |
+                |:---|:---|
                 | compile | cache **{lib.outcome}** (key `{lib.key}`) |
                 | vs `simdpar.leaky_relu` | {"✅ bitwise equal" if same else f"❌ differs (max abs diff {playground_result['max_abs_diff']:.3g})"} |
-                | Mojo kernel | {t_mojo * 1e6:.1f} µs |
-                | simdpar (threads=1) | {t_simdpar * 1e6:.1f} µs |
+                | Mojo kernel (best of 7) | {_fmt_us(t_mojo * 1e6)} |
+                | simdpar, threads=1 (best of 7) | {_fmt_us(t_simdpar * 1e6)} |
                 """
             )
         except mj.MojoCompileError as e:

@@ -31,7 +31,8 @@ def test_tour_runs_every_kernel_and_matches_numpy():
     """Tour runs every kernel and matches numpy."""
     outputs, defs = run_notebook("tour")
     rows = defs["tour_rows"]
-    assert [r["kernel"] for r in rows] == ["sum", "row_sums", "add", "multiply", "square", "scale", "leaky_relu"]
+    assert [r["kernel"] for r in rows] == ["sum", "row_sums", "add", "multiply", "square", "scale", "leaky_relu",
+                                          "add (broadcast row)"]
     assert all(r["ok"] for r in rows), [r for r in rows if not r["ok"]]
     assert all(r["simdpar_ms"] > 0 and r["numpy_ms"] > 0 for r in rows)
     assert defs["isa"] == simdpar.active_isa()
@@ -53,8 +54,23 @@ def test_benchmark_times_numpy_every_isa_and_mojo():
     assert has_mojo == mj.available()
     if has_mojo:
         assert all(r["mojo twin"] > 0 and not math.isnan(r["mojo twin"]) for r in rows)
-    svg = defs["chart_svg"]
-    assert svg.startswith("<svg") and svg.count("<rect") > len(rows) * len(simdpar.available_isas())
+    # The chart (altair): a bar per kernel and implementation with a time
+    # (NumPy has no Mandelbrot), a log time axis titled with its unit, the
+    # title giving the sizes.
+    spec = defs["chart_spec"]
+    points = spec["data"]["values"]
+    series = [k for k in rows[0] if k not in ("kernel", "label")]
+    assert len(points) == len(rows) * len(series) - 1
+    assert {p["kernel"] for p in points} == {r["label"] for r in rows}
+    x = spec["encoding"]["x"]
+    assert x["scale"]["type"] == "log" and ("(µs" in x["title"] or "(ms" in x["title"])
+    title = spec["title"]["text"]
+    assert f"{defs['n']:,} elements" in title and "pixels" in title
+    assert any(r["label"].startswith("mandelbrot ") and "×" in r["label"] for r in rows)
+    # the table: text column left-aligned, a unit on every time
+    table = defs["bench_table"].splitlines()
+    assert table[1].startswith("|:---|")
+    assert all(c.strip().endswith(("µs", "ms", "—")) for line in table[2:] for c in line.strip("|").split("|")[1:])
 
 
 def test_playground_compiles_and_compares_or_explains():
