@@ -15,6 +15,13 @@ compiled by the Rust parity suite is a cache hit here and vice versa.
 * ``compile(code_or_path, **defines) -> MojoLibrary``: a shared library
   whose ``@export``-ed C-ABI functions become callable on numpy arrays
   (zero-copy) once their argument types are declared.
+* ``extension(code_or_path, name=, functions=) -> module``: a CPython
+  extension module written in Mojo (``PyInit_<name>``, or bindings
+  generated for ``functions=[...]``), built through the same cache and
+  loaded from it; calls cost about as much as a C extension's.
+* ``install_importer()``: ``import foo`` builds ``foo.mojo`` from
+  ``sys.path`` through the cache (first on ``sys.meta_path``: a stale
+  ``foo.so`` elsewhere cannot win).
 * ``twins``: the Mojo twins of every simdpar kernel
   (``twins.row_sums(m)``, ``twins.multiply(a, b)``, ...).
 * ``cache_info()``, ``clear_cache()``, ``available()``, ``status()``.
@@ -86,12 +93,15 @@ __all__ = [
     "clear_cache",
     "compile",
     "configure",
+    "extension",
     "find_mojo",
     "function",
+    "install_importer",
     "load_twins",
     "run",
     "status",
     "twins",
+    "uninstall_importer",
 ]
 
 _lock = threading.Lock()
@@ -560,3 +570,222 @@ class _Twins:
 
 
 twins = _Twins()
+
+
+# ----------------------------------------------------------------------------
+# extension(): CPython extension modules written in Mojo, through the cache
+
+_extensions: Dict[str, Any] = {}
+
+
+def _load_extension_file(modname: str, so_path: str) -> Any:
+    """Loads the extension module ``modname`` from ``so_path`` (a file in the
+    cache) with importlib's extension loader; ImportError naming the module
+    when the file does not define ``PyInit_<modname>``."""
+    import importlib.machinery
+    import importlib.util
+
+    loader = importlib.machinery.ExtensionFileLoader(modname, so_path)
+    spec = importlib.util.spec_from_file_location(modname, so_path, loader=loader)
+    try:
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        loader.exec_module(module)
+    except ImportError as e:
+        raise ImportError(
+            f"Mojo extension {modname!r}: the library built from it ({so_path}) does not "
+            f"provide PyInit_{modname} ({e}); define `@export def PyInit_{modname}() "
+            f"abi(\"C\") -> PythonObject` or pass functions=[...]",
+            name=modname, path=so_path,
+        ) from None
+    return module
+
+
+def _extension_source(code_or_path: Union[str, os.PathLike]):
+    """(text, origin file or None, import dirs) of inline code or a .mojo file."""
+    if isinstance(code_or_path, os.PathLike) or (
+        isinstance(code_or_path, str) and _looks_like_path(code_or_path)
+    ):
+        p = Path(code_or_path).expanduser().resolve()
+        if not p.is_file():
+            raise FileNotFoundError(f"no Mojo source file {p}")
+        return p.read_text(encoding="utf-8"), p, [str(p.parent)]
+    if not isinstance(code_or_path, str):
+        raise TypeError(
+            f"expected Mojo source text or a path to a .mojo file, got {type(code_or_path).__name__}"
+        )
+    return _dedent(code_or_path), None, []
+
+
+def extension(code_or_path: Union[str, os.PathLike], /, *, name: Optional[str] = None,
+              functions: Optional[Sequence[str]] = None, fp_mode: str = "contract=fast",
+              defines: Optional[Dict[str, Any]] = None, target_cpu: Optional[str] = None,
+              target_features: Optional[str] = None) -> Any:
+    """Builds a CPython extension module written in Mojo through the cache
+    and returns the loaded module.
+
+    ``code_or_path`` is Mojo source text or a path to a .mojo file. Either
+    the source defines ``@export def PyInit_<name>() abi("C") ->
+    PythonObject`` itself (``name`` defaults to that ``<name>``), or
+    ``functions=[...]`` names plain typed Mojo functions and simdpar
+    generates the bindings (argument checks and conversions for Int,
+    Float64, Float32, Bool, String and float32/float64 numpy arrays as
+    ``Span[Float32|Float64, MutAnyOrigin|ImmutAnyOrigin]``, zero-copy;
+    ``name`` defaults to the file's stem and is required for inline code).
+
+    The cache key covers the source, every local .mojo file it imports,
+    the compiler version, the target CPU and features, ``fp_mode``,
+    ``defines`` and the emit kind. The library is loaded from the cache
+    (never from beside the source), after checking it against this CPU. A
+    second call with the same key is a cache hit (no compiler run; counted
+    by ``cache_info()``) and returns the module already loaded.
+
+    Raises ValueError (neither PyInit_ nor functions, or both), MojoCompileError
+    (file/line/column point into the user's source, also for generated
+    bindings), MojoNotFoundError, MojoError (an artifact this CPU cannot run),
+    ImportError (no PyInit_<name> in the built library)."""
+    from . import _mojo_bindings as gen
+
+    text, origin, import_dirs = _extension_source(code_or_path)
+    found = gen.has_pyinit(text)
+    sigs: List[Any] = []
+    if found is not None:
+        if functions:
+            raise ValueError(
+                f"the source defines PyInit_{found} itself; functions= is only for sources "
+                "without a PyInit_ (drop one of the two)"
+            )
+        if name is not None and name != found:
+            raise ValueError(f"name={name!r} but the source defines PyInit_{found}")
+        modname, full = found, text
+    else:
+        if not functions:
+            raise ValueError(
+                "the Mojo source has no `PyInit_<name>`: either define "
+                "`@export def PyInit_<name>() abi(\"C\") -> PythonObject` in it, or pass "
+                "functions=[...] naming the typed Mojo functions to bind"
+            )
+        if isinstance(functions, str):
+            raise TypeError("functions= takes a list of function names, not one string")
+        modname = name or (origin.stem if origin is not None else None)
+        if modname is None:
+            raise ValueError("name= is required for inline code with generated bindings")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", modname):
+            raise ValueError(f"module name {modname!r} is not a Python identifier")
+        full, sigs = gen.generate(text, modname, list(functions))
+    defs = {str(k): _format_value(v) for k, v in (defines or {}).items()}
+    try:
+        art = cache().build(full, f"{modname}.mojo", "python-extension", defs, fp_mode,
+                            target_cpu, 3, [], import_dirs, target_features)
+    except MojoCompileError as e:
+        _point_at_user_source(e, text, origin, modname, sigs)
+        raise
+    with _lock:
+        module = _extensions.get(art.key)
+    if module is not None:
+        return module
+    module = _load_extension_file(modname, art.extension_path())
+    module.__mojo_key__ = art.key
+    module.__mojo_source__ = str(origin) if origin is not None else None
+    if sigs:
+        gen.bind_all(module, sigs)
+    with _lock:
+        return _extensions.setdefault(art.key, module)
+
+
+def _point_at_user_source(e: Any, text: str, origin: Optional[Path], modname: str,
+                          sigs: List[Any]) -> None:
+    """Rewrites a compile error's file and line to the user's source (a line
+    in generated bindings becomes the bound function's ``def`` line)."""
+    from . import _mojo_bindings as gen
+
+    user_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    line, func = gen.source_line(sigs, getattr(e, "line", None), user_lines)
+    if func is not None:
+        e.message = f"in the generated binding of {func}: {e.message}"
+        e.column = 1
+        e.args = (f"{origin or modname + '.mojo'}:{line}: {e.message}",) + tuple(e.args[1:])
+    e.line = line
+    if origin is not None and getattr(e, "file", None) in (f"{modname}.mojo", None):
+        e.file = str(origin)
+
+
+# ----------------------------------------------------------------------------
+# install_importer(): `import foo` builds foo.mojo from sys.path
+
+
+class MojoImporter:
+    """A ``sys.meta_path`` finder: ``import foo`` finds ``foo.mojo`` in the
+    directories of ``sys.path`` (or a package's ``__path__``) and builds it
+    with :func:`extension` (the source must define ``PyInit_foo``). Installed
+    first on ``sys.meta_path``, so a stale ``foo.so`` anywhere on
+    ``sys.path`` cannot shadow ``foo.mojo``."""
+
+    def find_spec(self, fullname: str, path: Optional[Sequence[str]] = None,
+                  target: Any = None) -> Any:
+        """A spec for ``fullname`` when a matching .mojo file exists, else None."""
+        import importlib.util
+
+        leaf = fullname.rpartition(".")[2]
+        for d in (path if path is not None else sys.path):
+            for suffix in (".mojo", ".🔥"):
+                cand = Path(d or ".") / (leaf + suffix)
+                if cand.is_file():
+                    return importlib.util.spec_from_file_location(
+                        fullname, str(cand), loader=_MojoSourceLoader(fullname, cand))
+        return None
+
+    def invalidate_caches(self) -> None:
+        """Nothing is cached here (the compile cache is content-keyed)."""
+
+
+class _MojoSourceLoader:
+    """Builds one .mojo file through the cache and loads the extension."""
+
+    def __init__(self, fullname: str, path: Path):
+        """Remembers the module name and its source file."""
+        self.fullname = fullname
+        self.path = path
+
+    def create_module(self, spec: Any) -> Any:
+        """The built extension module (ImportError naming it when it has no PyInit_)."""
+        leaf = self.fullname.rpartition(".")[2]
+        text = self.path.read_text(encoding="utf-8")
+        from . import _mojo_bindings as gen
+
+        found = gen.has_pyinit(text)
+        if found != leaf:
+            raise ImportError(
+                f"{self.path} has no PyInit_{leaf}: `import {self.fullname}` needs "
+                f"`@export def PyInit_{leaf}() abi(\"C\") -> PythonObject` in it"
+                + (f" (it defines PyInit_{found})" if found else ""),
+                name=self.fullname, path=str(self.path),
+            )
+        return extension(self.path)
+
+    def exec_module(self, module: Any) -> None:
+        """The extension's PyInit_ already ran in create_module."""
+
+
+_importer: Optional[MojoImporter] = None
+
+
+def install_importer() -> MojoImporter:
+    """Makes ``import foo`` build ``foo.mojo`` (found on ``sys.path``)
+    through the cache. The finder goes first on ``sys.meta_path``, so a stale
+    ``foo.so`` elsewhere on the path cannot win silently. Idempotent;
+    returns the finder."""
+    global _importer
+    with _lock:
+        if _importer is None:
+            _importer = MojoImporter()
+        if _importer in sys.meta_path:
+            sys.meta_path.remove(_importer)
+        sys.meta_path.insert(0, _importer)
+        return _importer
+
+
+def uninstall_importer() -> None:
+    """Removes the finder installed by :func:`install_importer` (if any)."""
+    with _lock:
+        if _importer is not None and _importer in sys.meta_path:
+            sys.meta_path.remove(_importer)

@@ -151,10 +151,15 @@ impl PyCache {
         })
     }
 
-    /// Builds (or finds) an artifact. `emit` is "exe" or "shared-lib";
+    /// Builds (or finds) an artifact. `emit` is "exe", "shared-lib" or
+    /// "python-extension" (stored as `<stem of name>.so`; refused, like an
+    /// executable, when it needs CPU features this host lacks);
     /// `fp_mode` "contract=fast" or "contract=off". The source is `text`
-    /// compiled under the file name `name`; `include_dirs` become `-I`.
-    #[pyo3(signature = (text, name, emit, defines=BTreeMap::new(), fp_mode="contract=fast", target_cpu=None, opt_level=3, include_dirs=Vec::new()))]
+    /// compiled under the file name `name`; `include_dirs` become `-I` (every
+    /// .mojo file under them is keyed), `import_dirs` too (only the local
+    /// files the source imports are keyed); `target_features` is
+    /// `--target-features`.
+    #[pyo3(signature = (text, name, emit, defines=BTreeMap::new(), fp_mode="contract=fast", target_cpu=None, opt_level=3, include_dirs=Vec::new(), import_dirs=Vec::new(), target_features=None))]
     #[allow(clippy::too_many_arguments)]
     fn build(
         &self,
@@ -167,14 +172,17 @@ impl PyCache {
         target_cpu: Option<String>,
         opt_level: u8,
         include_dirs: Vec<PathBuf>,
+        import_dirs: Vec<PathBuf>,
+        target_features: Option<String>,
     ) -> PyResult<PyArtifact> {
         let src = Source::Inline { name, text };
         let mut req = match emit {
             "exe" => BuildRequest::executable(src),
             "shared-lib" => BuildRequest::shared_lib(src),
+            "python-extension" => BuildRequest::python_extension(src),
             other => {
                 return Err(PyValueError::new_err(format!(
-                    "emit must be 'exe' or 'shared-lib', got {other:?}"
+                    "emit must be 'exe', 'shared-lib' or 'python-extension', got {other:?}"
                 )));
             }
         };
@@ -191,13 +199,17 @@ impl PyCache {
         req.target_cpu = target_cpu;
         req.opt_level = opt_level;
         req.include_dirs = include_dirs;
+        req.import_dirs = import_dirs;
+        req.target_features = target_features;
         let cache = Arc::clone(&self.cache);
         let artifact = py
             .detach(move || {
                 let a = cache.build(&req)?;
-                if a.manifest().inputs.emit == EmitKind::Executable.flag() {
-                    // Refuses an executable needing CPU features this host lacks.
+                // Refuses an executable or extension needing CPU features this host lacks.
+                if a.manifest().inputs.emit == EmitKind::Executable.key_name() {
                     a.command()?;
+                } else if a.manifest().inputs.emit == EmitKind::PythonExtension.key_name() {
+                    a.extension_path()?;
                 }
                 Ok::<_, RustMojoError>(a)
             })
@@ -300,6 +312,22 @@ impl PyArtifact {
     fn load(&self, py: Python<'_>) -> PyResult<PyLibrary> {
         let lib = self.artifact.load().map_err(|e| mojo_err(py, e))?;
         Ok(PyLibrary { lib })
+    }
+
+    /// The file of a Python-extension artifact for CPython's extension
+    /// loader, refusing one compiled for CPU features this machine lacks.
+    fn extension_path(&self, py: Python<'_>) -> PyResult<String> {
+        let p = self
+            .artifact
+            .extension_path()
+            .map_err(|e| mojo_err(py, e))?;
+        Ok(p.display().to_string())
+    }
+
+    /// "exe", "shared-lib" or "python-extension".
+    #[getter]
+    fn emit(&self) -> String {
+        self.artifact.manifest().inputs.emit.clone()
     }
 }
 
