@@ -24,6 +24,7 @@ use crate::par::Threads;
 use crate::vocab::{Dtype, Family, Kernel};
 use simdpar_dispatch::profile::{self, Profile, SizeClass};
 use simdpar_dispatch::{ForcedBy, Isa, Selection};
+use std::cell::Cell;
 use std::fmt;
 use std::sync::{Arc, OnceLock, RwLock};
 
@@ -144,6 +145,26 @@ impl Table {
     }
 }
 
+thread_local! {
+    /// Set by the tuner while it measures: split across this many threads
+    /// whatever the size.
+    static FORCED_THREADS: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with every kernel called on this thread split across `threads`
+/// threads (at most what each call's [`Threads`] allows), ignoring the
+/// thresholds: how the tuner measures whether threads pay.
+pub(crate) fn with_forced_threads<R>(threads: usize, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<usize>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            FORCED_THREADS.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(FORCED_THREADS.with(|c| c.replace(Some(threads))));
+    f()
+}
+
 /// Runs `f` on the table for the profile in force.
 fn with_table<R>(f: impl FnOnce(&Table) -> R) -> R {
     static FILE: OnceLock<Table> = OnceLock::new();
@@ -195,7 +216,9 @@ pub fn plan(kernel: Kernel, dtype: Dtype, len: usize, threads: Threads) -> Plan 
     let class = size_class(kernel, dtype, len);
     let c = choice(kernel.family(), dtype, class);
     let max = threads.max_threads();
-    let threads = if max > 1 && len as u64 >= c.threads_from {
+    let threads = if let Some(n) = FORCED_THREADS.with(Cell::get) {
+        n.clamp(1, max)
+    } else if max > 1 && len as u64 >= c.threads_from {
         max
     } else {
         1

@@ -17,7 +17,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 
 /// A job as helpers see it: a shared closure whose borrow the caller keeps
 /// alive until every helper has left it (see [`Pool::run`]).
@@ -45,9 +45,11 @@ pub(crate) struct Pool {
     done: Condvar,
 }
 
-/// Logical CPUs this process may use (affinity and cgroup limits included).
+/// Logical CPUs this process may use (affinity and cgroup limits included),
+/// read once: asking the OS reads cgroup files, far too slow per call.
 pub(crate) fn logical_cpus() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    static CPUS: OnceLock<usize> = OnceLock::new();
+    *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 impl Pool {

@@ -1,0 +1,361 @@
+//! The tuner: measures, on the machine that runs it, which ISA is fastest
+//! and whether threads pay for each kernel family x dtype x size class, and
+//! from which output size non-temporal stores pay; the result is a
+//! [`Profile`] that [`crate::plan()`] then follows.
+//!
+//! Method (std only): for each cell, a representative kernel (`sum` for
+//! reductions, `add` for maps, `mandelbrot`) at a size inside the class;
+//! every contender (each available ISA but scalar, on 1 and on all threads)
+//! runs once per round, in a rotated order, for several rounds; each sample
+//! repeats the call for about 2 ms; the median per contender decides. A
+//! multi-thread or streaming variant must win by more than 3% to be chosen
+//! (so noise keeps the simpler choice). The whole run takes about the budget.
+
+use crate::mandelbrot::MandelbrotGrid;
+use crate::map::{self, Store};
+use crate::par::{self, Threads};
+use crate::plan::with_forced_threads;
+use crate::vocab::{Dtype, Family};
+use crate::{Element, KernelError};
+use simdpar_dispatch::profile::{self, Profile, SizeClass, Tuned, cache_limits};
+use simdpar_dispatch::{Isa, available_isas, with_isa};
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// A variant must beat the simpler one by this factor to be chosen.
+const MARGIN: f64 = 1.03;
+/// Fewest rounds per cell, whatever the budget.
+const MIN_ROUNDS: usize = 3;
+/// Most rounds per cell.
+const MAX_ROUNDS: usize = 41;
+/// Target duration of one sample (the call repeated).
+const SAMPLE: Duration = Duration::from_millis(2);
+
+/// What one cell measured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellResult {
+    /// The family.
+    pub family: Family,
+    /// The dtype.
+    pub dtype: Dtype,
+    /// The class.
+    pub class: SizeClass,
+    /// Elements (pixels x iterations for Mandelbrot) measured.
+    pub len: usize,
+    /// Median seconds per call, 1 thread, per ISA.
+    pub one_thread: Vec<(Isa, f64)>,
+    /// Median seconds per call, all threads, per ISA.
+    pub all_threads: Vec<(Isa, f64)>,
+    /// What went into the profile.
+    pub tuned: Tuned,
+}
+
+/// What [`tune`] found and where it wrote it.
+#[derive(Clone, Debug)]
+pub struct TuneReport {
+    /// The profile (also installed for this process).
+    pub profile: Profile,
+    /// Where it was written (`None` when writing failed: see `write_error`).
+    pub path: Option<PathBuf>,
+    /// Why it could not be written.
+    pub write_error: Option<String>,
+    /// Every cell's measurements.
+    pub cells: Vec<CellResult>,
+    /// Seconds the measurement took.
+    pub seconds: f64,
+    /// Threads used for the "all threads" variants.
+    pub threads: usize,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Times contenders interleaved until `allowance` is spent (within
+/// [`MIN_ROUNDS`, `MAX_ROUNDS`]); returns each one's median seconds per call.
+fn race(contenders: &mut [&mut dyn FnMut()], allowance: Duration) -> Vec<f64> {
+    let n = contenders.len();
+    // One warm-up call each, which also sizes the repetitions.
+    let reps: Vec<usize> = contenders
+        .iter_mut()
+        .map(|c| {
+            let t = Instant::now();
+            c();
+            let s = t.elapsed().as_secs_f64().max(1e-8);
+            ((SAMPLE.as_secs_f64() / s) as usize).clamp(1, 100_000)
+        })
+        .collect();
+    let mut samples = vec![Vec::new(); n];
+    let start = Instant::now();
+    let mut round = 0;
+    while round < MIN_ROUNDS || (round < MAX_ROUNDS && start.elapsed() < allowance) {
+        for k in 0..n {
+            let i = (k + round) % n;
+            let t = Instant::now();
+            for _ in 0..reps[i] {
+                contenders[i]();
+            }
+            samples[i].push(t.elapsed().as_secs_f64() / reps[i] as f64);
+        }
+        round += 1;
+    }
+    samples.into_iter().map(median).collect()
+}
+
+/// The ISAs worth measuring: every available one but scalar.
+fn candidates() -> Vec<Isa> {
+    available_isas()
+        .into_iter()
+        .filter(|&i| i != Isa::Scalar)
+        .collect()
+}
+
+/// The representative size (elements, or work for Mandelbrot) of a class.
+fn class_len(family: Family, dtype: Dtype, class: SizeClass) -> usize {
+    let (l2, llc) = cache_limits();
+    let per_elem = match family {
+        Family::Map => 3 * dtype.size_bytes(),
+        Family::Reduce | Family::Mandelbrot => dtype.size_bytes(),
+    };
+    let bytes = match class {
+        SizeClass::Cache => l2 / 2,
+        SizeClass::Llc => (l2 + llc) / 2,
+        SizeClass::Dram => (4 * llc).max(64 << 20),
+    };
+    (bytes / per_elem).max(1024)
+}
+
+/// A kernel call at a fixed size, on whatever ISA and threads are in force.
+trait Bench {
+    fn call(&mut self, threads: Threads);
+}
+
+struct SumBench<T>(Vec<T>);
+impl<T: Element> Bench for SumBench<T> {
+    fn call(&mut self, threads: Threads) {
+        black_box(par::sum(&self.0, threads));
+    }
+}
+
+struct AddBench<T>(Vec<T>, Vec<T>, Vec<T>);
+impl<T: Element> Bench for AddBench<T> {
+    fn call(&mut self, threads: Threads) {
+        let r: Result<(), KernelError> = par::add(&self.0, &self.1, &mut self.2, threads);
+        black_box(r.is_ok());
+    }
+}
+
+struct MandelBench<T>(MandelbrotGrid<T>, Vec<u32>);
+impl<T: Element> Bench for MandelBench<T> {
+    fn call(&mut self, threads: Threads) {
+        let r = par::mandelbrot(&self.0, &mut self.1, threads);
+        black_box(r.is_ok());
+    }
+}
+
+fn filled<T: Element>(n: usize, seed: usize) -> Vec<T> {
+    (0..n)
+        .map(|i| T::from_f64(((i * 7 + seed) % 1000) as f64 * 0.25 - 100.0))
+        .collect()
+}
+
+fn bench_for<T: Element>(family: Family, len: usize) -> Box<dyn Bench> {
+    match family {
+        Family::Reduce => Box::new(SumBench(filled::<T>(len, 1))),
+        Family::Map => Box::new(AddBench(
+            filled::<T>(len, 1),
+            filled::<T>(len, 2),
+            vec![T::ZERO; len],
+        )),
+        Family::Mandelbrot => {
+            let iters = 128u32;
+            let side = ((len / iters as usize) as f64).sqrt().ceil().max(8.0) as usize;
+            let grid = MandelbrotGrid {
+                max_iter: iters,
+                ..MandelbrotGrid::<T>::new(side, side)
+            };
+            Box::new(MandelBench(grid, vec![0; side * side]))
+        }
+    }
+}
+
+/// Medians for every candidate ISA on 1 and on `threads` threads.
+fn measure_cell(
+    bench: &mut dyn Bench,
+    isas: &[Isa],
+    threads: usize,
+    allowance: Duration,
+) -> (Vec<(Isa, f64)>, Vec<(Isa, f64)>) {
+    let bench = std::cell::RefCell::new(bench);
+    let mut runs: Vec<Box<dyn FnMut() + '_>> = Vec::new();
+    for &isa in isas {
+        for t in [1, threads] {
+            let b = &bench;
+            runs.push(Box::new(move || {
+                let _ = with_isa(isa, || {
+                    with_forced_threads(t, || b.borrow_mut().call(Threads::AtMost(t)))
+                });
+            }));
+        }
+    }
+    let mut refs: Vec<&mut dyn FnMut()> = runs.iter_mut().map(|r| &mut **r as _).collect();
+    let med = race(&mut refs, allowance);
+    let one = isas
+        .iter()
+        .enumerate()
+        .map(|(i, &isa)| (isa, med[2 * i]))
+        .collect();
+    let all = isas
+        .iter()
+        .enumerate()
+        .map(|(i, &isa)| (isa, med[2 * i + 1]))
+        .collect();
+    (one, all)
+}
+
+/// The fastest ISA, where any other must beat `baseline` (the built-in
+/// default) by [`MARGIN`] to replace it.
+fn fastest(v: &[(Isa, f64)], baseline: Isa) -> (Isa, f64) {
+    let mut best = v
+        .iter()
+        .copied()
+        .find(|&(i, _)| i == baseline)
+        .unwrap_or(v[0]);
+    for &(isa, t) in v {
+        if t * MARGIN < best.1 {
+            best = (isa, t);
+        }
+    }
+    best
+}
+
+/// Sizes below the Cache class's representative at which the threshold
+/// of splitting is probed.
+const PROBES: [usize; 4] = [4 << 10, 16 << 10, 64 << 10, 256 << 10];
+
+fn tune_dtype<T: Element>(
+    threads: usize,
+    allowance: Duration,
+    cells: &mut Vec<CellResult>,
+    profile: &mut Profile,
+) {
+    let dtype = T::DTYPE;
+    let isas = candidates();
+    for family in Family::ALL {
+        for class in SizeClass::ALL {
+            let len = class_len(family, dtype, class);
+            let mut bench = bench_for::<T>(family, len);
+            let (one, all) = measure_cell(&mut *bench, &isas, threads, allowance);
+            let baseline = crate::plan::default_choice(family, dtype, class).isa;
+            let (isa, t1) = fastest(&one, baseline);
+            let t_all = all
+                .iter()
+                .find(|(i, _)| *i == isa)
+                .map_or(f64::INFINITY, |x| x.1);
+            let pays = threads > 1 && t_all * MARGIN < t1;
+            let threads_from = if !pays {
+                None
+            } else if class != SizeClass::Cache {
+                Some(0)
+            } else {
+                // Probe smaller sizes: threads pay from the smallest size
+                // from which every larger probe paid.
+                let mut from = len as u64;
+                for &n in PROBES.iter().rev().filter(|&&n| n < len) {
+                    let mut b = bench_for::<T>(family, n);
+                    let (o, a) = measure_cell(&mut *b, &[isa], threads, allowance / 4);
+                    if a[0].1 * MARGIN < o[0].1 {
+                        from = n as u64;
+                    } else {
+                        break;
+                    }
+                }
+                Some(from)
+            };
+            let tuned = Tuned { isa, threads_from };
+            profile.entries.insert(
+                (family.name().to_string(), dtype.name().to_string(), class),
+                tuned,
+            );
+            cells.push(CellResult {
+                family,
+                dtype,
+                class,
+                len,
+                one_thread: one,
+                all_threads: all,
+                tuned,
+            });
+        }
+    }
+    profile.nt_bytes.insert(
+        dtype.name().to_string(),
+        nt_threshold::<T>(&isas, allowance),
+    );
+}
+
+/// Output bytes from which streaming stores beat cached ones for `add` on
+/// one thread (from which every larger probe won); "never" is `u64::MAX`.
+fn nt_threshold<T: Element>(isas: &[Isa], allowance: Duration) -> u64 {
+    let (_, llc) = cache_limits();
+    let mut from = u64::MAX;
+    for out_bytes in [4 * llc, 2 * llc, llc, llc / 2, llc / 4].into_iter() {
+        let n = (out_bytes / T::DTYPE.size_bytes()).max(1024);
+        let a = filled::<T>(n, 1);
+        let b = filled::<T>(n, 2);
+        let mut cached = vec![T::ZERO; n];
+        let mut streamed = vec![T::ZERO; n];
+        let isa = *isas.last().expect("portable is always available");
+        let f = T::table::<map::Tables>(isa).add;
+        // SAFETY: `isa` comes from `available_isas`, so this CPU runs it;
+        // the slices have equal lengths.
+        let mut c = || unsafe { f(&a, &b, &mut cached, Store::Cached) };
+        // SAFETY: as above.
+        let mut s = || unsafe { f(&a, &b, &mut streamed, Store::Streaming) };
+        let med = race(&mut [&mut c as &mut dyn FnMut(), &mut s], allowance / 2);
+        if med[1] * MARGIN < med[0] {
+            from = out_bytes as u64;
+        } else {
+            break;
+        }
+    }
+    from
+}
+
+/// Measures this machine (about `budget` in total) and returns the profile
+/// with every cell's measurements. Writes nothing, installs nothing.
+pub fn measure(budget: Duration) -> TuneReport {
+    let start = Instant::now();
+    let threads = Threads::Auto.max_threads();
+    // 18 cells and 2 store sweeps per dtype share the budget; probes take
+    // a quarter allowance each.
+    let allowance = budget / 52;
+    let mut profile = Profile::for_this_cpu();
+    let mut cells = Vec::new();
+    tune_dtype::<f32>(threads, allowance, &mut cells, &mut profile);
+    tune_dtype::<f64>(threads, allowance, &mut cells, &mut profile);
+    TuneReport {
+        profile,
+        path: None,
+        write_error: None,
+        cells,
+        seconds: start.elapsed().as_secs_f64(),
+        threads,
+    }
+}
+
+/// Measures this machine ([`measure`]), writes the profile to
+/// [`profile::profile_path`] and installs it for this process. A failed
+/// write is reported in the result, not as a panic.
+pub fn tune(budget: Duration) -> TuneReport {
+    // Measure from the built-in state, whatever profile is installed.
+    let mut report = measure(budget);
+    match profile::write_profile(&report.profile) {
+        Ok(p) => report.path = Some(p),
+        Err(e) => report.write_error = Some(e.to_string()),
+    }
+    profile::set_profile(Some(report.profile.clone()));
+    report
+}

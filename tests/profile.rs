@@ -1,0 +1,357 @@
+//! Tuned profiles: a profile changes the chosen ISA and thread policy,
+//! overrides (scopes, `set_isa`, `SIMDPAR_ISA`, `SIMDPAR_MAX_ISA`) still win,
+//! a profile for another CPU or a corrupt one is ignored with a clear
+//! message, and results stay bitwise identical whatever a profile says.
+//!
+//! The profile is process-wide: tests that install one hold `PROFILE`.
+//! Tests of the file and the environment (read once per process) run this
+//! test binary again as a child with the environment set.
+
+mod common;
+
+use common::{assert_same, same, values};
+use proptest::prelude::*;
+use simdpar::map::{Store, scalar as map_oracle};
+use simdpar::profile::{Profile, ProfileStatus, SizeClass, Tuned, set_profile};
+use simdpar::reduce::scalar as reduce_oracle;
+use simdpar::{Dtype, Isa, Kernel, MandelbrotGrid, Reason, Threads, available_isas, par, plan};
+use std::process::Command;
+use std::sync::Mutex;
+
+static PROFILE: Mutex<()> = Mutex::new(());
+
+fn lock() -> std::sync::MutexGuard<'static, ()> {
+    PROFILE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A profile for this CPU saying `isa` and `threads_from` everywhere.
+fn uniform(isa: Isa, threads_from: Option<u64>) -> Profile {
+    let mut p = Profile::for_this_cpu();
+    for fam in simdpar::profile::FAMILIES {
+        for dt in simdpar::profile::DTYPES {
+            for class in SizeClass::ALL {
+                let key = (fam.to_string(), dt.to_string(), class);
+                p.entries.insert(key, Tuned { isa, threads_from });
+            }
+        }
+    }
+    p
+}
+
+/// Restores the file's profile when dropped (also on a failed assertion).
+struct Installed;
+
+impl Installed {
+    fn new(p: Profile) -> Installed {
+        set_profile(Some(p));
+        Installed
+    }
+}
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        set_profile(None);
+    }
+}
+
+fn multi_thread_machine() -> bool {
+    Threads::Auto.max_threads() > 1
+}
+
+#[test]
+fn a_profile_sets_the_isa_and_the_thread_policy() {
+    let _g = lock();
+    for isa in [Isa::Scalar, Isa::Portable] {
+        let _p = Installed::new(uniform(isa, None));
+        for k in Kernel::ALL {
+            for d in Dtype::ALL {
+                for n in [100, 1 << 16, 1 << 24] {
+                    let pl = plan(k, d, n, Threads::Auto);
+                    assert_eq!((pl.isa, pl.threads, pl.reason), (isa, 1, Reason::Profile));
+                }
+            }
+        }
+    }
+    let _p = Installed::new(uniform(Isa::Portable, Some(0)));
+    let pl = plan(Kernel::Add, Dtype::F32, 1000, Threads::Auto);
+    assert_eq!(pl.isa, Isa::Portable);
+    let want = if multi_thread_machine() {
+        Threads::Auto.max_threads()
+    } else {
+        1
+    };
+    assert_eq!(pl.threads, want);
+    assert_eq!(
+        plan(Kernel::Add, Dtype::F32, 1000, Threads::AtMost(1)).threads,
+        1
+    );
+    let _p = Installed::new(uniform(Isa::Portable, Some(5000)));
+    assert_eq!(
+        plan(Kernel::Sum, Dtype::F64, 4999, Threads::Auto).threads,
+        1
+    );
+    assert_eq!(
+        plan(Kernel::Sum, Dtype::F64, 5000, Threads::Auto).threads,
+        want
+    );
+}
+
+#[test]
+fn scopes_and_set_isa_win_over_the_profile() {
+    let _g = lock();
+    let _p = Installed::new(uniform(Isa::Portable, Some(0)));
+    simdpar::with_isa(Isa::Scalar, || {
+        let pl = plan(Kernel::Mandelbrot, Dtype::F32, 1 << 20, Threads::Auto);
+        assert_eq!(pl.isa, Isa::Scalar);
+        assert_eq!(
+            pl.reason,
+            Reason::Forced(simdpar::simdpar_dispatch::ForcedBy::Scope)
+        );
+        assert!(pl.reason.to_string().contains("scope"), "{}", pl.reason);
+    })
+    .unwrap();
+    simdpar::set_isa(Isa::Scalar).unwrap();
+    let pl = plan(Kernel::Add, Dtype::F32, 10, Threads::Auto);
+    simdpar::clear_isa();
+    assert_eq!(pl.isa, Isa::Scalar);
+    assert_eq!(
+        pl.reason,
+        Reason::Forced(simdpar::simdpar_dispatch::ForcedBy::Api)
+    );
+}
+
+#[test]
+fn a_profile_for_another_cpu_is_ignored() {
+    let _g = lock();
+    let mut p = uniform(Isa::Scalar, None);
+    p.cpu = "x86_64:SomeoneElse:1.2.3:64:sse2".into();
+    let _p = Installed::new(p);
+    let status = simdpar::profile::profile_status();
+    assert!(matches!(status, ProfileStatus::OtherCpu { .. }), "{status}");
+    assert!(status.to_string().contains("another CPU"), "{status}");
+    let pl = plan(Kernel::Add, Dtype::F32, 100, Threads::Auto);
+    assert!(
+        matches!(pl.reason, Reason::Default | Reason::Capped),
+        "{:?}",
+        pl.reason
+    );
+}
+
+/// Runs `test` of this binary in a child process with `env` set; returns
+/// its stdout and stderr.
+fn child(test: &str, env: &[(&str, &str)]) -> (String, String) {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    for var in [
+        "SIMDPAR_ISA",
+        "SIMDPAR_MAX_ISA",
+        "SIMDPAR_DISABLE_ISA",
+        "SIMDPAR_TUNE_FILE",
+        "SIMDPAR_NO_TUNE",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("SIMDPAR_PROFILE_CHILD", "1").args([
+        "--exact",
+        test,
+        "--nocapture",
+        "--test-threads=1",
+    ]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run the test binary");
+    let (so, se) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(out.status.success(), "child {test} failed:\n{so}\n{se}");
+    (so, se)
+}
+
+fn in_child() -> bool {
+    std::env::var_os("SIMDPAR_PROFILE_CHILD").is_some()
+}
+
+/// Child: prints what the profile and a plan say, for the parent to check.
+#[test]
+fn child_report() {
+    if !in_child() {
+        return;
+    }
+    let pl = plan(Kernel::Add, Dtype::F32, 1 << 10, Threads::Auto);
+    println!("STATUS[{}]", simdpar::profile::profile_status());
+    println!("PLAN[{} {} {}]", pl.isa, pl.threads, pl.reason);
+    // A second look reads nothing again (once per process).
+    let _ = plan(Kernel::Sum, Dtype::F64, 1 << 10, Threads::Auto);
+}
+
+fn tmp_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("simdpar-profile-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn the_file_profile_is_read_and_env_vars_win_over_it() {
+    if in_child() {
+        return;
+    }
+    let path = tmp_file("good.txt", &uniform(Isa::Portable, None).to_text());
+    let file = path.to_str().unwrap();
+    let (out, err) = child("child_report", &[("SIMDPAR_TUNE_FILE", file)]);
+    assert!(out.contains("STATUS[tuned profile"), "{out}");
+    assert!(out.contains("PLAN[portable 1 tuned profile]"), "{out}");
+    assert!(!err.contains("warning"), "{err}");
+
+    let (out, _) = child(
+        "child_report",
+        &[("SIMDPAR_TUNE_FILE", file), ("SIMDPAR_ISA", "scalar")],
+    );
+    assert!(out.contains("PLAN[scalar 1 forced (SIMDPAR_ISA)]"), "{out}");
+
+    let (out, _) = child(
+        "child_report",
+        &[("SIMDPAR_TUNE_FILE", file), ("SIMDPAR_NO_TUNE", "1")],
+    );
+    assert!(out.contains("SIMDPAR_NO_TUNE=1"), "{out}");
+    assert!(
+        out.contains("built-in default") || out.contains("capped"),
+        "{out}"
+    );
+
+    // A cap below the profile's choice lowers it and says so.
+    let best = simdpar::best_isa();
+    let high = tmp_file("high.txt", &uniform(best, None).to_text());
+    if best > Isa::Portable {
+        let (out, _) = child(
+            "child_report",
+            &[
+                ("SIMDPAR_TUNE_FILE", high.to_str().unwrap()),
+                ("SIMDPAR_MAX_ISA", "portable"),
+            ],
+        );
+        assert!(out.contains("PLAN[portable 1 capped"), "{out}");
+    } else {
+        println!("SKIPPED: cap below the profile (this CPU's best ISA is {best})");
+    }
+}
+
+#[test]
+fn other_cpu_and_corrupt_files_are_ignored_with_a_message() {
+    if in_child() {
+        return;
+    }
+    let mut other = uniform(Isa::Scalar, None);
+    other.cpu = "x86_64:SomeoneElse:1.2.3:64:sse2".into();
+    let path = tmp_file("other.txt", &other.to_text());
+    let (out, err) = child(
+        "child_report",
+        &[("SIMDPAR_TUNE_FILE", path.to_str().unwrap())],
+    );
+    assert!(
+        out.contains("note: profile") && out.contains("another CPU"),
+        "{out}"
+    );
+    assert!(!out.contains("PLAN[scalar 1 tuned"), "{out}");
+    assert!(!err.contains("warning"), "{err}");
+
+    for (name, text) in [
+        (
+            "corrupt.txt",
+            "simdpar-tune 1\ncpu x\nentry map f32 cache avx9000 1\n".to_string(),
+        ),
+        ("binary.txt", "\u{0}\u{1}garbage".to_string()),
+        ("future.txt", "simdpar-tune 99\n".to_string()),
+    ] {
+        let path = tmp_file(name, &text);
+        let (out, err) = child(
+            "child_report",
+            &[("SIMDPAR_TUNE_FILE", path.to_str().unwrap())],
+        );
+        assert!(
+            out.contains("STATUS[warning: profile") && out.contains("corrupt"),
+            "{out}"
+        );
+        assert!(!out.contains("tuned profile]"), "{out}");
+        assert_eq!(
+            err.matches("simdpar: warning: profile").count(),
+            1,
+            "{name}: {err}"
+        );
+    }
+
+    let missing = std::env::temp_dir().join("simdpar-no-such-profile.txt");
+    let (out, _) = child(
+        "child_report",
+        &[("SIMDPAR_TUNE_FILE", missing.to_str().unwrap())],
+    );
+    assert!(out.contains("STATUS[no tuned profile"), "{out}");
+}
+
+/// A random profile over the available ISAs with random thread thresholds.
+fn random_profile(seed: u64) -> Profile {
+    let isas = available_isas();
+    let mut rng = common::Rng::new(seed);
+    let mut p = uniform(Isa::Scalar, None);
+    for t in p.entries.values_mut() {
+        t.isa = isas[(rng.next_u64() % isas.len() as u64) as usize];
+        t.threads_from = match rng.next_u64() % 3 {
+            0 => None,
+            1 => Some(0),
+            _ => Some(rng.next_u64() % 300_000),
+        };
+    }
+    p
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(24)
+    ))]
+
+    /// Whatever the profile says, every kernel gives the scalar oracle's bits.
+    #[test]
+    fn results_do_not_depend_on_the_profile(
+        seed in any::<u64>(),
+        n in 0usize..200_000,
+        threads in 0usize..4,
+    ) {
+        let _g = lock();
+        let _p = Installed::new(random_profile(seed));
+        let th = if threads == 0 { Threads::Auto } else { Threads::AtMost(threads) };
+        let a = values::<f32>(n, seed, 97);
+        let b = values::<f32>(n, seed ^ 1, 89);
+        let x = values::<f64>(n, seed ^ 2, 0);
+
+        let s = par::sum(&x, th);
+        prop_assert_eq!(s.to_bits(), reduce_oracle::sum(&x).to_bits());
+        prop_assert!(same(simdpar::sum(&a), reduce_oracle::sum(&a)));
+        prop_assert!(same(par::sum(&a, th), reduce_oracle::sum(&a)));
+
+        let mut got = vec![0.0f32; n];
+        let mut want = vec![0.0f32; n];
+        par::add(&a, &b, &mut got, th).unwrap();
+        map_oracle::add(&a, &b, &mut want, Store::Cached);
+        assert_same(&got, &want, "add");
+        par::leaky_relu(&a, 0.25, &mut got, th).unwrap();
+        map_oracle::leaky_relu(&a, 0.25, &mut want, Store::Cached);
+        assert_same(&got, &want, "leaky_relu");
+
+        let cols = 1 + (seed % 700) as usize;
+        let rows = n / cols;
+        let mut rs = vec![0.0f64; rows];
+        let mut rs_want = vec![0.0f64; rows];
+        par::row_sums(&x[..rows * cols], cols, &mut rs, th).unwrap();
+        reduce_oracle::row_sums(&x[..rows * cols], cols, &mut rs_want);
+        assert_same(&rs, &rs_want, "row_sums");
+
+        let g = MandelbrotGrid::<f32> { max_iter: 50, ..MandelbrotGrid::new(61, 1 + n % 97) };
+        let mut m = vec![0u32; g.width * g.height];
+        let mut m_want = vec![0u32; m.len()];
+        par::mandelbrot(&g, &mut m, th).unwrap();
+        simdpar::mandelbrot::scalar::rows(&g, 0, &mut m_want);
+        prop_assert_eq!(m, m_want);
+    }
+}
