@@ -12,7 +12,9 @@
 
 #![warn(missing_docs)]
 
+pub mod accumulator;
 pub mod array;
+pub mod bands;
 pub mod isa;
 pub mod kernels;
 pub mod mojo;
@@ -31,6 +33,7 @@ fn _simdpar(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(kernels::scale, m)?)?;
     m.add_function(wrap_pyfunction!(kernels::leaky_relu, m)?)?;
     m.add_function(wrap_pyfunction!(kernels::mandelbrot, m)?)?;
+    m.add_function(wrap_pyfunction!(bands::mandelbrot_rows, m)?)?;
     m.add_function(wrap_pyfunction!(isa::available_isas, m)?)?;
     m.add_function(wrap_pyfunction!(isa::known_isas, m)?)?;
     m.add_function(wrap_pyfunction!(isa::active_isa, m)?)?;
@@ -39,6 +42,7 @@ fn _simdpar(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(isa::kernel_isa, m)?)?;
     m.add_function(wrap_pyfunction!(isa::check_env, m)?)?;
     m.add_function(wrap_pyfunction!(isa::cpu_info, m)?)?;
+    m.add_class::<accumulator::PySumAccumulator>()?;
     m.add_class::<isa::UseIsa>()?;
     m.add("IsaError", py.get_type::<isa::IsaError>())?;
     m.add_class::<mojo::PyCache>()?;
