@@ -532,7 +532,7 @@ def claims_7_8() -> List[Dict[str, Any]]:
         "half the loads of the split case touch two lines and this core's load ports absorb "
         + ("part of it." if tput_loss >= 0.2 else "almost all of it.")
         + (" Measured with AVX2 code on an AVX-512 CPU: a Zen 3 AVX2 host may differ." if has_avx512() else ""),
-        split_throughput_loss=tput_loss, nosplit_time_increase=nosplit)]
+        split_throughput_loss=tput_loss, nosplit_time_increase=nosplit))
     return out
 
 

@@ -260,3 +260,18 @@ def test_two_processes_building_the_same_extension_compile_it_once(tmp_path):
     assert results[0]["key"] == results[1]["key"]
     assert sorted(r["misses"] for r in results) == [0, 1], results
     assert sorted(r["hits"] for r in results) == [0, 1], results
+
+
+def test_frontends_notebook_runs_all_three_and_measures_their_call_costs():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "notebooks" / "mojo_frontends.py"
+    spec = importlib.util.spec_from_file_location("nb_mojo_frontends", path)
+    nb = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(nb)
+    _, defs = nb.app.run()
+    assert defs["results"] == {"executor": 5050, "decorator": 5050, "extension": 5050}
+    costs = defs["costs"]
+    assert set(costs) == {"executor (run)", "decorator (@function)", "extension module"}
+    assert all(v > 0 for v in costs.values())
