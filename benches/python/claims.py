@@ -76,7 +76,9 @@ def fmt_t(s: float) -> str:
         return f"{s * 1e3:.2f} ms"
     if s >= 1e-6:
         return f"{s * 1e6:.2f} µs"
-    return f"{s * 1e9:.0f} ns"
+    if s >= 1e-8:
+        return f"{s * 1e9:.0f} ns"
+    return f"{s * 1e9:.3f} ns"
 
 
 def claim(n: int, text: str, source: str, measured: str, baseline: str, verdict: str,
@@ -285,7 +287,10 @@ def claims_1_2(ext: Any) -> List[Dict[str, Any]]:
         f"a cached call is a process start of the built binary ({fmt_t(per_call)} here), "
         f"the first call is dominated by `mojo build` ({fmt_t(first)} under load {loadavg()}).",
         run_s=t["run"], function_s=t["function"], first_call_s=first)]
-    v2 = "holds" if ext_t <= 1e-4 and ratio >= 1000 else ("partly" if ratio >= 100 else "does not hold")
+    # The direction (far cheaper) and the ratio can hold while the absolute
+    # cost is far below the claimed range: that is "partly".
+    v2 = ("holds" if 1e-5 <= ext_t <= 1e-4 and ratio >= 500 else
+          "partly" if ratio >= 100 else "does not hold")
     out.append(claim(
         2, "An extension module costs about 0.01-0.1 ms per call, about 1000x less than the "
            "subprocess routes.", NOTEBOOK,
@@ -293,7 +298,8 @@ def claims_1_2(ext: Any) -> List[Dict[str, Any]]:
         f"cached subprocess call {fmt_t(min(t['run'], t['function']))}",
         v2,
         "an extension call is an ordinary CPython C call (no process, no parsing of output), "
-        + ("even cheaper than claimed." if ext_t < 1e-5 else "as claimed."),
+        + (f"so it is {1e-5 / ext_t:,.0f}x cheaper than even the claim's low end." if ext_t < 1e-5
+           else "as claimed."),
         extension_call_s=ext_t, ratio=ratio))
     return out
 
