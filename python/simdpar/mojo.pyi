@@ -1,7 +1,9 @@
 """Type stubs of simdpar.mojo (see the module docstring of simdpar/mojo.py)."""
 
+import importlib.machinery
 import os
-from typing import Any, Callable, Dict, Optional, TypeVar, Union, overload
+import types
+from typing import Any, Callable, Dict, Optional, Sequence, TypeVar, Union, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -68,6 +70,22 @@ class MojoLibrary:
 def compile(code_or_path: _Src, /, *, fp_mode: str = "contract=fast",
             target_cpu: Optional[str] = None, **defines: Any) -> MojoLibrary: ...
 def load_twins(variant: str = "exact") -> Any: ...
+def extension(code_or_path: _Src, /, *, name: Optional[str] = None,
+              functions: Optional[Sequence[str]] = None, fp_mode: str = "contract=fast",
+              defines: Optional[Dict[str, Any]] = None, target_cpu: Optional[str] = None,
+              target_features: Optional[str] = None) -> types.ModuleType:
+    """A CPython extension module written in Mojo, built through the cache
+    (``PyInit_<name>`` in the source, or bindings generated for ``functions``)."""
+
+class MojoImporter:
+    """The ``sys.meta_path`` finder of :func:`install_importer`."""
+    def find_spec(self, fullname: str, path: Optional[Sequence[str]] = None,
+                  target: Any = None) -> Optional[importlib.machinery.ModuleSpec]: ...
+    def invalidate_caches(self) -> None: ...
+
+def install_importer() -> MojoImporter:
+    """``import foo`` builds ``foo.mojo`` from ``sys.path`` (finder placed first)."""
+def uninstall_importer() -> None: ...
 
 class _Twins:
     variant: str
