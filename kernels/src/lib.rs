@@ -80,8 +80,10 @@ mod error;
 pub mod mandelbrot;
 pub mod map;
 pub mod par;
+pub mod plan;
 pub mod reduce;
 pub(crate) mod simd;
+pub mod tune;
 pub mod vocab;
 
 pub use aligned::{AlignedVec, BufferError, Plain};
@@ -94,6 +96,7 @@ pub use map::{
     scale_inplace, square, square_inplace,
 };
 pub use par::Threads;
+pub use plan::{Plan, Reason, plan};
 pub use reduce::accumulator::{AccumulatorError, SumAccumulator};
 pub use reduce::{row_sums, sum};
 pub use simdpar_dispatch as dispatch;

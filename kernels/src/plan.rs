@@ -203,6 +203,57 @@ pub fn bytes_touched(kernel: Kernel, dtype: Dtype, len: usize) -> usize {
     len.saturating_mul(arrays * dtype.size_bytes())
 }
 
+/// A size inside `class` for `kernel` (elements; work for Mandelbrot):
+/// half the L2, halfway between L2 and the last-level cache, or four times
+/// the last-level cache (at least 64 MiB), in bytes touched.
+pub fn class_len(kernel: Kernel, dtype: Dtype, class: SizeClass) -> usize {
+    let (l2, llc) = profile::cache_limits();
+    let bytes = match class {
+        SizeClass::Cache => l2 / 2,
+        SizeClass::Llc => l2 + (llc - l2) / 2,
+        SizeClass::Dram => (4 * llc).max(64 << 20),
+    };
+    (bytes / bytes_touched(kernel, dtype, 1)).max(1)
+}
+
+/// One row of [`plans`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlanRow {
+    /// The kernel.
+    pub kernel: Kernel,
+    /// The dtype.
+    pub dtype: Dtype,
+    /// The size class.
+    pub class: SizeClass,
+    /// The size planned for ([`class_len`]).
+    pub len: usize,
+    /// What runs at that size with `Threads::Auto`.
+    pub plan: Plan,
+}
+
+/// What runs, on this thread now, for every kernel x dtype x size class
+/// (at [`class_len`], automatic threads): for `simdpar info` and Python's
+/// `cpu_info()`.
+pub fn plans() -> Vec<PlanRow> {
+    let mut rows = Vec::new();
+    for kernel in Kernel::ALL {
+        for dtype in Dtype::ALL {
+            for class in SizeClass::ALL {
+                let len = class_len(kernel, dtype, class);
+                let plan = plan(kernel, dtype, len, Threads::Auto);
+                rows.push(PlanRow {
+                    kernel,
+                    dtype,
+                    class,
+                    len,
+                    plan,
+                });
+            }
+        }
+    }
+    rows
+}
+
 /// The size class of a call of `kernel` over `len` elements.
 pub fn size_class(kernel: Kernel, dtype: Dtype, len: usize) -> SizeClass {
     SizeClass::of_bytes(bytes_touched(kernel, dtype, len))

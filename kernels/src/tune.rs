@@ -15,7 +15,7 @@ use crate::mandelbrot::MandelbrotGrid;
 use crate::map::{self, Store};
 use crate::par::{self, Threads};
 use crate::plan::with_forced_threads;
-use crate::vocab::{Dtype, Family};
+use crate::vocab::{Dtype, Family, Kernel};
 use crate::{Element, KernelError};
 use simdpar_dispatch::profile::{self, Profile, SizeClass, Tuned, cache_limits};
 use simdpar_dispatch::{Isa, available_isas, with_isa};
@@ -112,19 +112,15 @@ fn candidates() -> Vec<Isa> {
         .collect()
 }
 
-/// The representative size (elements, or work for Mandelbrot) of a class.
+/// The representative size (elements, or work for Mandelbrot) of a class,
+/// for the family's representative kernel.
 fn class_len(family: Family, dtype: Dtype, class: SizeClass) -> usize {
-    let (l2, llc) = cache_limits();
-    let per_elem = match family {
-        Family::Map => 3 * dtype.size_bytes(),
-        Family::Reduce | Family::Mandelbrot => dtype.size_bytes(),
+    let kernel = match family {
+        Family::Reduce => Kernel::Sum,
+        Family::Map => Kernel::Add,
+        Family::Mandelbrot => Kernel::Mandelbrot,
     };
-    let bytes = match class {
-        SizeClass::Cache => l2 / 2,
-        SizeClass::Llc => (l2 + llc) / 2,
-        SizeClass::Dram => (4 * llc).max(64 << 20),
-    };
-    (bytes / per_elem).max(1024)
+    crate::plan::class_len(kernel, dtype, class).max(1024)
 }
 
 /// A kernel call at a fixed size, on whatever ISA and threads are in force.

@@ -80,6 +80,7 @@ from ._simdpar import (
     set_isa,
     square,
     sum,
+    tune,
     use_isa,
 )
 
@@ -165,5 +166,6 @@ __all__ = [
     "set_isa",
     "square",
     "sum",
+    "tune",
     "use_isa",
 ]

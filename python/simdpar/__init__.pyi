@@ -87,7 +87,13 @@ def kernel_isa(kernel: str, dtype: str) -> str:
     """The ISA `kernel` runs for `dtype` on this thread now."""
 
 def cpu_info() -> Dict[str, Any]:
-    """Vendor, brand, features, caches and SIMD widths of this CPU."""
+    """Vendor, brand, features, caches and SIMD widths of this CPU; its
+    profile identity, the tuned profile's status and per kernel x dtype x
+    size class the plan (isa, threads, reason)."""
+
+def tune(budget_s: float = 60.0) -> Dict[str, Any]:
+    """Measure this machine (about `budget_s` seconds), write the tuned
+    profile (returned "path") and use it from now on."""
 
 class use_isa:
     """``with use_isa(name):`` runs `name` on the calling thread only."""

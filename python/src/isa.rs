@@ -148,7 +148,10 @@ impl UseIsa {
 /// A description of this CPU: arch, vendor, brand, family/model/stepping,
 /// logical_cpus, features, caches (level, kind, size_bytes, line_bytes,
 /// ways, shared_by) and simd_widths ({isa: {"float32": lanes, "float64": lanes}}
-/// for every available ISA).
+/// for every available ISA), identity (the key of tuned profiles), profile
+/// (what became of the tuned profile: loaded, absent, ignored and why) and
+/// plans (per kernel x dtype x size class: len, isa, threads and reason,
+/// e.g. "tuned profile", "built-in default", "forced (scope)").
 #[pyfunction]
 pub fn cpu_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let info = simdpar_dispatch::cpu_info();
@@ -183,5 +186,11 @@ pub fn cpu_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     d.set_item("simd_widths", widths)?;
     d.set_item("available_isas", available_isas())?;
     d.set_item("active_isa", active_isa())?;
+    d.set_item("identity", simdpar_dispatch::profile::cpu_identity())?;
+    d.set_item(
+        "profile",
+        simdpar_dispatch::profile::profile_status().to_string(),
+    )?;
+    d.set_item("plans", crate::tune::plans(py)?)?;
     Ok(d)
 }

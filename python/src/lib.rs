@@ -18,6 +18,7 @@ pub mod bands;
 pub mod isa;
 pub mod kernels;
 pub mod mojo;
+pub mod tune;
 
 use pyo3::prelude::*;
 
@@ -42,6 +43,7 @@ fn _simdpar(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(isa::kernel_isa, m)?)?;
     m.add_function(wrap_pyfunction!(isa::check_env, m)?)?;
     m.add_function(wrap_pyfunction!(isa::cpu_info, m)?)?;
+    m.add_function(wrap_pyfunction!(tune::tune, m)?)?;
     m.add_class::<accumulator::PySumAccumulator>()?;
     m.add_class::<isa::UseIsa>()?;
     m.add("IsaError", py.get_type::<isa::IsaError>())?;

@@ -1,0 +1,75 @@
+//! `simdpar.tune()`: measure this machine and write its tuned profile, and
+//! the per-kernel plans that `cpu_info()` shows.
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use std::time::Duration;
+
+/// Measures, in about `budget_s` seconds, the fastest ISA and whether
+/// threads pay for every kernel family x dtype x size class, and the
+/// non-temporal store threshold; writes the profile to the user's cache dir
+/// (or SIMDPAR_TUNE_FILE) and uses it in this process from now on. Returns
+/// {"path": str | None, "write_error": str | None, "seconds": float,
+/// "threads": int, "cells": [{"family", "dtype", "class", "len", "isa",
+/// "threads_from" (None: never), "one_thread": {isa: s}, "all_threads":
+/// {isa: s}}], "nt_bytes": {dtype: bytes}}. The GIL is released meanwhile.
+#[pyfunction]
+#[pyo3(signature = (budget_s = 60.0))]
+pub fn tune(py: Python<'_>, budget_s: f64) -> PyResult<Bound<'_, PyDict>> {
+    if !(budget_s.is_finite() && budget_s > 0.0 && budget_s <= 3600.0) {
+        return Err(PyValueError::new_err(format!(
+            "budget_s must be a number of seconds in (0, 3600], got {budget_s}"
+        )));
+    }
+    let budget = Duration::from_secs_f64(budget_s);
+    let report = py.detach(|| simdpar_kernels::tune::tune(budget));
+    let d = PyDict::new(py);
+    d.set_item("path", report.path.as_ref().map(|p| p.display().to_string()))?;
+    d.set_item("write_error", report.write_error.clone())?;
+    d.set_item("seconds", report.seconds)?;
+    d.set_item("threads", report.threads)?;
+    let cells = PyList::empty(py);
+    for c in &report.cells {
+        let cd = PyDict::new(py);
+        cd.set_item("family", c.family.name())?;
+        cd.set_item("dtype", c.dtype.name())?;
+        cd.set_item("class", c.class.name())?;
+        cd.set_item("len", c.len)?;
+        cd.set_item("isa", c.tuned.isa.name())?;
+        cd.set_item("threads_from", c.tuned.threads_from)?;
+        for (key, v) in [("one_thread", &c.one_thread), ("all_threads", &c.all_threads)] {
+            let t = PyDict::new(py);
+            for (isa, s) in v {
+                t.set_item(isa.name(), s)?;
+            }
+            cd.set_item(key, t)?;
+        }
+        cells.append(cd)?;
+    }
+    d.set_item("cells", cells)?;
+    let nt = PyDict::new(py);
+    for (dt, b) in &report.profile.nt_bytes {
+        nt.set_item(dt, b)?;
+    }
+    d.set_item("nt_bytes", nt)?;
+    Ok(d)
+}
+
+/// Per kernel x dtype x size class: what runs at a size inside the class
+/// ("len"), on which ISA, how many threads, and why.
+pub fn plans(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
+    let out = PyList::empty(py);
+    for r in simdpar_kernels::plan::plans() {
+        let d = PyDict::new(py);
+        d.set_item("kernel", r.kernel.name())?;
+        d.set_item("dtype", r.dtype.name())?;
+        d.set_item("class", r.class.name())?;
+        d.set_item("len", r.len)?;
+        d.set_item("isa", r.plan.isa.name())?;
+        d.set_item("threads", r.plan.threads)?;
+        d.set_item("reason", r.plan.reason.to_string())?;
+        out.append(d)?;
+    }
+    Ok(out)
+}

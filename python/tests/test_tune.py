@@ -1,0 +1,109 @@
+"""simdpar.tune() and what cpu_info() says about the plans.
+
+The tuner's measurements are machine-dependent: these tests check shapes and
+meanings, never times. A full tune runs in a subprocess with its own
+SIMDPAR_TUNE_FILE, so the suite's process keeps its built-in defaults."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import simdpar
+
+FAMILIES = {"reduce", "map", "mandelbrot"}
+CLASSES = {"cache", "llc", "dram"}
+
+
+def test_cpu_info_shows_a_plan_per_kernel_dtype_and_class():
+    info = simdpar.cpu_info()
+    assert info["identity"] and " " not in info["identity"]
+    assert isinstance(info["profile"], str) and info["profile"]
+    plans = info["plans"]
+    assert len(plans) == len(simdpar.KERNEL_NAMES) * 2 * 3
+    seen = {(p["kernel"], p["dtype"], p["class"]) for p in plans}
+    assert len(seen) == len(plans)
+    for p in plans:
+        assert p["isa"] in simdpar.available_isas()
+        assert 1 <= p["threads"] <= info["logical_cpus"]
+        assert p["class"] in CLASSES
+        assert p["len"] > 0
+        assert p["reason"], p
+
+
+def test_a_scope_shows_as_forced_in_the_plans():
+    with simdpar.use_isa("scalar"):
+        plans = simdpar.cpu_info()["plans"]
+    assert all(p["isa"] == "scalar" for p in plans)
+    assert all(p["reason"] == "forced (scope)" for p in plans)
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), 1e9])
+def test_tune_refuses_a_bad_budget(bad):
+    with pytest.raises(ValueError, match="budget_s"):
+        simdpar.tune(bad)
+
+
+CHILD = r"""
+import json, simdpar
+r = simdpar.tune(1.0)
+info = simdpar.cpu_info()
+print(json.dumps({"tune": r, "profile": info["profile"],
+                  "reasons": sorted({p["reason"] for p in info["plans"]})}))
+"""
+
+
+def test_tune_writes_a_profile_that_a_new_process_loads(tmp_path):
+    path = tmp_path / "tune.txt"
+    env = dict(os.environ, SIMDPAR_TUNE_FILE=str(path))
+    for var in ("SIMDPAR_ISA", "SIMDPAR_MAX_ISA", "SIMDPAR_DISABLE_ISA", "SIMDPAR_NO_TUNE"):
+        env.pop(var, None)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    r = got["tune"]
+    assert r["path"] == str(path) and r["write_error"] is None
+    assert {c["family"] for c in r["cells"]} == FAMILIES
+    assert {c["class"] for c in r["cells"]} == CLASSES
+    assert len(r["cells"]) == 3 * 2 * 3
+    for c in r["cells"]:
+        assert c["isa"] in c["one_thread"], c
+        assert c["threads_from"] is None or c["threads_from"] >= 0
+    assert set(r["nt_bytes"]) == {"f32", "f64"}
+    assert got["profile"] == "profile installed by the program"
+    assert got["reasons"] == ["tuned profile"]
+    text = path.read_text()
+    assert text.startswith("simdpar-tune 1\n")
+
+    # A fresh process reads the file, once, and says so.
+    show = "import simdpar; i = simdpar.cpu_info(); print(i['profile']); print(sorted({p['reason'] for p in i['plans']}))"
+    out = subprocess.run([sys.executable, "-c", show], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [f"tuned profile {path}", "['tuned profile']"]
+
+    # SIMDPAR_NO_TUNE=1 ignores it.
+    env["SIMDPAR_NO_TUNE"] = "1"
+    out = subprocess.run([sys.executable, "-c", show], env=env, capture_output=True, text=True, timeout=60)
+    assert "SIMDPAR_NO_TUNE=1" in out.stdout
+    assert "tuned profile'" not in out.stdout
+
+
+def test_a_corrupt_profile_warns_once_and_is_ignored(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_text("simdpar-tune 1\ncpu x\nentry map f32 cache avx9000 1\n")
+    env = dict(os.environ, SIMDPAR_TUNE_FILE=str(path))
+    env.pop("SIMDPAR_NO_TUNE", None)
+    show = (
+        "import numpy as np, simdpar; simdpar.sum(np.ones(10, np.float32)); "
+        "simdpar.add(np.ones(10), np.ones(10)); print(simdpar.cpu_info()['profile'])"
+    )
+    out = subprocess.run([sys.executable, "-c", show], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "corrupt" in out.stdout and "ignored" in out.stdout
+    assert out.stderr.count("simdpar: warning: profile") == 1, out.stderr
