@@ -1,0 +1,453 @@
+"""simdpar on Dask arrays: the same bits on one core, on N threads and on a
+cluster of worker processes, for any chunking.
+
+``sum(x).compute()`` is bitwise equal to ``simdpar.sum(x.compute())`` and
+``row_sums(m).compute()`` to ``simdpar.row_sums(m.compute())``, whatever the
+chunks, the scheduler (threads, processes, ``distributed``) or the number of
+workers. Each chunk turns into ``SumAccumulator`` states that know the
+global position of their elements (from ``block_info``); the reduction
+merges neighbouring states in order, which performs exactly the additions
+of simdpar's fixed summation order. ``dask.array.sum`` gives no such
+guarantee: its result changes with the chunking.
+
+The elementwise functions (``add``, ``multiply``, ``square``, ``scale``,
+``leaky_relu``) map the simdpar kernels over the blocks (results are
+elementwise, so any chunking gives the same bits), and ``mandelbrot`` builds
+the image band by band, each band computed with the pixel coordinates of the
+full grid, so it equals ``simdpar.mandelbrot`` exactly.
+
+Bad input is refused when the graph is built: a dtype other than float32 /
+float64 (``TypeError``), mixed dtypes (``TypeError``), ``row_sums`` of an
+array that is not 2-D (``ValueError``), shapes that do not broadcast
+(``ValueError``). Binary operands with different chunks are not refused: the
+second operand is **rechunked to the first one's chunks** (so the result has
+the first operand's chunks).
+
+Kernels run with ``threads=1`` inside a task by default, so that workers
+running one task per core do not oversubscribe the machine.
+
+Needs ``dask[array]`` and ``distributed``: ``pip install ./python[dask]``.
+"""
+
+from __future__ import annotations
+
+import builtins as _builtins
+import functools as _functools
+import numbers as _numbers
+from typing import Any as _Any
+from typing import List as _List
+from typing import Optional as _Optional
+from typing import Tuple as _Tuple
+
+try:
+    import dask as _dask
+    import dask.array as _da
+except ImportError as _e:  # pragma: no cover - exercised by a subprocess test
+    raise ImportError(
+        "simdpar.dask needs dask[array] (and distributed for clusters): "
+        "pip install ./python[dask]   (from the simdpar source tree)"
+    ) from _e
+
+import numpy as _np
+
+import simdpar as _sp
+from simdpar import SumAccumulator as _Acc
+from simdpar import _simdpar
+
+__all__ = [
+    "add",
+    "leaky_relu",
+    "mandelbrot",
+    "multiply",
+    "row_sums",
+    "scale",
+    "square",
+    "sum",
+]
+
+_FLOATS = (_np.dtype(_np.float32), _np.dtype(_np.float64))
+
+
+# ---------------------------------------------------------------------------
+# argument checks (graph-build time)
+
+
+def _float_array(name: str, x: _Any) -> "_da.Array":
+    """`x` as a dask array of float32/float64, or TypeError."""
+    if not isinstance(x, _da.Array):
+        raise TypeError(f"{name} must be a dask array, got {type(x).__name__}")
+    if x.dtype not in _FLOATS:
+        raise TypeError(f"{name} must have dtype float32 or float64, got {x.dtype}")
+    return x
+
+
+def _operand(name: str, v: _Any, dtype: _np.dtype) -> _Any:
+    """A binary operand: a dask array of `dtype` or a real number."""
+    if isinstance(v, _da.Array):
+        _float_array(name, v)
+        if v.dtype != dtype:
+            raise TypeError(
+                f"mixed dtypes: {name} is {v.dtype} but the other operand is {dtype}; "
+                "convert one with .astype()"
+            )
+        return v
+    if isinstance(v, _numbers.Real) and not isinstance(v, bool):
+        return v
+    raise TypeError(f"{name} must be a dask array or a real number, got {type(v).__name__}")
+
+
+# ---------------------------------------------------------------------------
+# sum: accumulator states per chunk, merged in order
+
+
+def _merge_in_order(states: _List[_Acc]) -> _List[_Acc]:
+    """Sorts states by position and merges each into its left neighbour when
+    they touch (copies: task inputs are never modified)."""
+    out: _List[_Acc] = []
+    for s in sorted(states, key=lambda a: a.start):
+        if s.size == 0:
+            continue
+        if out and out[-1].end == s.start:
+            out[-1].merge(s)
+        else:
+            out.append(s.copy())
+    return out
+
+
+def _collect(obj: _Any) -> _List[_Acc]:
+    """Every accumulator inside nested lists / object arrays of states."""
+    if isinstance(obj, _Acc):
+        return [obj]
+    if isinstance(obj, list):
+        return [a for o in obj for a in _collect(o)]
+    if isinstance(obj, _np.ndarray):
+        return [a for o in obj.flat for a in _collect(o)]
+    raise TypeError(f"unexpected state {type(obj).__name__}")  # pragma: no cover
+
+
+def _runs(loc: _List[_Tuple[int, int]], shape: _Tuple[int, ...], block_shape):
+    """How a block at `loc` in an array of `shape` lies in the C-order
+    flattening: `(starts, run_len)` where the block, read in C order, is
+    `len(starts)` runs of `run_len` consecutive elements starting at those
+    global positions."""
+    nd = len(shape)
+    strides = [1] * nd
+    for i in range(nd - 2, -1, -1):
+        strides[i] = strides[i + 1] * shape[i + 1]
+    # Dimensions after k are covered whole, so each run spans them.
+    k = nd - 1
+    while k > 0 and loc[k] == (0, shape[k]):
+        k -= 1
+    run_len = int(_np.prod(block_shape[k:], dtype=_np.int64))
+    base = _builtins.sum(loc[i][0] * strides[i] for i in range(nd))
+    lead = block_shape[:k]
+    if not lead:
+        return [base], run_len
+    idx = _np.indices(lead).reshape(len(lead), -1)
+    offs = (idx * _np.array(strides[:k], dtype=_np.int64)[:, None]).sum(axis=0)
+    return [base + int(o) for o in offs], run_len
+
+
+def _sum_chunk_states(block: _np.ndarray, block_info=None) -> _np.ndarray:
+    """One chunk -> a (1, ..., 1) object array holding its accumulator
+    states (one per run of consecutive global positions, merged when runs
+    touch)."""
+    info = block_info[0]
+    loc = [tuple(int(v) for v in p) for p in info["array-location"]]
+    starts, run_len = _runs(loc, tuple(info["shape"]), block.shape)
+    flat = _np.ascontiguousarray(block).reshape(len(starts), run_len) if block.size else None
+    states = []
+    for r, start in enumerate(starts):
+        acc = _Acc(block.dtype, start)
+        if run_len:
+            acc.add(flat[r])
+        states.append(acc)
+    out = _np.empty((1,) * block.ndim, dtype=object)
+    out[(0,) * block.ndim] = _merge_in_order(states)
+    return out
+
+
+def _sum_chunk(states: _np.ndarray, axis=None, keepdims=True, **_: _Any) -> _np.ndarray:
+    return states
+
+
+def _sum_combine(parts: _Any, axis=None, keepdims=True, **_: _Any) -> _np.ndarray:
+    out = _np.empty((1,), dtype=object)
+    out[0] = _merge_in_order(_collect(parts))
+    return out
+
+
+def _sum_aggregate_for(dtype: _np.dtype, size: int):
+    def aggregate(parts: _Any, axis=None, keepdims=False, **_: _Any) -> _np.ndarray:
+        merged = _merge_in_order(_collect(parts))
+        if not merged:
+            return _np.array(0.0, dtype=dtype)
+        if len(merged) != 1 or merged[0].start != 0 or merged[0].end != size:
+            raise RuntimeError(  # pragma: no cover - a bug, not bad input
+                f"simdpar.dask.sum: states do not cover 0..{size}: {merged!r}"
+            )
+        return _np.array(merged[0].result(), dtype=dtype)
+
+    return aggregate
+
+
+def sum(x: "_da.Array", split_every: _Optional[int] = None) -> "_da.Array":
+    """Sum of all elements of a float32/float64 dask array (any shape, any
+    chunking, flattened in C order), as a 0-d dask array of x's dtype.
+    Computing it gives exactly the bits of ``simdpar.sum(x.compute())``, on
+    any scheduler and any number of workers. TypeError for other dtypes."""
+    x = _float_array("x", x)
+    dtype = x.dtype
+    if x.ndim == 0:
+        x = x.reshape((1,))
+    if x.size == 0:
+        return _da.zeros((), dtype=dtype)
+    states = x.map_blocks(
+        _sum_chunk_states,
+        dtype=object,
+        chunks=tuple((1,) * len(c) for c in x.chunks),
+        meta=_np.empty((0,) * x.ndim, dtype=object),
+        token="simdpar-sum-states",
+    )
+    return _da.reduction(
+        states,
+        chunk=_sum_chunk,
+        combine=_sum_combine,
+        aggregate=_sum_aggregate_for(dtype, int(x.size)),
+        axis=None,
+        dtype=dtype,
+        concatenate=False,
+        split_every=split_every,
+        meta=_np.empty((), dtype=dtype),
+        name="simdpar-sum",
+    )
+
+
+# ---------------------------------------------------------------------------
+# row_sums: one accumulator per row and column chunk, merged along the row
+
+
+def _row_chunk_states(block: _np.ndarray, block_info=None) -> _np.ndarray:
+    """A (rows, cols) chunk -> a (rows, 1) object array: one accumulator per
+    row, starting at the chunk's first column."""
+    c0 = int(block_info[0]["array-location"][1][0])
+    out = _np.empty((block.shape[0], 1), dtype=object)
+    for r in range(block.shape[0]):
+        acc = _Acc(block.dtype, c0)
+        acc.add(_np.ascontiguousarray(block[r]))
+        out[r, 0] = acc
+    return out
+
+
+def _row_merge(parts: _Any) -> _np.ndarray:
+    """Merges (rows, 1) state arrays of neighbouring column chunks row by
+    row; each element becomes the list of that row's states, in order (one
+    state once all of the row's column chunks are in)."""
+    arrays = list(_flatten_arrays(parts))
+    rows = arrays[0].shape[0]
+    out = _np.empty((rows, 1), dtype=object)
+    for r in range(rows):
+        out[r, 0] = _merge_in_order(_collect([a[r, 0] for a in arrays]))
+    return out
+
+
+def _flatten_arrays(parts: _Any):
+    if isinstance(parts, _np.ndarray):
+        yield parts
+    else:
+        for p in parts:
+            yield from _flatten_arrays(p)
+
+
+def _row_chunk(states: _np.ndarray, axis=None, keepdims=True, **_: _Any) -> _np.ndarray:
+    return states
+
+
+def _row_combine(parts: _Any, axis=None, keepdims=True, **_: _Any) -> _np.ndarray:
+    return _row_merge(parts)
+
+
+def _row_aggregate_for(dtype: _np.dtype, cols: int):
+    def aggregate(parts: _Any, axis=None, keepdims=False, **_: _Any) -> _np.ndarray:
+        merged = _row_merge(parts)
+        res = _np.empty(merged.shape[0], dtype=dtype)
+        for r in range(merged.shape[0]):
+            states = merged[r, 0]
+            acc = states[0] if len(states) == 1 else None
+            if acc is None or acc.start != 0 or acc.end != cols:
+                raise RuntimeError(  # pragma: no cover - a bug, not bad input
+                    f"simdpar.dask.row_sums: row {r} states do not cover 0..{cols}"
+                )
+            res[r] = acc.result()
+        return res
+
+    return aggregate
+
+
+def row_sums(m: "_da.Array", threads: int = 1, split_every: _Optional[int] = None) -> "_da.Array":
+    """Row sums of a 2-D float32/float64 dask array chunked along rows
+    and/or columns: a 1-D dask array of m's dtype with m's row chunks,
+    bitwise equal to ``simdpar.row_sums(m.compute())``. ValueError for an
+    array that is not 2-D, TypeError for other dtypes. ``threads`` is passed
+    to ``simdpar.row_sums`` inside a task when a chunk spans whole rows."""
+    m = _float_array("m", m)
+    if m.ndim != 2:
+        raise ValueError(
+            f"row_sums needs a 2-D array, got {m.ndim} dimension(s) with shape {m.shape}"
+        )
+    dtype = m.dtype
+    if m.numblocks[1] == 1 or m.shape[1] == 0:
+        # Whole rows in every chunk: the kernel itself.
+        return m.map_blocks(
+            _sp.row_sums,
+            threads=threads,
+            drop_axis=1,
+            dtype=dtype,
+            meta=_np.empty((0,), dtype=dtype),
+            token="simdpar-row-sums",
+        )
+    states = m.map_blocks(
+        _row_chunk_states,
+        dtype=object,
+        chunks=(m.chunks[0], (1,) * m.numblocks[1]),
+        meta=_np.empty((0, 0), dtype=object),
+        token="simdpar-row-states",
+    )
+    return _da.reduction(
+        states,
+        chunk=_row_chunk,
+        combine=_row_combine,
+        aggregate=_row_aggregate_for(dtype, int(m.shape[1])),
+        axis=1,
+        dtype=dtype,
+        concatenate=False,
+        split_every=split_every,
+        meta=_np.empty((0,), dtype=dtype),
+        name="simdpar-row-sums",
+    )
+
+
+# ---------------------------------------------------------------------------
+# elementwise
+
+
+def _binary(kernel, name: str, a: _Any, b: _Any, threads: int) -> "_da.Array":
+    if isinstance(a, _da.Array):
+        first = _float_array("a", a)
+        b = _operand("b", b, first.dtype)
+    elif isinstance(b, _da.Array):
+        first = _float_array("b", b)
+        a = _operand("a", a, first.dtype)
+    else:
+        raise TypeError(f"{name}: at least one operand must be a dask array")
+    arrays = [v for v in (a, b) if isinstance(v, _da.Array)]
+    if len(arrays) == 2:
+        try:
+            shape = _np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise ValueError(
+                f"{name}: shapes {a.shape} and {b.shape} do not broadcast"
+            ) from None
+        a = _da.broadcast_to(a, shape) if a.shape != shape else a
+        b = _da.broadcast_to(b, shape) if b.shape != shape else b
+        # The second operand follows the first one's chunks.
+        if b.chunks != a.chunks:
+            b = b.rechunk(a.chunks)
+        return _da.map_blocks(
+            kernel, a, b, threads=threads, dtype=first.dtype, token=f"simdpar-{name}"
+        )
+    # One array and a number, which the kernel validates now exactly as
+    # simdpar does.
+    arr = arrays[0]
+    if arr is a:
+        kernel(_np.zeros(1, arr.dtype), b)
+        call = _functools.partial(_call_with_number_second, kernel, b, threads)
+    else:
+        kernel(a, _np.zeros(1, arr.dtype))
+        call = _functools.partial(_call_with_number_first, kernel, a, threads)
+    return arr.map_blocks(call, dtype=arr.dtype, token=f"simdpar-{name}")
+
+
+def _call_with_number_second(kernel, number, threads, blk):
+    return kernel(blk, number, threads=threads)
+
+
+def _call_with_number_first(kernel, number, threads, blk):
+    return kernel(number, blk, threads=threads)
+
+
+def add(a: _Any, b: _Any, threads: int = 1) -> "_da.Array":
+    """Elementwise ``a + b`` (``simdpar.add`` on each block); one operand
+    may be a number; arrays broadcast as in NumPy and must share a dtype
+    (TypeError otherwise). The result has a's chunks (b is rechunked)."""
+    return _binary(_sp.add, "add", a, b, threads)
+
+
+def multiply(a: _Any, b: _Any, threads: int = 1) -> "_da.Array":
+    """Elementwise ``a * b`` (``simdpar.multiply`` on each block); same
+    rules as :func:`add`."""
+    return _binary(_sp.multiply, "multiply", a, b, threads)
+
+
+def _unary(name: str, x: _Any, call) -> "_da.Array":
+    x = _float_array("x", x)
+    call(_np.zeros(1, x.dtype))  # argument errors now, exactly as simdpar's
+    return x.map_blocks(call, dtype=x.dtype, token=f"simdpar-{name}")
+
+
+def square(x: "_da.Array", threads: int = 1) -> "_da.Array":
+    """Elementwise ``x * x`` (``simdpar.square`` on each block)."""
+    return _unary("square", x, _functools.partial(_sp.square, threads=threads))
+
+
+def scale(x: "_da.Array", factor: float, threads: int = 1) -> "_da.Array":
+    """Elementwise ``x * factor``, the factor rounded to x's dtype first
+    (``simdpar.scale`` on each block)."""
+    return _unary("scale", x, _functools.partial(_sp.scale, factor=factor, threads=threads))
+
+
+def leaky_relu(x: "_da.Array", alpha: float = 0.1, threads: int = 1) -> "_da.Array":
+    """Elementwise ``x if x > 0 else alpha * x`` (``simdpar.leaky_relu``
+    on each block)."""
+    return _unary(
+        "leaky_relu", x, _functools.partial(_sp.leaky_relu, alpha=alpha, threads=threads)
+    )
+
+
+# ---------------------------------------------------------------------------
+# mandelbrot
+
+
+def mandelbrot(
+    width: int,
+    height: int,
+    max_iter: int = 256,
+    xlim: _Tuple[float, float] = (-2.0, 0.5),
+    ylim: _Tuple[float, float] = (-1.25, 1.25),
+    dtype: _Any = _np.float64,
+    chunks: _Any = (256, -1),
+) -> "_da.Array":
+    """The uint32 image of ``simdpar.mandelbrot`` with the same arguments,
+    as a dask array of shape (height, width) with ``chunks`` (rows, cols).
+
+    Each row chunk is one simdpar call on its band of rows, with the pixel
+    coordinates of the full grid, so the result equals
+    ``simdpar.mandelbrot(...)`` exactly; column chunks are slices of their
+    band (a band is computed once, not once per tile). Bad arguments raise
+    the errors of ``simdpar.mandelbrot`` now, not at compute time."""
+    xlim = _sp._pair("xlim", xlim)
+    ylim = _sp._pair("ylim", ylim)
+    # Validates width, height, max_iter and dtype as simdpar does (0 rows).
+    _simdpar.mandelbrot_rows(width, height, max_iter, xlim, ylim, dtype, 0, 0)
+    dt = _np.dtype(dtype)
+    rows, cols = _da.core.normalize_chunks(chunks, (height, width), dtype=_np.uint32)
+    bands = []
+    y0 = 0
+    for r in rows:
+        band = _dask.delayed(_simdpar.mandelbrot_rows, pure=True)(
+            width, height, max_iter, xlim, ylim, dt.name, y0, r
+        )
+        bands.append(_da.from_delayed(band, shape=(r, width), dtype=_np.uint32))
+        y0 += r
+    image = _da.concatenate(bands, axis=0)
+    return image.rechunk((rows, cols))
