@@ -1,20 +1,18 @@
 //! The parity suite: every Rust kernel x host ISA x dtype x size x offset x
-//! thread count against its Mojo twin (rules in `src/cli/parity.rs`).
+//! thread count against its Mojo twin (rules in the `simdpar-parity` crate,
+//! `harness/parity`).
 //!
 //! Needs the Mojo toolchain (`./tools/venv.sh` installs `mojo==1.2.0` into
 //! `.venv`); without it the test prints a loud `SKIPPED` line, and with
 //! `SIMDPAR_REQUIRE_MOJO=1` it fails instead. Writes
 //! `target/coverage-parts/parity.json` and `target/parity/parity.json`.
 
-#[allow(dead_code)]
-#[path = "../src/cli/parity.rs"]
-mod parity_engine;
-
 use std::io::Write;
 use std::path::PathBuf;
 
-use simdpar::simdpar_mojo::{self as mojo, CacheConfig};
-use simdpar::{DTYPE_NAMES, KERNEL_NAMES};
+use serde_json::json;
+use simdpar::{Dtype, Kernel};
+use simdpar_mojo::{self as mojo, CacheConfig};
 
 fn target_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target")
@@ -34,27 +32,20 @@ fn loud(text: &str) {
 fn rust_kernels_match_their_mojo_twins() {
     let fragment = target_dir().join("coverage-parts").join("parity.json");
     let Some(cache) = mojo::open_or_skip(CacheConfig::default(), "parity suite") else {
-        write(
-            fragment,
-            "{\"parity\": {\"cells\": 0, \"ok\": 0, \"skipped\": \"mojo not found\"}}\n",
-        );
+        let skipped = json!({"parity": {"cells": 0, "ok": 0, "skipped": "mojo not found"}});
+        write(fragment, &format!("{skipped}\n"));
         return;
     };
-    let report = parity_engine::compute_matrix(&cache, true).expect("parity run");
-    let text = parity_engine::to_text(&report);
+    let report = simdpar_parity::compute_matrix(&cache, true).expect("parity run");
+    let text = simdpar_parity::to_text(&report);
     println!("{text}");
     write(
         target_dir().join("parity").join("parity.json"),
-        &parity_engine::to_json(&report),
+        &report.to_json(),
     );
     let ok = report.cells.iter().filter(|c| c.ok).count();
-    write(
-        fragment,
-        &format!(
-            "{{\"parity\": {{\"cells\": {}, \"ok\": {ok}}}}}\n",
-            report.cells.len()
-        ),
-    );
+    let counts = json!({"parity": {"cells": report.cells.len(), "ok": ok}});
+    write(fragment, &format!("{counts}\n"));
 
     // Report-only lines, shown even when output is captured.
     let mut summary = String::from("\nparity: twins ");
@@ -65,10 +56,7 @@ fn rust_kernels_match_their_mojo_twins() {
     for t in &report.timings {
         summary.push_str(&format!(
             "parity: forced16 {} {}: x{:.2} vs {} lanes (report only)\n",
-            t.kernel,
-            t.size,
-            t.slowdown(),
-            t.native_lanes
+            t.kernel, t.size, t.slowdown, t.native_lanes
         ));
     }
     for c in report
@@ -86,8 +74,8 @@ fn rust_kernels_match_their_mojo_twins() {
     // Coverage: every kernel x dtype x host ISA has an exact cell with cases,
     // and every kernel x dtype has its portable, forced16 and fast rows.
     let isas = simdpar::available_isas();
-    for k in KERNEL_NAMES {
-        for d in DTYPE_NAMES {
+    for k in Kernel::NAMES {
+        for d in Dtype::NAMES {
             for isa in &isas {
                 let c = report
                     .cells
@@ -116,7 +104,7 @@ fn rust_kernels_match_their_mojo_twins() {
     }
     assert_eq!(
         report.cells.len(),
-        KERNEL_NAMES.len() * DTYPE_NAMES.len() * (isas.len() + 3)
+        Kernel::ALL.len() * Dtype::ALL.len() * (isas.len() + 3)
     );
     assert!(!report.timings.is_empty());
 
@@ -134,7 +122,7 @@ fn rust_kernels_match_their_mojo_twins() {
 
     // The exact twins are bitwise on elementwise kernels and mandelbrot.
     for c in report.cells.iter().filter(|c| c.twin != "fast") {
-        if !matches!(c.kernel, "sum" | "row_sums") {
+        if !matches!(c.kernel.parse(), Ok(Kernel::Sum | Kernel::RowSums)) {
             assert_eq!(c.max_error, 0.0, "{c:?}");
         }
     }

@@ -1,0 +1,201 @@
+//! `simdpar info [--json]`: the CPU, the available ISAs and the ISA every
+//! kernel runs. [`CpuJson`] is also the CPU section of `report.json`.
+
+use serde::Serialize;
+use simdpar::{CpuInfo, Dtype, Kernel, active_isa, available_isas, cpu_info, kernel_isa};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Options of `simdpar info`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Prints the report.
+pub fn run(args: &Args) -> Result<(), String> {
+    let cpu = cpu_info();
+    if args.json {
+        let info = InfoJson::now(&cpu);
+        let text = serde_json::to_string_pretty(&info).map_err(|e| e.to_string())?;
+        println!("{text}");
+    } else {
+        print!("{}", to_text(&cpu));
+    }
+    Ok(())
+}
+
+/// One cache of [`CpuJson`] (the fields of [`simdpar::CacheInfo`]).
+#[derive(Debug, Serialize)]
+pub struct CacheJson {
+    /// 1, 2, 3...
+    pub level: u8,
+    /// `data`, `instruction` or `unified`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Size of one instance in bytes.
+    pub size_bytes: u64,
+    /// Line size in bytes.
+    pub line_bytes: u32,
+    /// Associativity.
+    pub ways: u32,
+    /// Logical processors sharing one instance.
+    pub shared_by: u32,
+}
+
+/// SIMD lanes of one ISA.
+#[derive(Debug, Serialize)]
+pub struct LanesJson {
+    /// f32 lanes.
+    pub f32: usize,
+    /// f64 lanes.
+    pub f64: usize,
+}
+
+/// The serializable view of [`CpuInfo`] (the library stays free of serde).
+#[derive(Debug, Serialize)]
+pub struct CpuJson {
+    /// `x86_64`, `aarch64`, ...
+    pub arch: &'static str,
+    /// CPU vendor.
+    pub vendor: String,
+    /// Brand string.
+    pub brand: String,
+    /// Display family (x86), else 0.
+    pub family: u32,
+    /// Display model.
+    pub model: u32,
+    /// Stepping.
+    pub stepping: u32,
+    /// Logical CPUs this process may use.
+    pub logical_cpus: usize,
+    /// SIMD-related features usable here.
+    pub features: Vec<&'static str>,
+    /// Data and unified caches.
+    pub caches: Vec<CacheJson>,
+    /// Lanes per available ISA, by ISA name.
+    pub simd_lanes: BTreeMap<&'static str, LanesJson>,
+}
+
+impl From<&CpuInfo> for CpuJson {
+    fn from(cpu: &CpuInfo) -> Self {
+        CpuJson {
+            arch: cpu.arch,
+            vendor: cpu.vendor.clone(),
+            brand: cpu.brand.clone(),
+            family: cpu.family,
+            model: cpu.model,
+            stepping: cpu.stepping,
+            logical_cpus: cpu.logical_cpus,
+            features: cpu.features.clone(),
+            caches: cpu
+                .caches
+                .iter()
+                .map(|c| CacheJson {
+                    level: c.level,
+                    kind: c.kind,
+                    size_bytes: c.size_bytes,
+                    line_bytes: c.line_bytes,
+                    ways: c.ways,
+                    shared_by: c.shared_by,
+                })
+                .collect(),
+            simd_lanes: cpu
+                .simd_widths()
+                .into_iter()
+                .map(|(i, f32, f64)| (i.name(), LanesJson { f32, f64 }))
+                .collect(),
+        }
+    }
+}
+
+/// The ISA one kernel runs for one dtype.
+#[derive(Debug, Serialize)]
+pub struct KernelIsa {
+    /// Kernel name.
+    pub kernel: &'static str,
+    /// `f32` or `f64`.
+    pub dtype: &'static str,
+    /// The ISA it runs on this thread now.
+    pub isa: &'static str,
+}
+
+/// `simdpar info --json`.
+#[derive(Debug, Serialize)]
+pub struct InfoJson {
+    /// The CPU.
+    pub cpu: CpuJson,
+    /// ISAs this CPU runs.
+    pub available_isas: Vec<&'static str>,
+    /// The ISA dispatch picks now.
+    pub active_isa: &'static str,
+    /// The ISA of every kernel and dtype.
+    pub kernels: Vec<KernelIsa>,
+}
+
+impl InfoJson {
+    /// The info of this machine and thread, now.
+    pub fn now(cpu: &CpuInfo) -> Self {
+        InfoJson {
+            cpu: cpu.into(),
+            available_isas: available_isas().iter().map(|i| i.name()).collect(),
+            active_isa: active_isa().name(),
+            kernels: kernel_rows(),
+        }
+    }
+}
+
+/// Every kernel x dtype with the ISA it runs.
+pub fn kernel_rows() -> Vec<KernelIsa> {
+    let mut rows = Vec::new();
+    for k in Kernel::ALL {
+        for d in Dtype::ALL {
+            rows.push(KernelIsa {
+                kernel: k.name(),
+                dtype: d.name(),
+                isa: kernel_isa(k, d).name(),
+            });
+        }
+    }
+    rows
+}
+
+fn to_text(cpu: &CpuInfo) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "CPU        {} ({}), {}", cpu.brand, cpu.vendor, cpu.arch);
+    if cpu.family != 0 {
+        let _ = writeln!(
+            s,
+            "           family {:#x} model {:#x} stepping {}",
+            cpu.family, cpu.model, cpu.stepping
+        );
+    }
+    let _ = writeln!(s, "threads    {}", cpu.logical_cpus);
+    for c in &cpu.caches {
+        let _ = writeln!(
+            s,
+            "cache      L{} {:<11} {:>8} KiB, {}-way, {} B lines, shared by {}",
+            c.level,
+            c.kind,
+            c.size_bytes / 1024,
+            c.ways,
+            c.line_bytes,
+            c.shared_by
+        );
+    }
+    let _ = writeln!(s, "features   {}", cpu.features.join(" "));
+    let names: Vec<&str> = available_isas().iter().map(|i| i.name()).collect();
+    let _ = writeln!(s, "available  {}", names.join(", "));
+    let _ = writeln!(s, "active     {}", active_isa());
+    let _ = writeln!(s, "lanes      isa        f32  f64");
+    for (i, f, d) in cpu.simd_widths() {
+        let _ = writeln!(s, "           {:<10} {f:>3}  {d:>3}", i.name());
+    }
+    let _ = writeln!(s, "\nkernel       dtype  isa");
+    for r in kernel_rows() {
+        let _ = writeln!(s, "{:<12} {:<6} {}", r.kernel, r.dtype, r.isa);
+    }
+    s
+}

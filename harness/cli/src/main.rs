@@ -1,0 +1,57 @@
+//! The `simdpar` command: `info`, `parity`, `report`. One file per
+//! subcommand; a new subcommand is one more variant of [`Command`] and one
+//! more module with a `run` function.
+
+mod info;
+mod parity;
+mod report;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// The environment variables every subcommand honours (shown by `--help`).
+const ENV_HELP: &str = "\
+environment:
+  SIMDPAR_ISA=<isa>          force one ISA (scalar, portable, avx2, avx512, neon)
+  SIMDPAR_MAX_ISA=<isa>      use the best ISA at or below this one
+  SIMDPAR_DISABLE_ISA=<list> treat these ISAs as missing (e.g. avx512,avx2)
+  SIMDPAR_NT_THRESHOLD=<n>   bytes from which map kernels use streaming stores";
+
+/// simdpar: hardware-aware SIMD kernels with a Mojo parity suite.
+#[derive(Debug, Parser)]
+#[command(name = "simdpar", version, about, after_help = ENV_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The CPU, the available ISAs and the ISA each kernel runs.
+    Info(info::Args),
+    /// Every kernel vs its Mojo twin, on every host ISA.
+    Parity(parity::Args),
+    /// Benchmarks into target/simdpar-report/ (the main job).
+    Report(report::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = simdpar::check_env() {
+        eprintln!("simdpar: error: {e}");
+        return ExitCode::from(2);
+    }
+    let result = match cli.command {
+        Command::Info(a) => info::run(&a),
+        Command::Parity(a) => parity::run(&a),
+        Command::Report(a) => report::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("simdpar: error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! Runs `benches/python/np_bench.py` (NumPy baselines and simdpar through
+//! the Python package) in the same report run, and reads its JSON.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One Python-side median.
+#[derive(Clone, Debug)]
+pub struct PyRow {
+    /// Kernel name.
+    pub kernel: String,
+    /// `f32` / `f64`.
+    pub dtype: String,
+    /// Shape label (`64M`, `1Mx128`, ...).
+    pub shape: String,
+    /// `numpy` or `simdpar-py`.
+    pub method: String,
+    /// Threads passed to simdpar (1 for NumPy).
+    pub threads: usize,
+    /// Median seconds per call.
+    pub median: f64,
+    /// Seconds per call of every round, in order.
+    pub rounds: Vec<f64>,
+}
+
+/// What the Python side produced.
+#[derive(Clone, Debug, Default)]
+pub struct PyResults {
+    /// Interpreter used.
+    pub python: Option<String>,
+    /// NumPy version (None: missing).
+    pub numpy: Option<String>,
+    /// simdpar package version (None: not importable).
+    pub simdpar: Option<String>,
+    /// Notes (missing pieces, failures).
+    pub notes: Vec<String>,
+    /// Medians.
+    pub rows: Vec<PyRow>,
+    /// The raw JSON, kept for report.json.
+    pub raw: Option<Value>,
+    /// The command that ran.
+    pub command: String,
+}
+
+impl PyResults {
+    /// The median over rounds of numpy time / simdpar-py time with
+    /// `threads` (the two ran round-robin in one process).
+    pub fn paired(&self, kernel: &str, dtype: &str, shape: &str, threads: usize) -> Option<f64> {
+        let find = |m: &str| {
+            self.rows.iter().find(|r| {
+                r.kernel == kernel
+                    && r.dtype == dtype
+                    && r.shape == shape
+                    && r.method == m
+                    && (m == "numpy" || r.threads == threads)
+            })
+        };
+        let (n, s) = (find("numpy")?, find("simdpar-py")?);
+        if n.rounds.len() != s.rounds.len() || n.rounds.is_empty() {
+            return None;
+        }
+        let mut v: Vec<f64> = n.rounds.iter().zip(&s.rounds).map(|(a, b)| a / b).collect();
+        Some(simdpar_bench::timing::median(&mut v))
+    }
+
+    /// The median of `method` for a workload.
+    pub fn median(
+        &self,
+        kernel: &str,
+        dtype: &str,
+        shape: &str,
+        method: &str,
+        threads: usize,
+    ) -> Option<f64> {
+        self.rows
+            .iter()
+            .find(|r| {
+                r.kernel == kernel
+                    && r.dtype == dtype
+                    && r.shape == shape
+                    && r.method == method
+                    && (method == "numpy" || r.threads == threads)
+            })
+            .map(|r| r.median)
+    }
+}
+
+/// The repository root: the workspace this binary was built from (two
+/// levels above `harness/cli`) if it still holds the helper, else the
+/// current directory.
+pub fn repo_root() -> PathBuf {
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let built = built.canonicalize().unwrap_or(built);
+    if built.join("benches/python/np_bench.py").is_file() {
+        return built;
+    }
+    std::env::current_dir().unwrap_or(built)
+}
+
+/// The interpreter: `$SIMDPAR_PYTHON`, the project venv, then `python3`.
+pub fn interpreter(root: &Path) -> PathBuf {
+    if let Some(p) = std::env::var_os("SIMDPAR_PYTHON").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let venv = root.join(".venv/bin/python");
+    if venv.is_file() {
+        return venv;
+    }
+    PathBuf::from("python3")
+}
+
+/// Runs the helper with its progress on our stderr; never fails: problems
+/// become notes.
+pub fn run(out_dir: &Path, full: bool, threads: usize, only: &[&str]) -> PyResults {
+    let root = repo_root();
+    let script = root.join("benches/python/np_bench.py");
+    let py = interpreter(&root);
+    let json = out_dir.join("python-results.json");
+    let mut cmd = Command::new(&py);
+    cmd.arg(&script)
+        .arg("--out")
+        .arg(&json)
+        .arg("--threads")
+        .arg(threads.to_string());
+    if full {
+        cmd.arg("--full");
+    }
+    if !only.is_empty() {
+        cmd.arg("--only").arg(only.join(","));
+    }
+    let command = format!("{cmd:?}").replace('"', "");
+    let mut res = PyResults {
+        command,
+        ..Default::default()
+    };
+    if !script.is_file() {
+        res.notes.push(format!(
+            "the Python helper {} is missing: no NumPy baselines",
+            script.display()
+        ));
+        return res;
+    }
+    let _ = std::fs::remove_file(&json);
+    match cmd.status() {
+        Err(e) => {
+            res.notes.push(format!(
+                "Python ({}) could not be started ({e}): no NumPy baselines; run tools/report.sh to set up the venv",
+                py.display()
+            ));
+            return res;
+        }
+        Ok(s) if !s.success() => res.notes.push(format!(
+            "the Python helper exited with {s}; partial results kept"
+        )),
+        Ok(_) => {}
+    }
+    let text = match std::fs::read_to_string(&json) {
+        Ok(t) => t,
+        Err(e) => {
+            res.notes
+                .push(format!("the Python helper wrote no results ({e})"));
+            return res;
+        }
+    };
+    let v: Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            res.notes
+                .push(format!("the Python helper's JSON is unreadable ({e})"));
+            return res;
+        }
+    };
+    let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    res.python = s("python");
+    res.numpy = s("numpy");
+    res.simdpar = s("simdpar");
+    if let Some(n) = v.get("notes").and_then(Value::as_array) {
+        res.notes
+            .extend(n.iter().filter_map(|x| x.as_str().map(str::to_string)));
+    }
+    if let Some(rows) = v.get("results").and_then(Value::as_array) {
+        for r in rows {
+            let g = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+            let Some(median) = r.get("median_s").and_then(Value::as_f64) else {
+                continue;
+            };
+            res.rows.push(PyRow {
+                kernel: g("kernel"),
+                dtype: g("dtype"),
+                shape: g("shape"),
+                method: g("method"),
+                threads: r.get("threads").and_then(Value::as_u64).unwrap_or(1) as usize,
+                median,
+                rounds: r
+                    .get("rounds_s")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_f64).collect())
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    res.raw = Some(v);
+    res
+}

@@ -1,0 +1,193 @@
+//! The `simdpar` binary: `info` reports the ISA every kernel runs and
+//! honours the ISA overrides; a missing, disabled or unknown ISA and bad
+//! arguments are refused with a clear message, never a panic.
+
+use serde_json::Value;
+use simdpar::{Dtype, Isa, Kernel, available_isas, is_supported};
+use std::process::{Command, Output};
+
+fn simdpar_cli(env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_simdpar"));
+    cmd.env_remove("SIMDPAR_ISA")
+        .env_remove("SIMDPAR_MAX_ISA")
+        .env_remove("SIMDPAR_DISABLE_ISA");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.args(args).output().expect("run simdpar")
+}
+
+/// `simdpar info --json`, parsed.
+fn info_json(env: &[(&str, &str)]) -> Value {
+    let out = simdpar_cli(env, &["info", "--json"]);
+    assert!(out.status.success(), "{out:?}");
+    serde_json::from_slice(&out.stdout).expect("info --json prints JSON")
+}
+
+/// The ISA `info --json` reports for one kernel and dtype.
+fn isa_of(info: &Value, k: Kernel, d: Dtype) -> String {
+    info["kernels"]
+        .as_array()
+        .expect("kernels array")
+        .iter()
+        .find(|r| r["kernel"] == k.name() && r["dtype"] == d.name())
+        .unwrap_or_else(|| panic!("no row for {k} {d}"))["isa"]
+        .as_str()
+        .expect("isa name")
+        .to_string()
+}
+
+#[test]
+fn info_json_names_every_kernel_and_the_best_isa() {
+    let info = info_json(&[]);
+    let best = simdpar::best_isa().name();
+    assert_eq!(info["active_isa"], best);
+    for k in Kernel::ALL {
+        for d in Dtype::ALL {
+            assert_eq!(isa_of(&info, k, d), best, "{k} {d}");
+        }
+    }
+    assert_eq!(
+        info["kernels"].as_array().unwrap().len(),
+        Kernel::ALL.len() * Dtype::ALL.len()
+    );
+    let cpu = &info["cpu"];
+    assert_eq!(cpu["logical_cpus"], simdpar::cpu_info().logical_cpus);
+    assert!(cpu["simd_lanes"].get(best).is_some(), "{cpu}");
+}
+
+#[test]
+fn info_text_lists_every_kernel() {
+    let out = simdpar_cli(&[], &["info"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for k in Kernel::ALL {
+        assert!(text.contains(k.name()), "{text}");
+    }
+}
+
+#[test]
+fn info_honours_overrides() {
+    let info = info_json(&[("SIMDPAR_ISA", "scalar")]);
+    assert_eq!(info["active_isa"], "scalar");
+    assert_eq!(isa_of(&info, Kernel::Add, Dtype::F32), "scalar");
+    let info = info_json(&[("SIMDPAR_MAX_ISA", "portable")]);
+    assert_eq!(info["active_isa"], "portable");
+}
+
+#[test]
+fn missing_and_unknown_isas_are_refused() {
+    let avail: Vec<&str> = available_isas().iter().map(|i| i.name()).collect();
+    let mut bad: Vec<String> = Isa::ALL
+        .into_iter()
+        .filter(|&i| !is_supported(i))
+        .map(|i| i.name().to_string())
+        .collect();
+    bad.push("avx9000".into());
+    for name in &bad {
+        for var in ["SIMDPAR_ISA", "SIMDPAR_MAX_ISA"] {
+            if var == "SIMDPAR_MAX_ISA" && name != "avx9000" {
+                continue; // capping at a missing ISA is fine: it only limits
+            }
+            let out = simdpar_cli(&[(var, name)], &["info"]);
+            assert!(!out.status.success(), "{var}={name} must fail");
+            assert!(out.stdout.is_empty());
+            let err = String::from_utf8(out.stderr).unwrap();
+            assert!(err.contains(name) && err.contains(var), "{err}");
+            for a in &avail {
+                assert!(err.contains(a), "{err} should list {a}");
+            }
+            assert!(!err.contains("panicked"), "{err}");
+        }
+    }
+}
+
+#[test]
+fn bad_arguments_are_refused_with_usage() {
+    let out = simdpar_cli(&[], &["info", "--bogus"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8(out.stderr).unwrap().contains("--bogus"));
+    let out = simdpar_cli(&[], &["frobnicate"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("frobnicate")
+    );
+    let out = simdpar_cli(&[], &["report", "--only", "nope"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("nope") && err.contains("row_sums"), "{err}");
+}
+
+#[test]
+fn help_lists_the_subcommands_and_the_environment() {
+    let out = simdpar_cli(&[], &["--help"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for word in [
+        "info",
+        "parity",
+        "report",
+        "SIMDPAR_ISA",
+        "SIMDPAR_DISABLE_ISA",
+    ] {
+        assert!(text.contains(word), "{text}");
+    }
+    let out = simdpar_cli(&[], &["report", "--help"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    for opt in [
+        "--full",
+        "--only",
+        "--quiet-wait",
+        "--no-python",
+        "--no-mojo",
+        "--out",
+    ] {
+        assert!(text.contains(opt), "{text}");
+    }
+}
+
+#[test]
+fn a_disabled_isa_is_refused_like_a_missing_one() {
+    // On any host: disable the best SIMD ISA, then force it. This is the
+    // `SIMDPAR_ISA=avx512` refusal of an AVX2-only machine, on every machine.
+    let best = simdpar::best_isa();
+    if best == Isa::Portable {
+        eprintln!("only scalar/portable here: nothing to disable");
+        return;
+    }
+    let name = best.name();
+    let out = simdpar_cli(
+        &[("SIMDPAR_DISABLE_ISA", name), ("SIMDPAR_ISA", name)],
+        &["info"],
+    );
+    assert!(!out.status.success(), "forcing a disabled {name} must fail");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains(name) && err.contains("SIMDPAR_ISA"), "{err}");
+    assert!(
+        err.contains("available on this machine: scalar, portable"),
+        "{err}"
+    );
+    assert!(
+        !err.contains(&format!("machine: scalar, portable, {name}")),
+        "{err}"
+    );
+
+    // Disabled but not forced: the next best ISA runs every kernel.
+    let info = info_json(&[("SIMDPAR_DISABLE_ISA", name)]);
+    let next = available_isas().into_iter().rfind(|&i| i != best).unwrap();
+    assert_eq!(info["active_isa"], next.name());
+    for k in Kernel::ALL {
+        assert_ne!(isa_of(&info, k, Dtype::F32), name);
+    }
+
+    // A bad disable list is refused at start.
+    let out = simdpar_cli(&[("SIMDPAR_DISABLE_ISA", "scalar")], &["info"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("SIMDPAR_DISABLE_ISA")
+    );
+}
