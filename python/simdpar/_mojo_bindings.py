@@ -69,37 +69,68 @@ class Param:
             return [a], f"Float32(Float64(py={a}))"
         return [a], f"{self.kind}(py={a})"
 
-    def convert(self, value: Any, fname: str) -> Tuple[Any, ...]:
-        """Checks one Python argument and returns what the Mojo wrapper takes."""
+    def converter(self, fname: str) -> Callable[[Any], Any]:
+        """A function checking one Python argument and returning what the
+        Mojo wrapper takes (a value, or ``(address, length)`` for a span).
+        The common exact types take a fast path; messages are built only
+        when an argument is refused."""
         where = f"{fname}() argument {self.name!r} ({self.mojo_type})"
+        lo, hi = _INT64
+
+        def refuse(what: str, value: Any) -> Exception:
+            return TypeError(f"{where}: expected {what}, got {type(value).__name__}")
+
         if self.kind == "span":
-            if not isinstance(value, np.ndarray):
-                raise TypeError(f"{where}: expected a numpy.ndarray of {self.dtype}, got {type(value).__name__}")
-            try:
-                addr = _native.array_address(value, self.dtype.num, self.writeable)
-            except ValueError as e:
-                raise ValueError(f"{where}: {e}") from None
-            except TypeError as e:
-                raise TypeError(f"{where}: {e}") from None
-            return addr, value.size
+            num, writeable, dt = self.dtype.num, self.writeable, self.dtype
+            address = _native.array_address
+
+            def span(v: Any) -> Tuple[int, int]:
+                if not isinstance(v, np.ndarray):
+                    raise refuse(f"a numpy.ndarray of {dt}", v)
+                try:
+                    return address(v, num, writeable), v.size
+                except ValueError as e:
+                    raise ValueError(f"{where}: {e}") from None
+                except TypeError as e:
+                    raise TypeError(f"{where}: {e}") from None
+
+            return span
         if self.kind == "Int":
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-                raise TypeError(f"{where}: expected an int, got {type(value).__name__}")
-            v = operator.index(value)
-            if not _INT64[0] <= v <= _INT64[1]:
-                raise OverflowError(f"{where}: {v} does not fit in a 64-bit Int")
-            return (v,)
+            def to_int(v: Any) -> int:
+                if type(v) is not int:
+                    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+                        raise refuse("an int", v)
+                    v = operator.index(v)
+                if not lo <= v <= hi:
+                    raise OverflowError(f"{where}: {v} does not fit in a 64-bit Int")
+                return v
+
+            return to_int
         if self.kind in ("Float64", "Float32"):
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-                raise TypeError(f"{where}: expected a float, got {type(value).__name__}")
-            return (float(value),)
+            def to_float(v: Any) -> float:
+                if type(v) is float:
+                    return v
+                if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+                    raise refuse("a float", v)
+                return float(v)
+
+            return to_float
         if self.kind == "Bool":
-            if not isinstance(value, (bool, np.bool_)):
-                raise TypeError(f"{where}: expected a bool, got {type(value).__name__}")
-            return (bool(value),)
-        if not isinstance(value, str):
-            raise TypeError(f"{where}: expected a str, got {type(value).__name__}")
-        return (value,)
+            def to_bool(v: Any) -> bool:
+                if type(v) is bool:
+                    return v
+                if not isinstance(v, np.bool_):
+                    raise refuse("a bool", v)
+                return bool(v)
+
+            return to_bool
+
+        def to_str(v: Any) -> str:
+            if not isinstance(v, str):
+                raise refuse("a str", v)
+            return v
+
+        return to_str
 
 
 @dataclass
@@ -253,22 +284,30 @@ def source_line(sigs: List[Signature], line: Optional[int], user_lines: int) -> 
 
 def checked(raw: Callable[..., Any], sig: Signature, module: str) -> Callable[..., Any]:
     """The Python function exposed for ``sig``: checks and converts the
-    arguments, then calls the generated Mojo wrapper ``raw``."""
-    params = sig.params
-    n = len(params)
-    fname = sig.name
+    arguments, then calls the generated Mojo wrapper ``raw``. Its code is
+    straight-line (generated), so a call costs one Python frame plus one
+    converter call per argument."""
+    import keyword
 
-    def call(*args: Any) -> Any:
-        if len(args) != n:
-            raise TypeError(f"{fname}() takes {n} argument{'s' if n != 1 else ''} ({sig.text}), got {len(args)}")
-        conv: List[Any] = []
-        for p, v in zip(params, args):
-            conv.extend(p.convert(v, fname))
-        return raw(*conv)
-
-    call.__name__ = call.__qualname__ = fname
+    names = [p.name for p in sig.params]
+    if not all(n.isidentifier() and not keyword.iskeyword(n) and not n.startswith("_c") for n in names):
+        names = [f"a{i}" for i in range(len(names))]
+    fname = sig.name if sig.name.isidentifier() and not keyword.iskeyword(sig.name) else "call"
+    env: Dict[str, Any] = {"_raw": raw}
+    pre, args = [], []
+    for i, (p, n) in enumerate(zip(sig.params, names)):
+        env[f"_c{i}"] = p.converter(sig.name)
+        if p.kind == "span":
+            pre.append(f"    _p{i}, _n{i} = _c{i}({n})")
+            args += [f"_p{i}", f"_n{i}"]
+        else:
+            args.append(f"_c{i}({n})")
+    code = f"def {fname}({', '.join(names)}):\n" + "\n".join(pre + [f"    return _raw({', '.join(args)})"]) + "\n"
+    exec(compile(code, f"<simdpar.mojo binding of {sig.name}>", "exec"), env)  # noqa: S102
+    call = env[fname]
+    call.__name__ = call.__qualname__ = sig.name
     call.__module__ = module
-    call.__doc__ = f"{sig.text}\n\nMojo function {fname}, bound by simdpar.mojo.extension (arguments checked; arrays zero-copy)."
+    call.__doc__ = f"{sig.text}\n\nMojo function {sig.name}, bound by simdpar.mojo.extension (arguments checked; arrays zero-copy)."
     call.mojo_signature = sig.text  # type: ignore[attr-defined]
     return call
 
