@@ -5,6 +5,7 @@
 mod info;
 mod parity;
 mod report;
+mod tune;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -15,7 +16,9 @@ environment:
   SIMDPAR_ISA=<isa>          force one ISA (scalar, portable, avx2, avx512, neon)
   SIMDPAR_MAX_ISA=<isa>      use the best ISA at or below this one
   SIMDPAR_DISABLE_ISA=<list> treat these ISAs as missing (e.g. avx512,avx2)
-  SIMDPAR_NT_THRESHOLD=<n>   bytes from which map kernels use streaming stores";
+  SIMDPAR_NT_THRESHOLD=<n>   bytes from which map kernels use streaming stores
+  SIMDPAR_TUNE_FILE=<path>   the tuned profile to read (and `simdpar tune` to write)
+  SIMDPAR_NO_TUNE=1          ignore any tuned profile";
 
 /// simdpar: hardware-aware SIMD kernels with a Mojo parity suite.
 #[derive(Debug, Parser)]
@@ -34,6 +37,8 @@ enum Command {
     Parity(parity::Args),
     /// Benchmarks into target/simdpar-report/ (the main job).
     Report(report::Args),
+    /// Measure this machine and write its tuned profile (about a minute).
+    Tune(tune::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +51,7 @@ fn main() -> ExitCode {
         Command::Info(a) => info::run(&a),
         Command::Parity(a) => parity::run(&a),
         Command::Report(a) => report::run(a),
+        Command::Tune(a) => tune::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

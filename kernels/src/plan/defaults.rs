@@ -18,17 +18,23 @@ pub fn is_zen4() -> bool {
 }
 
 /// Elementwise kernels split between threads from this many elements.
-/// Measured with the claim-based pool (`examples/tune_check.rs`, 2-core
-/// Zen 4, interleaved medians): see the crate README's thread table.
-const MAP_THREADS_FROM: u64 = 64 * 1024;
+/// The claim-based pool costs one futex wake plus, at worst, waiting for
+/// the helper's current 16 Ki-element item, so a split pays once the call
+/// is several times that: 256 Ki f32 adds take ~25 us on one Zen 4 core.
+/// On the loaded 2-core machine (load 7-8, `examples/tune_check.rs`) 2
+/// threads ran add f32 1 Mi at 0.93-1.00x one thread (the old rayon split:
+/// 0.30-0.86x); `simdpar tune` measures the real threshold per machine.
+const MAP_THREADS_FROM: u64 = 256 * 1024;
 
-/// `sum` / `row_sums` split from this many elements (a reduction moves
-/// fewer bytes per element than a binary map, so it needs more of them).
-const REDUCE_THREADS_FROM: u64 = 128 * 1024;
+/// `sum` / `row_sums` split from this many elements: a reduction moves a
+/// third of the bytes per element of a binary map (f32 sum 1 Mi: 0.80-1.00x
+/// on 2 threads under load 7-8, the old split 0.61-0.65x).
+const REDUCE_THREADS_FROM: u64 = 512 * 1024;
 
-/// Mandelbrot splits from this much work (pixels x iterations): about
-/// 100 us on one thread, far above the pool's hand-off cost.
-const MANDELBROT_THREADS_FROM: u64 = 1 << 18;
+/// Mandelbrot splits from this much work (pixels x iterations), the
+/// previous runtime's measured threshold: 64x64 pixels x 64 iterations
+/// (2^18) split ran at 0.81-0.83x one thread under load.
+const MANDELBROT_THREADS_FROM: u64 = 1 << 20;
 
 /// The ISA the defaults prefer for a family x dtype x class where it
 /// differs from "the widest available".
