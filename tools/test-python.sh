@@ -56,7 +56,7 @@ import sys, html, json, re
 nb, path = sys.argv[1], sys.argv[2]
 text = open(path, encoding="utf-8").read()
 plain = html.unescape(text)
-for bad in ("marimo+error", "Traceback (most recent call last)", "❌"):
+for bad in ("marimo+error", "Traceback (most recent call last)", "✗"):
     assert bad not in plain, f"{nb}: output contains {bad!r}"
 import simdpar, simdpar.mojo as mj
 want = {
@@ -70,7 +70,7 @@ blob = plain + unquote(plain) + plain.encode().decode("unicode_escape", errors="
 for w in want:
     assert w in blob, f"{nb}: expected {w!r} in the exported output"
 if nb == "tour":
-    n = max(blob.count("✅"), unquote(plain).count("✅"))
+    n = max(blob.count("✓"), unquote(plain).count("✓"))
     assert n >= 8, f"tour: {n} of 8 kernels marked equal"
 print(f"[test-python] notebook {nb}: ok ({len(text)} bytes)", file=sys.stderr)
 EOF

@@ -149,7 +149,7 @@ def _(np, reps_pick, simdpar, size_pick, time, twins):
 
 
 @app.cell
-def _(alt, bench, bench_rows, fmt_time, mo, title):
+def _(alt, bench, bench_rows, fmt_time, math, mo, title):
     _points = [
         {"kernel": r["label"], "series": s, "us": r[s], "time": fmt_time(r[s])}
         for r in bench_rows for s in bench if r[s] == r[s]
@@ -159,6 +159,9 @@ def _(alt, bench, bench_rows, fmt_time, mo, title):
     _unit, _div = ("ms", 1e3) if _ms else ("µs", 1.0)
     for _p in _points:
         _p["value"] = _p["us"] / _div
+    _lo = min(p["value"] for p in _points)
+    _hi = max(p["value"] for p in _points)
+    _domain = [10 ** math.floor(math.log10(_lo)), 10 ** math.ceil(math.log10(_hi))]
     _chart = (
         alt.Chart(alt.Data(values=_points), title=alt.Title(title, fontSize=15, anchor="start"))
         .mark_bar()
@@ -166,7 +169,9 @@ def _(alt, bench, bench_rows, fmt_time, mo, title):
             y=alt.Y("kernel:N", sort=[r["label"] for r in bench_rows], title=None,
                     axis=alt.Axis(labelFontSize=14, labelLimit=260)),
             yOffset=alt.YOffset("series:N", sort=list(bench)),
-            x=alt.X("value:Q", scale=alt.Scale(type="log"),
+            # Bars on a log axis start at the axis' left end (a decade below
+            # the fastest time), never at zero.
+            x=alt.X("value:Q", stack=None, scale=alt.Scale(type="log", domain=_domain),
                     title=f"median time per call ({_unit}, log scale; lower is faster)",
                     axis=alt.Axis(labelFontSize=13, titleFontSize=14, grid=True)),
             color=alt.Color("series:N", sort=list(bench), title="implementation",

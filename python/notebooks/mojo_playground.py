@@ -124,7 +124,7 @@ def _(alpha_pick, editor, mj, mojo_ok, mo, np, simdpar, size_pick, time):
                 | {n:,} float32, alpha = {alpha} | result |
                 |:---|:---|
                 | compile | cache **{lib.outcome}** (key `{lib.key}`) |
-                | vs `simdpar.leaky_relu` | {"✅ bitwise equal" if same else f"❌ differs (max abs diff {playground_result['max_abs_diff']:.3g})"} |
+                | vs `simdpar.leaky_relu` | {"✓ bitwise equal" if same else f"✗ differs (max abs diff {playground_result['max_abs_diff']:.3g})"} |
                 | Mojo kernel (best of 7) | {_fmt_us(t_mojo * 1e6)} |
                 | simdpar, threads=1 (best of 7) | {_fmt_us(t_simdpar * 1e6)} |
                 """

@@ -127,7 +127,7 @@ def _(fmt_ms, isa, mo, tour_rows):
     _lines = ["| kernel | ran on | dtype | vs NumPy | simdpar time | NumPy time | NumPy time / simdpar time |",
               "|:---|:---|:---|:---|---:|---:|---:|"]
     for _r in tour_rows:
-        _mark = "✅" if _r["ok"] else "❌"
+        _mark = "✓" if _r["ok"] else "✗"
         _lines.append(
             f"| {_r['kernel']} | {_r['isa']} | {_r['dtype']} | {_mark} {_r['check']} | "
             f"{fmt_ms(_r['simdpar_ms'])} | {fmt_ms(_r['numpy_ms'])} | {_r['speedup']:.2f}x |"
