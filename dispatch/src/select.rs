@@ -267,9 +267,9 @@ fn env_force_cap() -> (Option<Isa>, Option<Isa>) {
 }
 
 /// What runs on this thread now: a forced ISA, or the ceiling of a free,
-/// per-kernel choice. Same precedence as [`active_isa`] (scope > [`set_isa`]
-/// > `SIMDPAR_ISA` > `SIMDPAR_MAX_ISA` / `SIMDPAR_DISABLE_ISA`); cheap enough
-/// to call per kernel call (a thread-local, an atomic, a `OnceLock`).
+/// per-kernel choice. Same precedence as [`active_isa`] (a scope, then
+/// [`set_isa`], then `SIMDPAR_ISA`, then `SIMDPAR_MAX_ISA` /
+/// `SIMDPAR_DISABLE_ISA`); cheap enough to call per kernel call (a thread-local, an atomic, a `OnceLock`).
 #[inline]
 pub fn selection() -> Selection {
     if let Some(isa) = SCOPED.with(Cell::get) {

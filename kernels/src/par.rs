@@ -120,10 +120,15 @@ fn isa_for<T: Element>(kernel: Kernel, len: usize, threads: Threads) -> simdpar_
     plan(kernel, T::DTYPE, len, threads).isa
 }
 
+/// An out-of-place binary kernel of a map table.
+type BinaryFn<T> = unsafe fn(&[T], &[T], &mut [T], Store);
+/// An in-place binary kernel of a map table.
+type AssignFn<T> = unsafe fn(&mut [T], &[T]);
+
 /// Runs an out-of-place binary kernel in chunks.
 fn binary<T: Element>(
     kernel: Kernel,
-    pick: fn(&map::MapTable<T>) -> unsafe fn(&[T], &[T], &mut [T], Store),
+    pick: fn(&map::MapTable<T>) -> BinaryFn<T>,
     a: &[T],
     b: &[T],
     out: &mut [T],
@@ -179,7 +184,7 @@ fn inplace<T: Element>(kernel: Kernel, f: impl Fn(&mut [T]) + Sync, x: &mut [T],
 /// Runs an in-place binary kernel in chunks.
 fn assign<T: Element>(
     kernel: Kernel,
-    pick: fn(&map::MapTable<T>) -> unsafe fn(&mut [T], &[T]),
+    pick: fn(&map::MapTable<T>) -> AssignFn<T>,
     a: &mut [T],
     b: &[T],
     threads: Threads,

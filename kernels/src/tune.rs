@@ -177,13 +177,16 @@ fn bench_for<T: Element>(family: Family, len: usize) -> Box<dyn Bench> {
     }
 }
 
+/// Median seconds per call of each ISA.
+type Medians = Vec<(Isa, f64)>;
+
 /// Medians for every candidate ISA on 1 and on `threads` threads.
 fn measure_cell(
     bench: &mut dyn Bench,
     isas: &[Isa],
     threads: usize,
     allowance: Duration,
-) -> (Vec<(Isa, f64)>, Vec<(Isa, f64)>) {
+) -> (Medians, Medians) {
     let bench = std::cell::RefCell::new(bench);
     let mut runs: Vec<Box<dyn FnMut() + '_>> = Vec::new();
     for &isa in isas {
