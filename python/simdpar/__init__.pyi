@@ -20,6 +20,33 @@ _IsaName = Literal["scalar", "portable", "avx2", "avx512", "neon"]
 class IsaError(ValueError):
     """Unknown ISA name, or one this CPU lacks; names the available ISAs."""
 
+class SumAccumulator:
+    """A running sum in simdpar's fixed order over element positions
+    [start, end); result() is bitwise equal to simdpar.sum of the
+    concatenation of everything added and merged."""
+    def __init__(self, dtype: _DTypeLike, start: int = 0) -> None: ...
+    def add(self, x: npt.NDArray[Any]) -> None:
+        """Appends x's elements (C order); TypeError for another dtype."""
+    def merge(self, other: "SumAccumulator") -> None:
+        """Appends other (which must start at self.end, same dtype)."""
+    def result(self) -> Any:
+        """The sum (numpy scalar of the dtype); ValueError unless start == 0."""
+    @property
+    def dtype(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def size(self) -> int: ...
+    def to_bytes(self) -> bytes:
+        """The stable, versioned byte encoding of the state."""
+    @staticmethod
+    def from_bytes(data: bytes) -> "SumAccumulator":
+        """Decodes to_bytes() output; ValueError for bad bytes."""
+    def copy(self) -> "SumAccumulator": ...
+    def __reduce__(self) -> Tuple[Any, ...]: ...
+
 def sum(x: npt.NDArray[_F], threads: Optional[int] = None) -> _F:
     """Sum of all elements in simdpar's fixed order (numpy scalar of x's dtype)."""
 
