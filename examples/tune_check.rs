@@ -5,6 +5,7 @@
 //!
 //! ```text
 //! cargo run --release --example tune_check [rounds]
+//! cargo run --release --example tune_check measure [seconds]   # the tuner, nothing written
 //! ```
 //!
 //! Speed figures depend on the machine's load: quote `uptime` with them.
@@ -115,7 +116,49 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Runs the tuner's measurement and prints every cell (writes nothing).
+fn measure(seconds: f64) {
+    let r = simdpar::tune::measure(std::time::Duration::from_secs_f64(seconds));
+    println!(
+        "measured in {:.1} s, all threads = {}",
+        r.seconds, r.threads
+    );
+    for c in &r.cells {
+        let one: Vec<String> = c
+            .one_thread
+            .iter()
+            .map(|(i, t)| format!("{i} {t:.3e}"))
+            .collect();
+        let all: Vec<String> = c
+            .all_threads
+            .iter()
+            .map(|(i, t)| format!("{i} {t:.3e}"))
+            .collect();
+        println!(
+            "{:<10} {} {:<5} {:>9} -> {:<8} threads from {:>8}  1T [{}]  allT [{}]",
+            c.family.name(),
+            c.dtype.name(),
+            c.class.name(),
+            c.len,
+            c.tuned.isa.name(),
+            c.tuned
+                .threads_from
+                .map_or("never".to_string(), |v| v.to_string()),
+            one.join(", "),
+            all.join(", ")
+        );
+    }
+    println!("nt bytes: {:?}", r.profile.nt_bytes);
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("measure") {
+        let secs = std::env::args()
+            .nth(2)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(60.0);
+        return measure(secs);
+    }
     let rounds: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())

@@ -7,9 +7,11 @@
 //! reductions, `add` for maps, `mandelbrot`) at a size inside the class;
 //! every contender (each available ISA but scalar, on 1 and on all threads)
 //! runs once per round, in a rotated order, for several rounds; each sample
-//! repeats the call for about 2 ms; the median per contender decides. A
-//! multi-thread or streaming variant must win by more than 3% to be chosen
-//! (so noise keeps the simpler choice). The whole run takes about the budget.
+//! repeats the call for about 2 ms. Decisions use medians of per-round
+//! ratios (contender vs the built-in default's ISA; all threads vs one;
+//! streaming vs cached stores), which survive a machine whose load changes
+//! between rounds. A variant must win by more than 3% to be chosen (so
+//! noise keeps the default). The whole run takes about the budget.
 
 use crate::mandelbrot::MandelbrotGrid;
 use crate::map::{self, Store};
@@ -73,9 +75,18 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Seconds per call, per contender, per round.
+type Samples = Vec<Vec<f64>>;
+
+/// Median over rounds of `s[base][r] / s[other][r]`: above 1 when `other`
+/// is faster.
+fn paired_speedup(s: &Samples, base: usize, other: usize) -> f64 {
+    median(s[base].iter().zip(&s[other]).map(|(b, o)| b / o).collect())
+}
+
 /// Times contenders interleaved until `allowance` is spent (within
-/// [`MIN_ROUNDS`, `MAX_ROUNDS`]); returns each one's median seconds per call.
-fn race(contenders: &mut [&mut dyn FnMut()], allowance: Duration) -> Vec<f64> {
+/// [`MIN_ROUNDS`, `MAX_ROUNDS`]); returns every sample (seconds per call).
+fn race(contenders: &mut [&mut dyn FnMut()], allowance: Duration) -> Samples {
     let n = contenders.len();
     // One warm-up call each, which also sizes the repetitions.
     let reps: Vec<usize> = contenders
@@ -101,7 +112,7 @@ fn race(contenders: &mut [&mut dyn FnMut()], allowance: Duration) -> Vec<f64> {
         }
         round += 1;
     }
-    samples.into_iter().map(median).collect()
+    samples
 }
 
 /// The ISAs worth measuring: every available one but scalar.
@@ -177,16 +188,14 @@ fn bench_for<T: Element>(family: Family, len: usize) -> Box<dyn Bench> {
     }
 }
 
-/// Median seconds per call of each ISA.
-type Medians = Vec<(Isa, f64)>;
-
-/// Medians for every candidate ISA on 1 and on `threads` threads.
+/// Samples of every candidate ISA on 1 thread (contender `2 i`) and on all
+/// threads (contender `2 i + 1`).
 fn measure_cell(
     bench: &mut dyn Bench,
     isas: &[Isa],
     threads: usize,
     allowance: Duration,
-) -> (Medians, Medians) {
+) -> Samples {
     let bench = std::cell::RefCell::new(bench);
     let mut runs: Vec<Box<dyn FnMut() + '_>> = Vec::new();
     for &isa in isas {
@@ -200,34 +209,34 @@ fn measure_cell(
         }
     }
     let mut refs: Vec<&mut dyn FnMut()> = runs.iter_mut().map(|r| &mut **r as _).collect();
-    let med = race(&mut refs, allowance);
-    let one = isas
-        .iter()
-        .enumerate()
-        .map(|(i, &isa)| (isa, med[2 * i]))
-        .collect();
-    let all = isas
-        .iter()
-        .enumerate()
-        .map(|(i, &isa)| (isa, med[2 * i + 1]))
-        .collect();
-    (one, all)
+    race(&mut refs, allowance)
 }
 
-/// The fastest ISA, where any other must beat `baseline` (the built-in
-/// default) by [`MARGIN`] to replace it.
-fn fastest(v: &[(Isa, f64)], baseline: Isa) -> (Isa, f64) {
-    let mut best = v
+/// Median seconds per call of each ISA, on one thread (`offset` 0) or on
+/// all threads (`offset` 1).
+fn medians(s: &Samples, isas: &[Isa], offset: usize) -> Vec<(Isa, f64)> {
+    isas.iter()
+        .enumerate()
+        .map(|(i, &isa)| (isa, median(s[2 * i + offset].clone())))
+        .collect()
+}
+
+/// The ISA to run: the one with the best median per-round speedup over
+/// `baseline` (the built-in default), if that beats [`MARGIN`], else the
+/// baseline.
+fn fastest(s: &Samples, isas: &[Isa], baseline: Isa) -> usize {
+    let base = isas
         .iter()
-        .copied()
-        .find(|&(i, _)| i == baseline)
-        .unwrap_or(v[0]);
-    for &(isa, t) in v {
-        if t * MARGIN < best.1 {
-            best = (isa, t);
+        .position(|&i| i == baseline)
+        .unwrap_or(isas.len() - 1);
+    let mut best = (base, 1.0);
+    for i in 0..isas.len() {
+        let up = paired_speedup(s, 2 * base, 2 * i);
+        if up > MARGIN && up > best.1 {
+            best = (i, up);
         }
     }
-    best
+    best.0
 }
 
 /// Sizes below the Cache class's representative at which the threshold
@@ -246,14 +255,11 @@ fn tune_dtype<T: Element>(
         for class in SizeClass::ALL {
             let len = class_len(family, dtype, class);
             let mut bench = bench_for::<T>(family, len);
-            let (one, all) = measure_cell(&mut *bench, &isas, threads, allowance);
+            let s = measure_cell(&mut *bench, &isas, threads, allowance);
             let baseline = crate::plan::default_choice(family, dtype, class).isa;
-            let (isa, t1) = fastest(&one, baseline);
-            let t_all = all
-                .iter()
-                .find(|(i, _)| *i == isa)
-                .map_or(f64::INFINITY, |x| x.1);
-            let pays = threads > 1 && t_all * MARGIN < t1;
+            let k = fastest(&s, &isas, baseline);
+            let isa = isas[k];
+            let pays = threads > 1 && paired_speedup(&s, 2 * k, 2 * k + 1) > MARGIN;
             let threads_from = if !pays {
                 None
             } else if class != SizeClass::Cache {
@@ -264,8 +270,8 @@ fn tune_dtype<T: Element>(
                 let mut from = len as u64;
                 for &n in PROBES.iter().rev().filter(|&&n| n < len) {
                     let mut b = bench_for::<T>(family, n);
-                    let (o, a) = measure_cell(&mut *b, &[isa], threads, allowance / 4);
-                    if a[0].1 * MARGIN < o[0].1 {
+                    let p = measure_cell(&mut *b, &[isa], threads, allowance / 4);
+                    if paired_speedup(&p, 0, 1) > MARGIN {
                         from = n as u64;
                     } else {
                         break;
@@ -283,8 +289,8 @@ fn tune_dtype<T: Element>(
                 dtype,
                 class,
                 len,
-                one_thread: one,
-                all_threads: all,
+                one_thread: medians(&s, &isas, 0),
+                all_threads: medians(&s, &isas, 1),
                 tuned,
             });
         }
@@ -313,8 +319,8 @@ fn nt_threshold<T: Element>(isas: &[Isa], allowance: Duration) -> u64 {
         let mut c = || unsafe { f(&a, &b, &mut cached, Store::Cached) };
         // SAFETY: as above.
         let mut s = || unsafe { f(&a, &b, &mut streamed, Store::Streaming) };
-        let med = race(&mut [&mut c as &mut dyn FnMut(), &mut s], allowance / 2);
-        if med[1] * MARGIN < med[0] {
+        let samples = race(&mut [&mut c as &mut dyn FnMut(), &mut s], allowance / 2);
+        if paired_speedup(&samples, 0, 1) > MARGIN {
             from = out_bytes as u64;
         } else {
             break;

@@ -6,15 +6,34 @@ use crate::vocab::{Dtype, Family};
 use simdpar_dispatch::{Isa, SizeClass};
 use std::sync::OnceLock;
 
-/// `true` on AMD Zen 4 (family 0x19 = 25 with AVX-512 F): its 512-bit
-/// instructions run as two 256-bit halves ("double-pumped"), so 512-bit
-/// loads and stores buy nothing for memory-bound kernels.
-pub fn is_zen4() -> bool {
-    static ZEN4: OnceLock<bool> = OnceLock::new();
-    *ZEN4.get_or_init(|| {
+/// AMD's AVX-512 generations simdpar has measured, by CPU family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AmdAvx512 {
+    /// Zen 4 (family 0x19 with AVX-512 F): 512-bit instructions run as two
+    /// 256-bit halves ("double-pumped").
+    Zen4,
+    /// Zen 5 (family 0x1A with AVX-512 F).
+    Zen5,
+}
+
+fn amd_avx512() -> Option<AmdAvx512> {
+    static GEN: OnceLock<Option<AmdAvx512>> = OnceLock::new();
+    *GEN.get_or_init(|| {
         let info = simdpar_dispatch::cpu_info();
-        info.vendor == "AuthenticAMD" && info.family == 0x19 && info.features.contains(&"avx512f")
+        if info.vendor != "AuthenticAMD" || !info.features.contains(&"avx512f") {
+            return None;
+        }
+        match info.family {
+            0x19 => Some(AmdAvx512::Zen4),
+            0x1A => Some(AmdAvx512::Zen5),
+            _ => None,
+        }
     })
+}
+
+/// `true` on AMD Zen 4 (family 0x19 with AVX-512 F), detected from CPUID.
+pub fn is_zen4() -> bool {
+    amd_avx512() == Some(AmdAvx512::Zen4)
 }
 
 /// Elementwise kernels split between threads from this many elements.
@@ -38,15 +57,22 @@ const MANDELBROT_THREADS_FROM: u64 = 1 << 20;
 
 /// The ISA the defaults prefer for a family x dtype x class where it
 /// differs from "the widest available".
-fn preferred_isa(family: Family, _dtype: Dtype, _class: SizeClass) -> Option<Isa> {
-    match family {
+fn preferred_isa(family: Family, _dtype: Dtype, class: SizeClass) -> Option<Isa> {
+    let memory_bound = matches!(family, Family::Reduce | Family::Map);
+    match amd_avx512() {
         // Zen 4, `simdpar report` and interleaved Python runs (issue 14;
         // avx2 = 1.00): the avx512 path ran add f32 1M at 0.64x, sum f32 64M
-        // at 0.80x, row_sums f32 100Kx1000 at 0.82x, add f64 1M at 0.83x;
-        // re-measured per size class by `examples/tune_check.rs` (README).
-        Family::Reduce | Family::Map if is_zen4() => Some(Isa::Avx2),
-        // Compute-bound: avx512 ran mandelbrot 1.49x the avx2 path on Zen 4;
-        // elsewhere the widest path is the rule.
+        // at 0.80x, row_sums f32 100Kx1000 at 0.82x, add f64 1M at 0.83x.
+        Some(AmdAvx512::Zen4) if memory_bound => Some(Isa::Avx2),
+        // Zen 5 (family 0x1A, the 2-core EPYC this was written on), the
+        // tuner's paired medians (`examples/tune_check.rs measure 60`, load
+        // 8.6; avx2 = 1.00): beyond L2 the avx512 path ran sum f32 4M at
+        // 0.82x, sum f32 32M at 0.72x, sum f64 2M at 0.82x, add f32 11M at
+        // 0.81x; inside L2 it won (sum f32 128K 1.33x, add f32 43K 1.07x).
+        Some(AmdAvx512::Zen5) if memory_bound && class != SizeClass::Cache => Some(Isa::Avx2),
+        // Compute-bound: avx512 ran mandelbrot 1.49x the avx2 path on Zen 4
+        // (issue 14) and 1.7-1.9x on Zen 5 (same tuner run); elsewhere the
+        // widest path is the rule.
         _ => None,
     }
 }
