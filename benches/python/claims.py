@@ -7,7 +7,8 @@ kind of article it comes from), ``measured``, ``baseline``, ``verdict``
 (``holds`` / ``partly`` / ``does not hold``) and ``why`` (one sentence).
 
     python benches/python/claims.py            # markdown table
-    python benches/python/claims.py --json     # {"load_average": ..., "claims": [...]}
+    python benches/python/claims.py --json     # {"load_average_before": ..., "claims": [...]}
+    python benches/python/claims.py --out claims.json   # table on stdout, JSON in the file
 
 Method: contenders of one claim are timed interleaved (A B C A B C ...),
 each figure is a median, and the load average is printed next to them: on
@@ -671,12 +672,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     """Command line: prints the table or JSON."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--json", action="store_true", help="print JSON instead of a markdown table")
+    ap.add_argument("--out", metavar="FILE", help="also write the JSON to FILE")
     args = ap.parse_args(argv)
     if not mj.available():
         print(f"claims.py needs Mojo: {mj.status()}", file=sys.stderr)
         return 2
     res = measure()
-    print(json.dumps(res, indent=1, default=float) if args.json else markdown(res))
+    text = json.dumps(res, indent=1, default=float)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text)
+    print(text if args.json else markdown(res))
     return 0
 
 

@@ -163,6 +163,8 @@ pub struct ReportJson<'a> {
     par_threshold: ParJson,
     python: Option<&'a serde_json::Value>,
     python_notes: &'a [String],
+    claims: &'a [super::claims::Claim],
+    claims_notes: &'a [String],
     mojo: MojoJson<'a>,
     parity: Option<&'a simdpar_parity::Report>,
     parity_note: Option<&'a str>,
@@ -244,6 +246,8 @@ impl<'a> ReportJson<'a> {
             },
             python: r.py.raw.as_ref(),
             python_notes: &r.py.notes,
+            claims: &r.claims.claims,
+            claims_notes: &r.claims.notes,
             mojo: MojoJson {
                 version: r.mojo.version.as_deref(),
                 twins: r

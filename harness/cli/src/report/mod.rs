@@ -18,6 +18,7 @@
 mod bar_chart;
 mod chart_text;
 mod charts;
+mod claims;
 mod goals;
 mod json;
 mod mojo;
@@ -250,6 +251,12 @@ pub fn run(args: Args) -> Result<(), String> {
         let only: Vec<&str> = opts.only.iter().map(String::as_str).collect();
         python::run(&opts.out, opts.full, threads, &only)
     };
+    // Popular Mojo claims (benches/python/claims.py), after the Rust timings.
+    let claims = if opts.no_python {
+        claims::Claims::skipped("claims skipped (--no-python)")
+    } else {
+        claims::run(&opts.out)
+    };
     let load1 = timing::loadavg();
     let res = Results {
         best: ctx.best,
@@ -261,6 +268,7 @@ pub fn run(args: Args) -> Result<(), String> {
         nt,
         par,
         py,
+        claims,
         mojo,
         parity,
         load: (load0, load1),

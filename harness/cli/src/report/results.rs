@@ -1,6 +1,7 @@
 //! Everything one report run measured.
 
 use super::Options;
+use super::claims::Claims;
 use super::mojo::MojoState;
 use super::python;
 use simdpar::Isa;
@@ -51,6 +52,8 @@ pub struct Results {
     pub par: Vec<thresholds::ParRow>,
     /// Python side.
     pub py: python::PyResults,
+    /// Popular Mojo claims, measured by benches/python/claims.py.
+    pub claims: Claims,
     /// Mojo side.
     pub mojo: MojoState,
     /// Parity.

@@ -3,6 +3,7 @@
 //! entry in that list.
 
 mod alignment;
+mod claims;
 mod cpu;
 mod fmt;
 mod goals;
@@ -46,6 +47,7 @@ const SECTIONS: &[Section] = &[
     threads::write,
     scalar::write,
     thresholds::write,
+    claims::write,
     notes::write,
 ];
 
