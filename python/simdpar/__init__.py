@@ -32,9 +32,12 @@ Broadcasting
     splits big runs between ``threads``.
 
 Threads
-    ``threads=None`` (automatic: rayon's pool, small inputs stay on the
+    ``threads=None`` (automatic: one thread per logical CPU from the size
+    where threads pay, per ``cpu_info()["plans"]``; small inputs stay on the
     calling thread), ``threads=1`` (calling thread only), ``threads=n``
-    (at most n). Results are bitwise identical for every setting. The GIL
+    (at most n). Results are bitwise identical for every setting. The pool
+    survives ``fork`` (a child builds its own). ``tune()`` measures this
+    machine and writes a profile that later processes follow. The GIL
     is released while a kernel of ``DETACH_MIN_ELEMS`` (4096) or more
     elements runs, and always for ``mandelbrot``.
 
