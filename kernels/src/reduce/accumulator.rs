@@ -23,6 +23,14 @@
 //! way of cutting the stream into pieces and any order of merging
 //! neighbouring pieces.
 //!
+//! # Contract
+//!
+//! The result is identical, bit for bit, across ISAs, thread counts, the
+//! ways a stream is cut into pieces, the order in which neighbouring pieces
+//! are merged, and the processes or machines the pieces were summed on (a
+//! state travels as bytes). It is the fixed-order sum, so its error bound is
+//! that of [`crate::reduce`], unchanged.
+//!
 //! # Byte encoding (version 1)
 //!
 //! [`SumAccumulator::to_bytes`] writes, all integers little-endian:
