@@ -109,6 +109,23 @@ type DrawResult =
 const TITLE_PX: f32 = 21.0;
 const LABEL_PX: f32 = 15.0;
 
+/// 1, 2 and 5 times every power of ten in `lo..=hi` (the labels of a log
+/// axis, dense enough to read a bar's value).
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let mut v = Vec::new();
+    let mut decade = 10f64.powf(lo.log10().floor());
+    while decade <= hi {
+        for m in [1.0, 2.0, 5.0] {
+            let t = m * decade;
+            if t >= lo * 0.999 && t <= hi * 1.001 {
+                v.push(t);
+            }
+        }
+        decade *= 10.0;
+    }
+    v
+}
+
 /// A tick value as short text: `0.25`, `2.5`, `40`, `1000`.
 fn tick_label(v: f64) -> String {
     let a = v.abs();
@@ -161,7 +178,12 @@ where
         .y_label_formatter(&|_| String::new())
         .draw()?;
     let top = ctx.y_range().end;
-    for v in ctx.as_coord_spec().y_spec().key_points(10usize) {
+    let ticks = if chart.log_y {
+        log_ticks(base, top)
+    } else {
+        ctx.as_coord_spec().y_spec().key_points(10usize)
+    };
+    for v in ticks {
         let (px, py) = ctx.backend_coord(&(0.0, v));
         text::draw(
             area,
@@ -265,7 +287,7 @@ fn draw_legend(chart: &BarChart, area: &DrawingArea<BitMapBackend<'_>, Shift>) -
                 color.stroke_width(2),
             ))?;
         }
-        let label = format!("{name}: {}", tick_label(*value));
+        let label = format!("{name}: {value:.1}");
         text::draw(
             area,
             &label,
@@ -283,6 +305,20 @@ fn draw_legend(chart: &BarChart, area: &DrawingArea<BitMapBackend<'_>, Shift>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_ticks_are_1_2_5_per_decade() {
+        let milli = |v: Vec<f64>| {
+            v.iter()
+                .map(|t| (t * 1000.0).round() as i64)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            milli(log_ticks(1.0, 100.0)),
+            [1, 2, 5, 10, 20, 50, 100].map(|t| t * 1000)
+        );
+        assert_eq!(milli(log_ticks(0.1, 1.0)), [100, 200, 500, 1000]);
+    }
 
     #[test]
     fn tick_labels_are_short() {

@@ -67,13 +67,12 @@ pub fn write_all(r: &Results, dir: &Path) -> Result<Vec<String>, String> {
             }
             let chart = BarChart {
                 title: format!(
-                    "simdpar {} GB/s, {} size ({})",
+                    "simdpar {} GB/s, {} (higher is better)",
                     dtype.name(),
-                    class,
-                    if class == "dram" {
-                        "64M / large matrices"
-                    } else {
-                        "see report.md"
+                    match class {
+                        "cache" => "L1/L2-sized inputs",
+                        "l3" => "L3-sized inputs",
+                        _ => "DRAM-sized inputs",
                     }
                 ),
                 y_label: "GB/s (read+written)".into(),
