@@ -41,6 +41,8 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import importlib.machinery
+import importlib.util
 import inspect
 import os
 import re
@@ -55,6 +57,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
+from . import _mojo_bindings as _gen
 from . import _simdpar as _native
 
 MojoError = _native.MojoError
@@ -582,9 +585,6 @@ def _load_extension_file(modname: str, so_path: str) -> Any:
     """Loads the extension module ``modname`` from ``so_path`` (a file in the
     cache) with importlib's extension loader; ImportError naming the module
     when the file does not define ``PyInit_<modname>``."""
-    import importlib.machinery
-    import importlib.util
-
     loader = importlib.machinery.ExtensionFileLoader(modname, so_path)
     spec = importlib.util.spec_from_file_location(modname, so_path, loader=loader)
     try:
@@ -643,8 +643,7 @@ def extension(code_or_path: Union[str, os.PathLike], /, *, name: Optional[str] =
     (file/line/column point into the user's source, also for generated
     bindings), MojoNotFoundError, MojoError (an artifact this CPU cannot run),
     ImportError (no PyInit_<name> in the built library)."""
-    from . import _mojo_bindings as gen
-
+    gen = _gen
     text, origin, import_dirs = _extension_source(code_or_path)
     found = gen.has_pyinit(text)
     sigs: List[Any] = []
@@ -696,8 +695,7 @@ def _point_at_user_source(e: Any, text: str, origin: Optional[Path], modname: st
                           sigs: List[Any]) -> None:
     """Rewrites a compile error's file and line to the user's source (a line
     in generated bindings becomes the bound function's ``def`` line)."""
-    from . import _mojo_bindings as gen
-
+    gen = _gen
     user_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     line, func = gen.source_line(sigs, getattr(e, "line", None), user_lines)
     if func is not None:
@@ -723,8 +721,6 @@ class MojoImporter:
     def find_spec(self, fullname: str, path: Optional[Sequence[str]] = None,
                   target: Any = None) -> Any:
         """A spec for ``fullname`` when a matching .mojo file exists, else None."""
-        import importlib.util
-
         leaf = fullname.rpartition(".")[2]
         for d in (path if path is not None else sys.path):
             for suffix in (".mojo", ".🔥"):
@@ -750,9 +746,7 @@ class _MojoSourceLoader:
         """The built extension module (ImportError naming it when it has no PyInit_)."""
         leaf = self.fullname.rpartition(".")[2]
         text = self.path.read_text(encoding="utf-8")
-        from . import _mojo_bindings as gen
-
-        found = gen.has_pyinit(text)
+        found = _gen.has_pyinit(text)
         if found != leaf:
             raise ImportError(
                 f"{self.path} has no PyInit_{leaf}: `import {self.fullname}` needs "
