@@ -39,9 +39,10 @@ if [ "${SIMDPAR_REPORT_NO_SETUP:-0}" != "1" ]; then
   fi
 fi
 
-# 3. Release build and the report itself.
-note "building simdpar (cargo build --release --bin simdpar)"
-cargo build --release --bin simdpar
+# 3. Release build of the `simdpar` binary (crate simdpar-cli, harness/cli)
+#    and the report itself.
+note "building simdpar (cargo build --release -p simdpar-cli --bin simdpar)"
+cargo build --release -p simdpar-cli --bin simdpar
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 "$target_dir/release/simdpar" report "$@"
 note "done (the report's paths are printed above)"
