@@ -299,3 +299,13 @@ def test_without_mojo_extension_and_importer_raise_not_found(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "EXT" in r.stdout and "IMPORT" in r.stdout, r.stdout
     assert "pip install mojo==1.2.0" in r.stdout
+
+
+def test_compile_error_inside_a_generated_binding_points_at_the_bound_def():
+    # A `mut` parameter cannot take the temporary the binding converts: the
+    # compiler rejects the generated call, reported at the user's `def`.
+    src = nonce() + "\ndef bump(mut n: Int) -> Int:\n    n += 1\n    return n\n"
+    with pytest.raises(mj.MojoCompileError) as ei:
+        mj.extension(src, name="spx_mut", functions=["bump"])
+    assert ei.value.line == 3
+    assert "generated binding of bump" in ei.value.message
