@@ -220,3 +220,52 @@ pub(crate) fn map_items<I: Send, R: Send>(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicU64;
+
+    #[test]
+    fn results_come_back_in_item_order() {
+        for threads in [1, 2, 3, 8] {
+            let items: Vec<u64> = (0..1000).collect();
+            let got = map_items(items, threads, |i| i * i);
+            assert_eq!(got, (0..1000u64).map(|i| i * i).collect::<Vec<_>>());
+        }
+        assert!(map_items(Vec::<u8>::new(), 4, |i| i).is_empty());
+    }
+
+    #[test]
+    fn every_item_runs_exactly_once_with_concurrent_callers() {
+        let total = AtomicU64::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..50 {
+                        let items: Vec<u64> = (1..=100).collect();
+                        map_items(items, 4, |i| {
+                            total.fetch_add(i, Ordering::Relaxed);
+                        });
+                    }
+                });
+            }
+        });
+        assert_eq!(total.load(Ordering::Relaxed), 4 * 50 * 5050);
+    }
+
+    #[test]
+    fn a_panicking_item_reaches_the_caller_and_the_pool_still_works() {
+        let r = std::panic::catch_unwind(|| {
+            map_items((0..64).collect::<Vec<u32>>(), 4, |i| {
+                if i == 7 {
+                    panic!("item 7");
+                }
+                i
+            })
+        });
+        assert!(r.is_err());
+        let ok = map_items((0..64).collect::<Vec<u32>>(), 4, |i| i + 1);
+        assert_eq!(ok[63], 64);
+    }
+}
