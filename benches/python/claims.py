@@ -45,8 +45,10 @@ VERSUS = "Mojo vs Python article"
 
 
 def interleaved(contenders: Dict[str, Callable[[], Any]], rounds: int = 5,
-                inner: int = 1) -> Dict[str, float]:
-    """Median seconds per call of each contender; rounds interleave them."""
+                inner: int = 1, stat: Callable[[List[float]], float] = statistics.median
+                ) -> Dict[str, float]:
+    """Seconds per call of each contender (``stat`` over rounds: the median
+    unless told otherwise); rounds interleave the contenders."""
     times: Dict[str, List[float]] = {k: [] for k in contenders}
     for f in contenders.values():  # warm-up
         f()
@@ -56,7 +58,7 @@ def interleaved(contenders: Dict[str, Callable[[], Any]], rounds: int = 5,
             for _ in range(inner):
                 f()
             times[k].append((time.perf_counter() - t) / inner)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return {k: stat(v) for k, v in times.items()}
 
 
 def in_range(x: float, lo: float, hi: float, slack: float = 2.0) -> str:
@@ -517,9 +519,15 @@ def claims_7_8() -> List[Dict[str, Any]]:
     t = interleaved(cont, rounds=7)
     tput_ratio = t["avx2_16"] / t["avx2_8"]
     steps = 2_000_000
-    tl = interleaved({"avx2_8": lambda: avx2_8.spx_chain(steps, 0.999, 0.001),
-                      "avx2_16": lambda: avx2_16.spx_chain(steps, 0.999, 0.001)}, rounds=7)
-    ratio = tl["avx2_16"] / tl["avx2_8"]
+    chains = {"avx2_8": lambda: avx2_8.spx_chain(steps, 0.999, 0.001),
+              "avx2_16": lambda: avx2_16.spx_chain(steps, 0.999, 0.001)}
+    tl = interleaved(chains, rounds=9)
+    tl_best = interleaved(chains, rounds=9, stat=min)
+    # The 16-lane chain needs both FMA pipes: another thread on the same
+    # core (a busy shared machine) slows it, so the verdict uses the best
+    # round (the hardware's cost) and the median is reported beside it.
+    ratio = tl_best["avx2_16"] / tl_best["avx2_8"]
+    ratio_median = tl["avx2_16"] / tl["avx2_8"]
     # The direction (a visible slowdown) matters most: a bigger slowdown
     # than claimed is "partly", none at all "does not hold".
     v7 = ("holds" if 1.4 <= ratio <= 1.8 else
@@ -529,7 +537,8 @@ def claims_7_8() -> List[Dict[str, Any]]:
     out = [claim(
         7, "A 16-lane float32 SIMD op on an AVX2 CPU splits into two 256-bit ops, costing a visible "
            "slowdown (1.4-1.8x latency on AVX2 nodes running AVX-512-tuned code).", PITFALLS,
-        f"AVX2 code (x86-64-v3), 16 lanes vs 8: {ratio:.2f}x the latency (a chain of dependent "
+        f"AVX2 code (x86-64-v3), 16 lanes vs 8: {ratio:.2f}x the latency in the best round "
+        f"({ratio_median:.2f}x median under load {loadavg()}; a chain of dependent "
         f"multiply-adds on one vector), {tput_ratio:.2f}x the time per element (multiply-add passes "
         f"over 2048 floats in L1){extra}",
         f"8-lane AVX2 code: {fmt_t(tl['avx2_8'] / steps)} per dependent step, "
@@ -539,7 +548,8 @@ def claims_7_8() -> List[Dict[str, Any]]:
          if ratio >= 1.15 else
          f"the two 256-bit halves are independent and overlap, so 16 lanes cost about what 8 do "
          f"({ratio:.2f}x per dependent step, {tput_ratio:.2f}x per element)."),
-        latency_ratio_16_over_8=ratio, throughput_ratio_16_over_8=tput_ratio)]
+        latency_ratio_16_over_8=ratio, latency_ratio_median=ratio_median,
+        throughput_ratio_16_over_8=tput_ratio)]
 
     # Claim 8: 8-lane (32-byte) loads at three offsets inside 64-byte lines.
     buf = np.zeros(2048 + 64, np.float32)
