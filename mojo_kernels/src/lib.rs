@@ -4,11 +4,12 @@
 //! * [`Toolchain`] finds `mojo` (`$SIMDPAR_MOJO`, then `PATH`, then a
 //!   project `.venv/bin/mojo` found by walking up from the current directory
 //!   and the crate directory) and records `mojo --version`.
-//! * [`Cache`] compiles a [`BuildRequest`] (shared library or executable) at
-//!   most once per key across threads and processes: the key is the first 16
-//!   hex digits of SHA-256 over the source bytes, the `mojo --version`, the
-//!   resolved target triple + CPU + features, the fp mode, the defines, the
-//!   emit kind and the optimization level. Artifacts are built in a staging
+//! * [`Cache`] compiles a [`BuildRequest`] (shared library, executable or
+//!   CPython extension module) at most once per key across threads and
+//!   processes: the key is the first 16 hex digits of SHA-256 over the source
+//!   bytes, the bytes of every local `.mojo` file the source imports, the
+//!   `mojo --version`, the resolved target triple + CPU + features, the fp
+//!   mode, the defines, the emit kind and the optimization level. Artifacts are built in a staging
 //!   directory and renamed into place under a per-key file lock; a manifest
 //!   beside each artifact holds the key inputs, the SHA-256, the target
 //!   features and the compile time. Truncated or corrupt artifacts are
