@@ -112,6 +112,24 @@ fn a_profile_sets_the_isa_and_the_thread_policy() {
 }
 
 #[test]
+fn a_profile_sets_the_streaming_store_threshold() {
+    let _g = lock();
+    if std::env::var_os("SIMDPAR_NT_THRESHOLD").is_some() {
+        println!("SKIPPED: profile NT threshold (SIMDPAR_NT_THRESHOLD is set and wins)");
+        return;
+    }
+    let mut p = uniform(Isa::Portable, None);
+    p.nt_bytes.insert("f32".into(), 12_345);
+    let _p = Installed::new(p);
+    assert_eq!(simdpar::plan::nt_threshold(Dtype::F32), 12_345);
+    // No entry for f64: the built-in threshold.
+    assert_eq!(
+        simdpar::plan::nt_threshold(Dtype::F64),
+        simdpar::map::nt_threshold_bytes()
+    );
+}
+
+#[test]
 fn scopes_and_set_isa_win_over_the_profile() {
     let _g = lock();
     let _p = Installed::new(uniform(Isa::Portable, Some(0)));

@@ -84,8 +84,12 @@ pub struct Choice {
     pub from_profile: bool,
 }
 
-/// Choices for every family x dtype x class.
-struct Table([[[Choice; 3]; 2]; 3]);
+/// Choices for every family x dtype x class, and the non-temporal store
+/// threshold per dtype.
+struct Table {
+    cells: [[[Choice; 3]; 2]; 3],
+    nt_bytes: [usize; 2],
+}
 
 fn family_index(f: Family) -> usize {
     match f {
@@ -137,11 +141,16 @@ impl Table {
                 }
             }
         }
-        Table(t)
+        let env_nt = std::env::var_os("SIMDPAR_NT_THRESHOLD").is_some();
+        let nt_bytes = Dtype::ALL.map(|d| match profile.and_then(|p| p.nt(d.name())) {
+            Some(b) if !env_nt => usize::try_from(b).unwrap_or(usize::MAX),
+            _ => crate::map::nt_threshold_bytes(),
+        });
+        Table { cells: t, nt_bytes }
     }
 
     fn get(&self, f: Family, d: Dtype, c: SizeClass) -> Choice {
-        self.0[family_index(f)][dtype_index(d)][class_index(c)]
+        self.cells[family_index(f)][dtype_index(d)][class_index(c)]
     }
 }
 
@@ -190,6 +199,13 @@ fn with_table<R>(f: impl FnOnce(&Table) -> R) -> R {
 /// family x dtype x class.
 pub fn choice(family: Family, dtype: Dtype, class: SizeClass) -> Choice {
     with_table(|t| t.get(family, dtype, class))
+}
+
+/// Output bytes from which out-of-place maps of `dtype` use non-temporal
+/// stores: `SIMDPAR_NT_THRESHOLD` if set, else the tuned profile's, else
+/// the built-in [`crate::map::nt_threshold_bytes`].
+pub fn nt_threshold(dtype: Dtype) -> usize {
+    with_table(|t| t.nt_bytes[dtype_index(dtype)])
 }
 
 /// Bytes a call of `kernel` over `len` elements reads and writes (for
