@@ -579,6 +579,7 @@ twins = _Twins()
 # extension(): CPython extension modules written in Mojo, through the cache
 
 _extensions: Dict[str, Any] = {}
+_ext_lock = threading.Lock()
 
 
 def _load_extension_file(modname: str, so_path: str) -> Any:
@@ -678,17 +679,17 @@ def extension(code_or_path: Union[str, os.PathLike], /, *, name: Optional[str] =
     except MojoCompileError as e:
         _point_at_user_source(e, text, origin, modname, sigs)
         raise
-    with _lock:
+    # One load per key and process, also when threads race here.
+    with _ext_lock:
         module = _extensions.get(art.key)
-    if module is not None:
-        return module
-    module = _load_extension_file(modname, art.extension_path())
-    module.__mojo_key__ = art.key
-    module.__mojo_source__ = str(origin) if origin is not None else None
-    if sigs:
-        gen.bind_all(module, sigs)
-    with _lock:
-        return _extensions.setdefault(art.key, module)
+        if module is None:
+            module = _load_extension_file(modname, art.extension_path())
+            module.__mojo_key__ = art.key
+            module.__mojo_source__ = str(origin) if origin is not None else None
+            if sigs:
+                gen.bind_all(module, sigs)
+            _extensions[art.key] = module
+    return module
 
 
 def _point_at_user_source(e: Any, text: str, origin: Optional[Path], modname: str,

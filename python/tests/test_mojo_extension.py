@@ -309,3 +309,25 @@ def test_compile_error_inside_a_generated_binding_points_at_the_bound_def():
         mj.extension(src, name="spx_mut", functions=["bump"])
     assert ei.value.line == 3
     assert "generated binding of bump" in ei.value.message
+
+
+def test_threads_asking_for_one_extension_get_one_module():
+    import threading
+
+    src = explicit_source("spx_threads")
+    got, errors = [], []
+
+    def build():
+        try:
+            got.append(mj.extension(src))
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=build) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(got) == 4 and all(m is got[0] for m in got)
+    assert got[0].add(2, 2) == 6
