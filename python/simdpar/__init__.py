@@ -148,6 +148,25 @@ def mandelbrot(
 
 from . import mojo  # noqa: E402  (needs the names above)
 
+
+def __getattr__(name: str) -> _Any:
+    """``simdpar.dask`` on first use: it imports dask, an optional
+    dependency (``pip install ./python[dask]``)."""
+    if name == "dask":
+        import importlib
+
+        try:
+            return importlib.import_module(".dask", __name__)
+        except ImportError as e:
+            raise AttributeError(f"simdpar.dask is unavailable: {e}") from e
+    raise AttributeError(f"module 'simdpar' has no attribute {name!r}")
+
+
+def _has_dask() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("dask") is not None
+
 __all__ = [
     "DETACH_MIN_ELEMS",
     "KERNEL_NAMES",
@@ -172,3 +191,6 @@ __all__ = [
     "tune",
     "use_isa",
 ]
+# `simdpar.dask` (loaded on first use) is public where dask is installed.
+if _has_dask():
+    __all__.append("dask")
