@@ -66,7 +66,7 @@ impl Threads {
 /// [`crate::sum`] on up to `threads` threads; the same bits for any count.
 pub fn sum<T: Element>(x: &[T], threads: Threads) -> T {
     let p = plan(Kernel::Sum, T::DTYPE, x.len(), threads);
-    let f = T::table::<reduce::Tables>(p.isa).sum;
+    let f = reduce::table_for::<T>(p.isa).sum;
     split::tree_sum(x, p.threads, f)
 }
 
@@ -80,7 +80,7 @@ pub fn row_sums<T: Element>(
 ) -> Result<(), KernelError> {
     reduce::check_matrix(matrix.len(), out.len(), cols)?;
     let p = plan(Kernel::RowSums, T::DTYPE, matrix.len(), threads);
-    let f = T::table::<reduce::Tables>(p.isa).row_sums;
+    let f = reduce::table_for::<T>(p.isa).row_sums;
     if p.threads <= 1 || cols == 0 || out.len() < 2 {
         // SAFETY: resolved for a supported ISA; shape checked.
         unsafe { f(matrix, cols, out) };
@@ -137,7 +137,7 @@ fn binary<T: Element>(
     check_len("b", a.len(), b.len())?;
     check_len("out", a.len(), out.len())?;
     let n = out.len();
-    let f = pick(T::table::<map::Tables>(isa_for::<T>(kernel, n, threads)));
+    let f = pick(map::table_for::<T>(isa_for::<T>(kernel, n, threads)));
     let store = map::store_for::<T>(n);
     chunked::<T, _>(
         kernel,
@@ -191,7 +191,7 @@ fn assign<T: Element>(
 ) -> Result<(), KernelError> {
     check_len("b", a.len(), b.len())?;
     let n = a.len();
-    let f = pick(T::table::<map::Tables>(isa_for::<T>(kernel, n, threads)));
+    let f = pick(map::table_for::<T>(isa_for::<T>(kernel, n, threads)));
     chunked::<T, _>(
         kernel,
         n,
@@ -239,7 +239,7 @@ pub fn multiply_assign<T: Element>(
 
 /// [`crate::square`] on up to `threads` threads.
 pub fn square<T: Element>(x: &[T], out: &mut [T], threads: Threads) -> Result<(), KernelError> {
-    let f = T::table::<map::Tables>(isa_for::<T>(Kernel::Square, x.len(), threads)).square;
+    let f = map::table_for::<T>(isa_for::<T>(Kernel::Square, x.len(), threads)).square;
     // SAFETY: resolved for a supported ISA; chunks match.
     let g = |x: &[T], o: &mut [T], s| unsafe { f(x, o, s) };
     unary(Kernel::Square, g, x, out, threads)
@@ -247,7 +247,7 @@ pub fn square<T: Element>(x: &[T], out: &mut [T], threads: Threads) -> Result<()
 
 /// [`crate::square_inplace`] on up to `threads` threads.
 pub fn square_inplace<T: Element>(x: &mut [T], threads: Threads) {
-    let f = T::table::<map::Tables>(isa_for::<T>(Kernel::Square, x.len(), threads)).square_inplace;
+    let f = map::table_for::<T>(isa_for::<T>(Kernel::Square, x.len(), threads)).square_inplace;
     // SAFETY: resolved for a supported ISA.
     inplace(Kernel::Square, |x: &mut [T]| unsafe { f(x) }, x, threads)
 }
@@ -259,7 +259,7 @@ pub fn scale<T: Element>(
     out: &mut [T],
     threads: Threads,
 ) -> Result<(), KernelError> {
-    let f = T::table::<map::Tables>(isa_for::<T>(Kernel::Scale, x.len(), threads)).scale;
+    let f = map::table_for::<T>(isa_for::<T>(Kernel::Scale, x.len(), threads)).scale;
     // SAFETY: resolved for a supported ISA; chunks match.
     let g = |x: &[T], o: &mut [T], s| unsafe { f(x, factor, o, s) };
     unary(Kernel::Scale, g, x, out, threads)
@@ -267,7 +267,7 @@ pub fn scale<T: Element>(
 
 /// [`crate::scale_inplace`] on up to `threads` threads.
 pub fn scale_inplace<T: Element>(x: &mut [T], factor: T, threads: Threads) {
-    let f = T::table::<map::Tables>(isa_for::<T>(Kernel::Scale, x.len(), threads)).scale_inplace;
+    let f = map::table_for::<T>(isa_for::<T>(Kernel::Scale, x.len(), threads)).scale_inplace;
     // SAFETY: resolved for a supported ISA.
     inplace(
         Kernel::Scale,
@@ -284,7 +284,7 @@ pub fn leaky_relu<T: Element>(
     out: &mut [T],
     threads: Threads,
 ) -> Result<(), KernelError> {
-    let f = T::table::<map::Tables>(isa_for::<T>(Kernel::LeakyRelu, x.len(), threads)).leaky_relu;
+    let f = map::table_for::<T>(isa_for::<T>(Kernel::LeakyRelu, x.len(), threads)).leaky_relu;
     // SAFETY: resolved for a supported ISA; chunks match.
     let g = |x: &[T], o: &mut [T], s| unsafe { f(x, alpha, o, s) };
     unary(Kernel::LeakyRelu, g, x, out, threads)
@@ -292,7 +292,7 @@ pub fn leaky_relu<T: Element>(
 
 /// [`crate::leaky_relu_inplace`] on up to `threads` threads.
 pub fn leaky_relu_inplace<T: Element>(x: &mut [T], alpha: T, threads: Threads) {
-    let t = T::table::<map::Tables>(isa_for::<T>(Kernel::LeakyRelu, x.len(), threads));
+    let t = map::table_for::<T>(isa_for::<T>(Kernel::LeakyRelu, x.len(), threads));
     let f = t.leaky_relu_inplace;
     // SAFETY: resolved for a supported ISA.
     inplace(
@@ -315,7 +315,7 @@ pub fn mandelbrot<T: Element>(
     check_len("out", n, out.len())?;
     let work = n.saturating_mul(grid.max_iter.max(1) as usize);
     let p = plan(Kernel::Mandelbrot, T::DTYPE, work, threads);
-    let f = T::table::<mandelbrot::Tables>(p.isa).rows;
+    let f = mandelbrot::table_for::<T>(p.isa).rows;
     if p.threads <= 1 || grid.height == 1 {
         // SAFETY: resolved for a supported ISA; out holds the whole image.
         unsafe { f(grid, 0, out) };

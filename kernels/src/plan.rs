@@ -275,6 +275,20 @@ pub fn size_class(kernel: Kernel, dtype: Dtype, len: usize) -> SizeClass {
     SizeClass::of_bytes(bytes_touched(kernel, dtype, len))
 }
 
+/// The ISA a single-threaded call of `kernel` on `len` elements of `dtype`
+/// runs on this thread now: [`plan`]'s ISA without the thread policy (the
+/// serial entry points call this once per call).
+#[inline]
+pub fn isa_for(kernel: Kernel, dtype: Dtype, len: usize) -> Isa {
+    match simdpar_dispatch::selection() {
+        Selection::Forced(isa, _) => isa,
+        Selection::Free { ceiling, .. } => {
+            let class = size_class(kernel, dtype, len);
+            choice(kernel.family(), dtype, class).isa.min(ceiling)
+        }
+    }
+}
+
 /// How a call of `kernel` on `len` elements of `dtype` runs on this thread
 /// now (for Mandelbrot, `len` is pixels x `max_iter`): the ISA, the thread
 /// count (at most what `threads` allows, 1 below the size from which threads

@@ -313,7 +313,7 @@ fn nt_threshold<T: Element>(isas: &[Isa], allowance: Duration) -> u64 {
         let mut cached = vec![T::ZERO; n];
         let mut streamed = vec![T::ZERO; n];
         let isa = *isas.last().expect("portable is always available");
-        let f = T::table::<map::Tables>(isa).add;
+        let f = map::table_for::<T>(isa).add;
         // SAFETY: `isa` comes from `available_isas`, so this CPU runs it;
         // the slices have equal lengths.
         let mut c = || unsafe { f(&a, &b, &mut cached, Store::Cached) };
