@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""NumPy baselines and simdpar-through-Python timings for `simdpar report`.
+"""NumPy and NumKong baselines and simdpar-through-Python timings for `simdpar report`.
 
-Times, for every workload of the report, the reference NumPy idiom and the
-same kernel through the project's Python package (`import simdpar`) with 1
-thread and with all threads, interleaved round-robin (rep 1 of every method,
-then rep 2, ...), and writes medians as JSON:
+Times, for every workload of the report, the reference NumPy idiom, the
+NumKong call where NumKong has the kernel, and the same kernel through the
+project's Python package (`import simdpar`) with its defaults (threads=None:
+automatic), with 1 thread and with all threads, interleaved round-robin
+(rep 1 of every method, then rep 2, ...), and writes medians as JSON:
 
     python benches/python/np_bench.py --out results.json [--full] [--threads N]
 
@@ -20,6 +21,18 @@ Workloads (the NumPy reference of each, as in the project's baseline study):
 * mandelbrot 1024x1024, max_iter 256: a vectorized loop over complex planes
   that keeps iterating only the points still active (escaped points are
   compacted away), the fastest plain-NumPy formulation.
+
+NumKong (``numkong``, pinned in tools/requirements.txt), every call with a
+preallocated ``out=`` like NumPy and simdpar, so nobody pays an allocation:
+
+* sum: ``nk.sum(x)``; row_sums: ``nk.sum(m, axis=1, out=o)`` (NumKong
+  writes float64 row sums for float32 input, so ``o`` is a float64
+  ``nk.Tensor``: 4 more bytes per row, under 1% of the traffic at 128
+  columns)
+* add / multiply: ``nk.add(a, b, out=o)`` / ``nk.multiply(a, b, out=o)``
+* scale: ``nk.scale(x, alpha=q, out=o)``; scale_inplace: ``out=x``
+* square: ``nk.multiply(x, x, out=o)`` (NumKong has no square)
+* leaky_relu and mandelbrot: NumKong has no such kernel (not timed).
 
 Missing pieces never fail the run: the JSON says what was missing and why.
 """
@@ -130,11 +143,39 @@ def make_numpy_call(np, kernel, dtype, shape, bufs):
     raise ValueError(kernel)
 
 
+def make_numkong_call(nk, np, kernel, dtype, shape, bufs):
+    """A NumKong call with a preallocated output, or None when NumKong has
+    no such kernel."""
+    q = -1.0
+    if kernel == "sum":
+        x = bufs["a"]
+        return lambda: nk.sum(x)
+    if kernel == "row_sums":
+        a = bufs["m"]
+        # NumKong's row sums of float32 are float64 (see the module doc).
+        o = nk.zeros((a.shape[0],), dtype="float64")
+        return lambda: nk.sum(a, axis=1, out=o)
+    if kernel in ("add", "multiply"):
+        f = getattr(nk, kernel)
+        a, b, o = bufs["a"], bufs["b"], bufs["o"]
+        return lambda: f(a, b, out=o)
+    if kernel == "square":
+        a, o = bufs["a"], bufs["o"]
+        return lambda: nk.multiply(a, a, out=o)
+    if kernel == "scale":
+        a, o = bufs["a"], bufs["o"]
+        return lambda: nk.scale(a, alpha=q, out=o)
+    if kernel == "scale_inplace":
+        x = bufs["x"]
+        return lambda: nk.scale(x, alpha=q, out=x)
+    return None
+
+
 def make_simdpar_call(sp, np, kernel, dtype, shape, bufs, threads):
     """A call of the project's package; raises if its API lacks the kernel."""
     q = float(-1.0)
     alpha = float(0.01)
-    kw = {"threads": threads}
+    kw = {} if threads is None else {"threads": threads}
     if kernel == "sum":
         x = bufs["a"]
         return lambda: sp.sum(x, **kw)
@@ -235,6 +276,7 @@ def main():
         "executable": sys.executable,
         "platform": platform.platform(),
         "numpy": None,
+        "numkong": None,
         "simdpar": None,
         "notes": [],
         "results": [],
@@ -265,6 +307,15 @@ def main():
         result["notes"].append(
             f"the simdpar Python package is not importable ({e}): simdpar rows come from the Rust process only"
         )
+    try:
+        import numkong as nk
+
+        result["numkong"] = getattr(nk, "__version__", "unknown")
+    except ImportError as e:
+        nk = None
+        result["notes"].append(
+            f"numkong is not installed ({e}): no NumKong baselines (pip install -r tools/requirements.txt)"
+        )
     only = set(filter(None, args.only.split(",")))
     threads = sorted({1, max(1, args.threads)})
     work = [w for w in workloads(args.full) if not only or w[0] in only]
@@ -273,12 +324,22 @@ def main():
         print(f"[python {i + 1}/{len(work)}] {kernel} {dt} {label}", file=sys.stderr, flush=True)
         bufs = buffers(np, kernel, dtype, shape)
         calls = [("numpy", make_numpy_call(np, kernel, dtype, shape, bufs))]
+        if nk is not None:
+            try:
+                c = make_numkong_call(nk, np, kernel, dtype, shape, bufs)
+                if c is not None:
+                    c()
+                    calls.append(("numkong", c))
+            except Exception as e:  # noqa: BLE001 - report, do not fail
+                result["notes"].append(f"numkong {kernel} ({dt}) failed: {type(e).__name__}: {e}")
         if sp is not None:
-            for t in threads:
+            # threads=None: the package's defaults (automatic threads, no
+            # forced ISA); recorded as threads 0.
+            for t in [None] + threads:
                 try:
                     c = make_simdpar_call(sp, np, kernel, dtype, shape, bufs, t)
                     c()
-                    calls.append((f"simdpar-py:{t}", c))
+                    calls.append((f"simdpar-py:{t or 0}", c))
                 except Exception as e:  # noqa: BLE001 - report, do not fail
                     result["notes"].append(f"simdpar.{kernel} ({dt}, threads={t}) failed: {type(e).__name__}: {e}")
         reps = cfg["mandel_reps"] if kernel == "mandelbrot" else cfg["reps"]
@@ -296,7 +357,8 @@ def main():
                     "dtype": dt,
                     "shape": label,
                     "method": method,
-                    "threads": int(t) if t else 1,
+                    # 0: simdpar's automatic threads (its defaults)
+                    "threads": int(t) if t else (0 if method == "simdpar-py" else 1),
                     "median_s": median(s),
                     "min_s": min(s),
                     "max_s": max(s),

@@ -1,14 +1,26 @@
 //! A STREAM-like memory bandwidth bench: the physical limit each DRAM-sized
-//! kernel is compared with. Plain Rust loops over `f64` arrays (no kernel
-//! of simdpar involved), with regular stores, counted STREAM's way (bytes
-//! read + bytes written, no write-allocate traffic).
+//! kernel is compared with. Loops over `f64` arrays written for this bench
+//! (no kernel of simdpar involved) at the widest vectors of this CPU, with
+//! several independent accumulators or vectors in flight ([`simd`]), on 1
+//! and on all threads, counted STREAM's way (bytes read + bytes written, no
+//! write-allocate traffic). Store patterns run with cached and with
+//! non-temporal stores and keep the faster form, so each pattern is the
+//! fastest way this bench knows to move those bytes on this machine: a
+//! kernel measured above it is a measurement to investigate, not a kernel
+//! beating memory.
+
+mod simd;
+
+pub use simd::{Level, Store, level};
 
 use crate::data::{Align, Buf};
 use crate::timing::{Candidate, Stats, TimingConfig, interleaved};
 use rayon::prelude::*;
+use std::collections::HashMap;
+use std::time::Instant;
 
 /// The access patterns, and the kernels they bound.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Pattern {
     /// `s += a[i]` (8 B per element): reductions.
     Read,
@@ -39,6 +51,20 @@ impl Pattern {
         }
     }
 
+    /// Whether the pattern stores (and so has a non-temporal form).
+    pub fn stores(self) -> bool {
+        self != Pattern::Read
+    }
+
+    /// The store forms measured for this pattern on this CPU.
+    pub fn store_forms(self) -> Vec<Store> {
+        if self.stores() {
+            Store::ALL.into_iter().filter(|s| s.available()).collect()
+        } else {
+            vec![Store::Cached]
+        }
+    }
+
     /// Bytes counted per element.
     pub fn bytes_per_elem(self) -> usize {
         match self {
@@ -58,8 +84,12 @@ pub struct StreamResult {
     pub threads: usize,
     /// Elements per array.
     pub n: usize,
-    /// Timing of one pass.
+    /// The store form that was faster (and is reported); `Cached` for read.
+    pub store: Store,
+    /// Timing of one pass in that form.
     pub stats: Stats,
+    /// The slower store form and its timing, when both were measured.
+    pub other: Option<(Store, Stats)>,
 }
 
 impl StreamResult {
@@ -72,40 +102,12 @@ impl StreamResult {
     pub fn best_gbs(&self) -> f64 {
         (self.n * self.pattern.bytes_per_elem()) as f64 / self.stats.min / 1e9
     }
-}
 
-fn read(a: &[f64]) -> f64 {
-    // Eight independent partial sums so the loop is bound by loads, not by
-    // the latency of one dependent add chain.
-    let mut acc = [0.0f64; 8];
-    let chunks = a.chunks_exact(8);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for k in 0..8 {
-            acc[k] += c[k];
-        }
-    }
-    acc.iter().sum::<f64>() + rest.iter().sum::<f64>()
-}
-
-fn copy(a: &[f64], c: &mut [f64]) {
-    // `+ 0.0` is not an identity (it turns -0.0 into +0.0), so the compiler
-    // cannot replace the loop with `memcpy`, whose large-size path uses
-    // non-temporal stores and would measure a different pattern.
-    for (c, a) in c.iter_mut().zip(a) {
-        *c = *a + 0.0;
-    }
-}
-
-fn triad(a: &mut [f64], b: &[f64], c: &[f64], q: f64) {
-    for ((a, b), c) in a.iter_mut().zip(b).zip(c) {
-        *a = *b + q * *c;
-    }
-}
-
-fn inplace_scale(a: &mut [f64], q: f64) {
-    for a in a.iter_mut() {
-        *a *= q;
+    /// Median bandwidth of the slower store form, if measured.
+    pub fn other_gbs(&self) -> Option<f64> {
+        self.other
+            .as_ref()
+            .map(|(_, s)| (self.n * self.pattern.bytes_per_elem()) as f64 / s.median / 1e9)
     }
 }
 
@@ -120,6 +122,8 @@ pub struct StreamBufs {
     b: Buf<f64>,
     c: Buf<f64>,
     out: Buf<f64>,
+    /// The faster store form per (pattern, threads), found by [`Self::pass`].
+    chosen: HashMap<(Pattern, usize), Store>,
 }
 
 impl StreamBufs {
@@ -130,44 +134,86 @@ impl StreamBufs {
             b: Buf::new(n, Align::Aligned, 12, 0.5, 1.5),
             c: Buf::new(n, Align::Aligned, 13, 0.5, 1.5),
             out: Buf::new(n, Align::Aligned, 14, 0.0, 1.0),
+            chosen: HashMap::new(),
         }
     }
 
-    /// One pass of `pattern`: serial when `pool` is None, else split in
-    /// one equal piece per thread of `pool`.
+    /// One pass of `pattern` in its faster store form on these arrays and
+    /// this thread count (found on the first call by timing both forms,
+    /// alternated, best of three each).
     pub fn pass(&mut self, pattern: Pattern, pool: Option<&rayon::ThreadPool>) {
+        let t = pool.map(|p| p.current_num_threads()).unwrap_or(1);
+        let store = match self.chosen.get(&(pattern, t)) {
+            Some(s) => *s,
+            None => {
+                let s = self.calibrate(pattern, pool);
+                self.chosen.insert((pattern, t), s);
+                s
+            }
+        };
+        self.pass_with(pattern, store, pool);
+    }
+
+    /// The store form of `pattern` with the fastest of three passes.
+    fn calibrate(&mut self, pattern: Pattern, pool: Option<&rayon::ThreadPool>) -> Store {
+        let forms = pattern.store_forms();
+        if forms.len() < 2 {
+            return forms[0];
+        }
+        let mut best = vec![f64::INFINITY; forms.len()];
+        for round in 0..4 {
+            for (i, &f) in forms.iter().enumerate() {
+                let t0 = Instant::now();
+                self.pass_with(pattern, f, pool);
+                // Round 0 warms up (page faults, caches) and is not counted.
+                if round > 0 {
+                    best[i] = best[i].min(t0.elapsed().as_secs_f64());
+                }
+            }
+        }
+        let i = (0..forms.len())
+            .min_by(|&a, &b| best[a].total_cmp(&best[b]))
+            .unwrap_or(0);
+        forms[i]
+    }
+
+    /// One pass of `pattern` with `store` stores: serial when `pool` is
+    /// None, else split in one equal piece per thread of `pool`.
+    pub fn pass_with(&mut self, pattern: Pattern, store: Store, pool: Option<&rayon::ThreadPool>) {
         let n = self.a.get().len();
         let t = pool.map(|p| p.current_num_threads()).unwrap_or(1);
         let chunk = split(n, t);
         let a: &[f64] = self.a.get();
         let (b, c) = (self.b.get(), self.c.get());
         let o: &mut [f64] = self.out.get_mut();
+        let st = store;
         match (pattern, pool) {
             (Pattern::Read, None) => {
-                std::hint::black_box(read(a));
+                std::hint::black_box(simd::read(a));
             }
             (Pattern::Read, Some(p)) => {
-                let s: f64 = p.install(|| a.par_chunks(chunk).map(read).sum());
+                let s: f64 = p.install(|| a.par_chunks(chunk).map(simd::read).sum());
                 std::hint::black_box(s);
             }
-            (Pattern::Copy, None) => copy(a, o),
+            (Pattern::Copy, None) => simd::copy(a, o, st),
             (Pattern::Copy, Some(p)) => p.install(|| {
                 o.par_chunks_mut(chunk)
                     .zip(a.par_chunks(chunk))
-                    .for_each(|(o, a)| copy(a, o))
+                    .for_each(|(o, a)| simd::copy(a, o, st))
             }),
-            (Pattern::Triad, None) => triad(o, b, c, 0.5),
+            (Pattern::Triad, None) => simd::triad(o, b, c, 0.5, st),
             (Pattern::Triad, Some(p)) => p.install(|| {
                 o.par_chunks_mut(chunk)
                     .zip(b.par_chunks(chunk))
                     .zip(c.par_chunks(chunk))
-                    .for_each(|((o, b), c)| triad(o, b, c, 0.5))
+                    .for_each(|((o, b), c)| simd::triad(o, b, c, 0.5, st))
             }),
             // -1 keeps the values finite and normal forever.
-            (Pattern::InplaceScale, None) => inplace_scale(o, -1.0),
-            (Pattern::InplaceScale, Some(p)) => {
-                p.install(|| o.par_chunks_mut(chunk).for_each(|x| inplace_scale(x, -1.0)))
-            }
+            (Pattern::InplaceScale, None) => simd::scale_inplace(o, -1.0, st),
+            (Pattern::InplaceScale, Some(p)) => p.install(|| {
+                o.par_chunks_mut(chunk)
+                    .for_each(|x| simd::scale_inplace(x, -1.0, st))
+            }),
         }
     }
 }
@@ -181,7 +227,8 @@ pub fn pool(threads: usize) -> rayon::ThreadPool {
 }
 
 /// Measures every pattern with 1 and with `max_threads` threads on arrays
-/// of `n` doubles (interleaved rounds).
+/// of `n` doubles, every store form of each (interleaved rounds), and keeps
+/// per pattern and thread count the form with the lower median.
 pub fn measure(n: usize, max_threads: usize, cfg: &TimingConfig) -> Vec<StreamResult> {
     let bufs = std::cell::RefCell::new(StreamBufs::new(n));
     let mut thread_counts = vec![1];
@@ -194,29 +241,51 @@ pub fn measure(n: usize, max_threads: usize, cfg: &TimingConfig) -> Vec<StreamRe
     for (ti, &t) in thread_counts.iter().enumerate() {
         let p = (t > 1).then(|| &pools[ti]);
         for pat in Pattern::ALL {
-            keys.push((pat, t));
-            let bufs = &bufs;
-            cands.push(Candidate::new(
-                format!("{}-{t}", pat.name()),
-                move |inner| {
-                    let mut b = bufs.borrow_mut();
-                    for _ in 0..inner {
-                        b.pass(pat, p);
-                    }
-                },
-            ));
+            for store in pat.store_forms() {
+                keys.push((pat, t, store));
+                let bufs = &bufs;
+                cands.push(Candidate::new(
+                    format!("{}-{}-{t}", pat.name(), store.name()),
+                    move |inner| {
+                        let mut b = bufs.borrow_mut();
+                        for _ in 0..inner {
+                            b.pass_with(pat, store, p);
+                        }
+                    },
+                ));
+            }
         }
     }
     let stats = interleaved(&mut cands, cfg);
-    keys.into_iter()
-        .zip(stats)
-        .map(|((pattern, threads), stats)| StreamResult {
-            pattern,
-            threads,
-            n,
-            stats,
-        })
-        .collect()
+    drop(cands);
+    let mut measured: Vec<((Pattern, usize, Store), Stats)> = keys.into_iter().zip(stats).collect();
+    let mut out = Vec::new();
+    for &t in &thread_counts {
+        for pattern in Pattern::ALL {
+            let mut forms: Vec<(Store, Stats)> = Vec::new();
+            measured.retain(|((p, th, st), s)| {
+                let mine = *p == pattern && *th == t;
+                if mine {
+                    forms.push((*st, s.clone()));
+                }
+                !mine
+            });
+            forms.sort_by(|a, b| a.1.median.total_cmp(&b.1.median));
+            let mut forms = forms.into_iter();
+            let Some((store, stats)) = forms.next() else {
+                continue;
+            };
+            out.push(StreamResult {
+                pattern,
+                threads: t,
+                n,
+                store,
+                stats,
+                other: forms.next(),
+            });
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -224,17 +293,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn patterns_compute_what_they_say() {
-        let a: Vec<f64> = (0..37).map(|i| i as f64).collect();
-        assert_eq!(read(&a), (0..37).sum::<i32>() as f64);
-        let mut c = vec![0.0; 37];
-        copy(&a, &mut c);
-        assert_eq!(c, a);
-        let mut t = vec![0.0; 37];
-        triad(&mut t, &a, &a, 0.5);
-        assert_eq!(t[4], 6.0);
-        inplace_scale(&mut c, -1.0);
-        assert_eq!(c[3], -3.0);
+    fn passes_compute_what_they_say_in_both_store_forms() {
+        for store in Store::ALL {
+            for threads in [1, 3] {
+                let p = (threads > 1).then(|| pool(threads));
+                let mut b = StreamBufs::new(1001);
+                let a = b.a.get().to_vec();
+                b.pass_with(Pattern::Copy, store, p.as_ref());
+                assert_eq!(b.out.get(), &a[..], "copy {store:?} t{threads}");
+                b.pass_with(Pattern::InplaceScale, store, p.as_ref());
+                let want: Vec<f64> = a.iter().map(|x| -x).collect();
+                assert_eq!(b.out.get(), &want[..], "scale {store:?} t{threads}");
+                b.pass_with(Pattern::Triad, store, p.as_ref());
+                let (bb, cc) = (b.b.get().to_vec(), b.c.get().to_vec());
+                for i in 0..1001 {
+                    assert_eq!(b.out.get()[i], bb[i] + 0.5 * cc[i], "triad {store:?} {i}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pass_picks_a_form_once_per_pattern_and_threads() {
+        let mut b = StreamBufs::new(4096);
+        b.pass(Pattern::Copy, None);
+        b.pass(Pattern::Read, None);
+        assert_eq!(b.chosen.get(&(Pattern::Read, 1)), Some(&Store::Cached));
+        assert!(b.chosen.contains_key(&(Pattern::Copy, 1)));
+        assert_eq!(b.chosen.len(), 2);
     }
 
     #[test]
@@ -246,5 +332,14 @@ mod tests {
         let r = measure(10_000, 2, &cfg);
         assert_eq!(r.len(), 8);
         assert!(r.iter().all(|r| r.gbs() > 0.0));
+        for x in &r {
+            // The kept form is never the slower one, and read has one form.
+            if let Some((st, o)) = &x.other {
+                assert!(x.stats.median <= o.median);
+                assert_ne!(*st, x.store);
+            } else {
+                assert!(!x.pattern.stores() || !Store::NonTemporal.available());
+            }
+        }
     }
 }

@@ -1,0 +1,461 @@
+//! The STREAM loops at the widest vectors this CPU has: AVX-512 or AVX2
+//! (detected at run time, never assumed), else plain Rust. Each loop keeps
+//! several independent accumulators or vectors in flight, so it is bound
+//! by memory and not by one dependent chain, and each store loop comes with
+//! a cached and a non-temporal (streaming) form: which one moves the bytes
+//! faster depends on the machine, so the bench measures both and keeps the
+//! faster ([`super::measure`]).
+
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::*;
+
+/// How a store loop writes its output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Store {
+    /// Ordinary stores (the line is read into the cache first).
+    Cached,
+    /// Non-temporal stores that bypass the cache (no read for ownership).
+    NonTemporal,
+}
+
+impl Store {
+    /// Both forms, cached first.
+    pub const ALL: [Store; 2] = [Store::Cached, Store::NonTemporal];
+
+    /// `cached` / `nt`, for tables and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Store::Cached => "cached",
+            Store::NonTemporal => "nt",
+        }
+    }
+
+    /// Whether this CPU has a non-temporal form of the loops (the portable
+    /// fallback only stores cached).
+    pub fn available(self) -> bool {
+        self == Store::Cached || level() != Level::Portable
+    }
+}
+
+/// The vector width the loops run at on this CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// 512-bit loads and stores.
+    Avx512,
+    /// 256-bit loads and stores.
+    Avx2,
+    /// Plain Rust loops (whatever the compiler makes of them).
+    Portable,
+}
+
+impl Level {
+    /// `avx512`, `avx2` or `portable`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Avx512 => "avx512",
+            Level::Avx2 => "avx2",
+            Level::Portable => "portable",
+        }
+    }
+}
+
+/// The widest level this CPU runs (runtime detection).
+pub fn level() -> Level {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            return Level::Avx512;
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return Level::Avx2;
+        }
+    }
+    Level::Portable
+}
+
+/// Sum of `a` (the read pattern).
+pub fn read(a: &[f64]) -> f64 {
+    match level() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: level() saw avx512f on this CPU.
+        Level::Avx512 => unsafe { read_avx512(a) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: level() saw avx2 on this CPU.
+        Level::Avx2 => unsafe { read_avx2(a) },
+        _ => read_portable(a),
+    }
+}
+
+/// `c[i] = a[i]` (the copy pattern); `c` no shorter than `a`.
+pub fn copy(a: &[f64], c: &mut [f64], store: Store) {
+    let c = &mut c[..a.len()];
+    match level() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: level() saw avx512f on this CPU.
+        Level::Avx512 => unsafe { copy_avx512(a, c, store) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: level() saw avx2 on this CPU.
+        Level::Avx2 => unsafe { copy_avx2(a, c, store) },
+        _ => copy_portable(a, c),
+    }
+}
+
+/// `o[i] = b[i] + q * c[i]` (the triad pattern) over `o.len()` elements;
+/// `b` and `c` no shorter than `o`.
+pub fn triad(o: &mut [f64], b: &[f64], c: &[f64], q: f64, store: Store) {
+    let (b, c) = (&b[..o.len()], &c[..o.len()]);
+    match level() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: level() saw avx512f on this CPU.
+        Level::Avx512 => unsafe { triad_avx512(o, b, c, q, store) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: level() saw avx2 on this CPU.
+        Level::Avx2 => unsafe { triad_avx2(o, b, c, q, store) },
+        _ => triad_portable(o, b, c, q),
+    }
+}
+
+/// `a[i] *= q` (the in-place scale pattern).
+pub fn scale_inplace(a: &mut [f64], q: f64, store: Store) {
+    match level() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: level() saw avx512f on this CPU.
+        Level::Avx512 => unsafe { scale_avx512(a, q, store) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: level() saw avx2 on this CPU.
+        Level::Avx2 => unsafe { scale_avx2(a, q, store) },
+        _ => scale_portable(a, q),
+    }
+}
+
+fn read_portable(a: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let chunks = a.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for k in 0..8 {
+            acc[k] += c[k];
+        }
+    }
+    acc.iter().sum::<f64>() + rest.iter().sum::<f64>()
+}
+
+fn copy_portable(a: &[f64], c: &mut [f64]) {
+    // `+ 0.0` keeps the compiler from turning the loop into `memcpy` (it is
+    // not an identity for -0.0).
+    for (c, a) in c.iter_mut().zip(a) {
+        *c = *a + 0.0;
+    }
+}
+
+fn triad_portable(o: &mut [f64], b: &[f64], c: &[f64], q: f64) {
+    for ((o, b), c) in o.iter_mut().zip(b).zip(c) {
+        *o = *b + q * *c;
+    }
+}
+
+fn scale_portable(a: &mut [f64], q: f64) {
+    for a in a.iter_mut() {
+        *a *= q;
+    }
+}
+
+/// Elements before `p` reaches a multiple of `bytes` (at most `n`).
+fn head(p: *const f64, bytes: usize, n: usize) -> usize {
+    let mis = (p as usize) % bytes;
+    if mis == 0 {
+        0
+    } else {
+        ((bytes - mis) / 8).min(n)
+    }
+}
+
+// The AVX-512 loops: 8 vectors (64 doubles, 8 cache lines) per iteration.
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn read_avx512(a: &[f64]) -> f64 {
+    let (n, p) = (a.len(), a.as_ptr());
+    let mut acc = [_mm512_setzero_pd(); 8];
+    let mut i = 0;
+    while i + 64 <= n {
+        for (k, acc) in acc.iter_mut().enumerate() {
+            // SAFETY: i + 8k + 8 <= i + 64 <= n: inside `a`.
+            let v = unsafe { _mm512_loadu_pd(p.add(i + 8 * k)) };
+            *acc = _mm512_add_pd(*acc, v);
+        }
+        i += 64;
+    }
+    let mut s = acc[0];
+    for v in &acc[1..] {
+        s = _mm512_add_pd(s, *v);
+    }
+    _mm512_reduce_add_pd(s) + a[i..].iter().sum::<f64>()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn copy_avx512(a: &[f64], c: &mut [f64], store: Store) {
+    let n = a.len();
+    let (pa, pc) = (a.as_ptr(), c.as_mut_ptr());
+    let h = if store == Store::NonTemporal {
+        head(pc, 64, n)
+    } else {
+        0
+    };
+    c[..h].copy_from_slice(&a[..h]);
+    let zero = _mm512_setzero_pd();
+    let mut i = h;
+    while i + 32 <= n {
+        for k in 0..4 {
+            let j = i + 8 * k;
+            // SAFETY: j + 8 <= n for both slices (c has a's length); with
+            // NonTemporal, c + j is 64-byte aligned (h aligned it, steps
+            // are 64 bytes), as the streaming store requires.
+            unsafe {
+                let v = _mm512_add_pd(_mm512_loadu_pd(pa.add(j)), zero);
+                match store {
+                    Store::Cached => _mm512_storeu_pd(pc.add(j), v),
+                    Store::NonTemporal => _mm512_stream_pd(pc.add(j), v),
+                }
+            }
+        }
+        i += 32;
+    }
+    c[i..].copy_from_slice(&a[i..]);
+    if store == Store::NonTemporal {
+        _mm_sfence();
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn triad_avx512(o: &mut [f64], b: &[f64], c: &[f64], q: f64, store: Store) {
+    let n = o.len();
+    let (po, pb, pc) = (o.as_mut_ptr(), b.as_ptr(), c.as_ptr());
+    let h = if store == Store::NonTemporal {
+        head(po, 64, n)
+    } else {
+        0
+    };
+    triad_portable(&mut o[..h], &b[..h], &c[..h], q);
+    let qv = _mm512_set1_pd(q);
+    let mut i = h;
+    while i + 32 <= n {
+        for k in 0..4 {
+            let j = i + 8 * k;
+            // SAFETY: j + 8 <= n for all three slices (same length); with
+            // NonTemporal, o + j is 64-byte aligned (see copy_avx512).
+            unsafe {
+                let v = _mm512_fmadd_pd(qv, _mm512_loadu_pd(pc.add(j)), _mm512_loadu_pd(pb.add(j)));
+                match store {
+                    Store::Cached => _mm512_storeu_pd(po.add(j), v),
+                    Store::NonTemporal => _mm512_stream_pd(po.add(j), v),
+                }
+            }
+        }
+        i += 32;
+    }
+    triad_portable(&mut o[i..], &b[i..], &c[i..], q);
+    if store == Store::NonTemporal {
+        _mm_sfence();
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn scale_avx512(a: &mut [f64], q: f64, store: Store) {
+    let n = a.len();
+    let p = a.as_mut_ptr();
+    let h = if store == Store::NonTemporal {
+        head(p, 64, n)
+    } else {
+        0
+    };
+    scale_portable(&mut a[..h], q);
+    let qv = _mm512_set1_pd(q);
+    let mut i = h;
+    while i + 32 <= n {
+        for k in 0..4 {
+            let j = i + 8 * k;
+            // SAFETY: j + 8 <= n; with NonTemporal, a + j is 64-byte
+            // aligned (see copy_avx512).
+            unsafe {
+                let v = _mm512_mul_pd(_mm512_loadu_pd(p.add(j)), qv);
+                match store {
+                    Store::Cached => _mm512_storeu_pd(p.add(j), v),
+                    Store::NonTemporal => _mm512_stream_pd(p.add(j), v),
+                }
+            }
+        }
+        i += 32;
+    }
+    scale_portable(&mut a[i..], q);
+    if store == Store::NonTemporal {
+        _mm_sfence();
+    }
+}
+
+// The AVX2 loops: 8 vectors (32 doubles, 4 cache lines) per iteration.
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn read_avx2(a: &[f64]) -> f64 {
+    let (n, p) = (a.len(), a.as_ptr());
+    let mut acc = [_mm256_setzero_pd(); 8];
+    let mut i = 0;
+    while i + 32 <= n {
+        for (k, acc) in acc.iter_mut().enumerate() {
+            // SAFETY: i + 4k + 4 <= i + 32 <= n: inside `a`.
+            let v = unsafe { _mm256_loadu_pd(p.add(i + 4 * k)) };
+            *acc = _mm256_add_pd(*acc, v);
+        }
+        i += 32;
+    }
+    let mut s = acc[0];
+    for v in &acc[1..] {
+        s = _mm256_add_pd(s, *v);
+    }
+    let mut lanes = [0.0f64; 4];
+    // SAFETY: `lanes` holds 4 doubles.
+    unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), s) };
+    lanes.iter().sum::<f64>() + a[i..].iter().sum::<f64>()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn copy_avx2(a: &[f64], c: &mut [f64], store: Store) {
+    let n = a.len();
+    let (pa, pc) = (a.as_ptr(), c.as_mut_ptr());
+    let h = if store == Store::NonTemporal {
+        head(pc, 32, n)
+    } else {
+        0
+    };
+    c[..h].copy_from_slice(&a[..h]);
+    let zero = _mm256_setzero_pd();
+    let mut i = h;
+    while i + 16 <= n {
+        for k in 0..4 {
+            let j = i + 4 * k;
+            // SAFETY: j + 4 <= n for both slices; with NonTemporal, c + j
+            // is 32-byte aligned (h aligned it, steps are 32 bytes).
+            unsafe {
+                let v = _mm256_add_pd(_mm256_loadu_pd(pa.add(j)), zero);
+                match store {
+                    Store::Cached => _mm256_storeu_pd(pc.add(j), v),
+                    Store::NonTemporal => _mm256_stream_pd(pc.add(j), v),
+                }
+            }
+        }
+        i += 16;
+    }
+    c[i..].copy_from_slice(&a[i..]);
+    if store == Store::NonTemporal {
+        _mm_sfence();
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn triad_avx2(o: &mut [f64], b: &[f64], c: &[f64], q: f64, store: Store) {
+    let n = o.len();
+    let (po, pb, pc) = (o.as_mut_ptr(), b.as_ptr(), c.as_ptr());
+    let h = if store == Store::NonTemporal {
+        head(po, 32, n)
+    } else {
+        0
+    };
+    triad_portable(&mut o[..h], &b[..h], &c[..h], q);
+    let qv = _mm256_set1_pd(q);
+    let mut i = h;
+    while i + 16 <= n {
+        for k in 0..4 {
+            let j = i + 4 * k;
+            // SAFETY: j + 4 <= n for all three slices; with NonTemporal,
+            // o + j is 32-byte aligned (see copy_avx2).
+            unsafe {
+                let v = _mm256_fmadd_pd(qv, _mm256_loadu_pd(pc.add(j)), _mm256_loadu_pd(pb.add(j)));
+                match store {
+                    Store::Cached => _mm256_storeu_pd(po.add(j), v),
+                    Store::NonTemporal => _mm256_stream_pd(po.add(j), v),
+                }
+            }
+        }
+        i += 16;
+    }
+    triad_portable(&mut o[i..], &b[i..], &c[i..], q);
+    if store == Store::NonTemporal {
+        _mm_sfence();
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn scale_avx2(a: &mut [f64], q: f64, store: Store) {
+    let n = a.len();
+    let p = a.as_mut_ptr();
+    let h = if store == Store::NonTemporal {
+        head(p, 32, n)
+    } else {
+        0
+    };
+    scale_portable(&mut a[..h], q);
+    let qv = _mm256_set1_pd(q);
+    let mut i = h;
+    while i + 16 <= n {
+        for k in 0..4 {
+            let j = i + 4 * k;
+            // SAFETY: j + 4 <= n; with NonTemporal, a + j is 32-byte
+            // aligned (see copy_avx2).
+            unsafe {
+                let v = _mm256_mul_pd(_mm256_loadu_pd(p.add(j)), qv);
+                match store {
+                    Store::Cached => _mm256_storeu_pd(p.add(j), v),
+                    Store::NonTemporal => _mm256_stream_pd(p.add(j), v),
+                }
+            }
+        }
+        i += 16;
+    }
+    scale_portable(&mut a[i..], q);
+    if store == Store::NonTemporal {
+        _mm_sfence();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every length around the vector and unroll steps, at every start
+    /// offset within a line, both store forms, against plain loops.
+    #[test]
+    fn loops_match_plain_arithmetic() {
+        let src: Vec<f64> = (0..300).map(|i| (i as f64) * 0.5 - 7.0).collect();
+        for off in 0..8 {
+            for n in [0, 1, 3, 7, 8, 15, 16, 31, 33, 63, 64, 65, 127, 129, 200] {
+                let a = &src[off..off + n];
+                let want: f64 = a.iter().sum();
+                assert_eq!(read(a), want, "read n={n} off={off}");
+                for store in Store::ALL {
+                    let mut buf = vec![9.0; 300];
+                    copy(a, &mut buf[off..off + n], store);
+                    assert_eq!(&buf[off..off + n], a, "copy {store:?} n={n} off={off}");
+                    let mut o = vec![0.0; 300];
+                    triad(&mut o[off..off + n], a, &src[..n], 0.5, store);
+                    for i in 0..n {
+                        assert_eq!(o[off + i], a[i] + 0.5 * src[i], "triad {store:?} n={n}");
+                    }
+                    let mut s = src.clone();
+                    scale_inplace(&mut s[off..off + n], -2.0, store);
+                    for i in 0..n {
+                        assert_eq!(s[off + i], -2.0 * src[off + i], "scale {store:?} n={n}");
+                    }
+                    assert_eq!(s[..off], src[..off], "scale wrote before its slice");
+                    assert_eq!(s[off + n..], src[off + n..], "scale wrote past its slice");
+                }
+            }
+        }
+    }
+}
