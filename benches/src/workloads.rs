@@ -257,6 +257,11 @@ impl Workload {
 /// Who runs a candidate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Impl {
+    /// simdpar as a user calls it: the public `par::*` functions with
+    /// [`Threads::Auto`] and no ISA forced, so the library's own plan
+    /// (profile or built-in default) picks the ISA and the threads. Its
+    /// rows carry `threads: 0` (automatic).
+    Default,
     /// simdpar's dispatched API forced to one ISA (`with_isa`).
     Simdpar(Isa),
     /// A Mojo twin variant.
@@ -271,6 +276,7 @@ impl Impl {
     /// `simdpar:avx2`, `mojo:exact`, `stream:triad`, ...
     pub fn label(self) -> String {
         match self {
+            Impl::Default => "simdpar:default".to_string(),
             Impl::Simdpar(i) => format!("simdpar:{}", i.name()),
             Impl::Mojo(v) => format!("mojo:{}", v.name()),
             Impl::Stream(p) => format!("stream:{}", p.name()),
@@ -541,18 +547,25 @@ impl<T: BenchElem> Prepared<T> {
     /// this kernel).
     pub fn can_run(&self, imp: Impl, twins: &TwinSet) -> bool {
         match imp {
+            Impl::Default => true,
             Impl::Simdpar(isa) => simdpar::is_supported(isa),
             Impl::Mojo(v) => self.w.op.has_twin() && twins.get(v).is_some(),
             Impl::Stream(_) => true,
         }
     }
 
-    /// Calls `imp` `inner` times with `threads` threads. simdpar runs in a
+    /// Calls `imp` `inner` times with `threads` threads (ignored by
+    /// [`Impl::Default`], which lets the library choose). simdpar runs in a
     /// [`with_isa`] scope; Mojo uses its threaded twin when `threads > 1`
     /// and the kernel has one. Panics if `imp` cannot run (see
     /// [`Self::can_run`]).
     pub fn run(&self, imp: Impl, threads: usize, twins: &TwinSet, inner: usize) {
         match imp {
+            Impl::Default => {
+                for _ in 0..inner {
+                    simdpar_call::<T>(&self.w, &self.inp, &self.img, Threads::Auto);
+                }
+            }
             Impl::Simdpar(isa) => {
                 let th = threads_of(threads);
                 with_isa(isa, || {
@@ -685,7 +698,7 @@ mod tests {
                     dtype,
                     shape,
                 };
-                let specs: Vec<Spec> = simdpar::available_isas()
+                let mut specs: Vec<Spec> = simdpar::available_isas()
                     .into_iter()
                     .flat_map(|i| {
                         [1, 2].map(|threads| Spec {
@@ -695,6 +708,11 @@ mod tests {
                         })
                     })
                     .collect();
+                specs.push(Spec {
+                    imp: Impl::Default,
+                    threads: 0,
+                    align: Align::Off4,
+                });
                 let rows = measure(&w, &specs, &TwinSet::default(), &cfg);
                 assert_eq!(rows.len(), specs.len());
                 assert!(rows.iter().all(|r| r.stats.median > 0.0 && r.gbs() > 0.0));

@@ -160,7 +160,6 @@ pub fn run(args: Args) -> Result<(), String> {
         isas: available_isas(),
         best: active_isa(),
         threads,
-        full: opts.full,
     };
     let cfg = if opts.full {
         TimingConfig {

@@ -15,8 +15,6 @@ pub struct PlanCtx {
     pub best: Isa,
     /// Threads of "all threads".
     pub threads: usize,
-    /// `--full`.
-    pub full: bool,
 }
 
 /// The workloads of the matrix (the standard one, filtered by `--only`).
@@ -48,9 +46,10 @@ pub fn par_sizes(full: bool) -> Vec<usize> {
     }
 }
 
-/// The candidates of one workload's group: every ISA at 1 thread (and all
-/// threads for the best ISA and avx2), the bounding STREAM pattern for DRAM
-/// sizes, and the Mojo twins.
+/// The candidates of one workload's group: simdpar's defaults (threads
+/// automatic, no ISA forced; `threads: 0`), every ISA at 1 thread and at
+/// all threads (the manual choices the defaults are held against), the
+/// bounding STREAM pattern for DRAM sizes, and the Mojo twins.
 pub fn specs_for(w: &Workload, r: &PlanCtx) -> Vec<Spec> {
     let mut v = Vec::new();
     let spec = |imp, threads| Spec {
@@ -58,10 +57,10 @@ pub fn specs_for(w: &Workload, r: &PlanCtx) -> Vec<Spec> {
         threads,
         align: Align::Aligned,
     };
+    v.push(spec(Impl::Default, 0));
     for &isa in &r.isas {
         v.push(spec(Impl::Simdpar(isa), 1));
-        let all_t = r.full || isa == r.best || isa == Isa::Avx2;
-        if r.threads > 1 && all_t {
+        if r.threads > 1 {
             v.push(spec(Impl::Simdpar(isa), r.threads));
         }
     }
