@@ -103,7 +103,10 @@ def served(name: str, log_path: Path):
     cmd = [sys.executable, "-m", "marimo", "run", str(NOTEBOOKS / f"{name}.py"), "--headless",
            "--host", "127.0.0.1", "--port", str(port), "--no-token", "--show-tracebacks"]
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        # env= passes Python's view of the environment: a native library
+        # loaded by an earlier test (the Mojo runtime) may have changed the
+        # process' C environment, which a child would otherwise inherit.
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=dict(os.environ))
         try:
             url = f"http://127.0.0.1:{port}/"
             deadline = time.monotonic() + 60
