@@ -356,8 +356,8 @@ impl PyLibrary {
 }
 
 /// The address of a numpy array's data after checking it can be passed as
-/// a pointer of numpy type number `num`: an ndarray, that dtype, native,
-/// aligned, C-contiguous, and writeable when `writeable`.
+/// a pointer of numpy type number `num`: an ndarray (not a masked one), that
+/// dtype, native, aligned, C-contiguous, and writeable when `writeable`.
 #[pyfunction]
 pub fn array_address(obj: &Bound<'_, PyAny>, num: c_int, writeable: bool) -> PyResult<usize> {
     let arr = obj.cast::<PyUntypedArray>().map_err(|_| {
@@ -369,6 +369,8 @@ pub fn array_address(obj: &Bound<'_, PyAny>, num: c_int, writeable: bool) -> PyR
                 .unwrap_or_else(|_| "?".into())
         ))
     })?;
+    // A masked array's mask would be ignored by the callee: refuse it.
+    crate::array::refuse_masked("array", obj)?;
     let d = arr.dtype();
     if d.num() != num || d.is_native_byteorder() == Some(false) {
         // SAFETY: returns a new reference to a builtin descr.
