@@ -30,7 +30,13 @@
 //! (to first order), as good as NumPy's pairwise sum.
 //!
 //! `row_sums(m)[r]` is `sum(row r)`, bit for bit.
+//!
+//! The order also lets a sum be assembled from pieces summed apart (a
+//! stream, the chunks of a distributed array, other processes): see
+//! [`accumulator::SumAccumulator`], whose result is bitwise that of `sum` for
+//! any cut, with the same error bound.
 
+pub mod accumulator;
 pub(crate) mod generic;
 pub mod portable;
 pub mod scalar;
