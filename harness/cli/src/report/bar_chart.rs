@@ -220,12 +220,17 @@ where
         });
         ctx.draw_series(bars)?;
     }
+    // Reference lines: dashed, each line's dashes in its own slot of a
+    // 0.05-group period, so lines at (nearly) the same height interleave
+    // their colors instead of hiding one another.
+    const PERIOD: f64 = 0.05;
+    let n_lines = chart.hlines.len().max(1) as f64;
     for (k, (_, y)) in chart.hlines.iter().enumerate() {
         let color = LINE_COLORS[k % LINE_COLORS.len()];
-        // Dashes: 0.06 of a group on, 0.04 off.
-        let dashes = (0..n_cat * 10).map(|d| {
-            let x = d as f64 * 0.1;
-            PathElement::new(vec![(x, *y), (x + 0.06, *y)], color.stroke_width(2))
+        let (width, offset) = (PERIOD / n_lines, PERIOD * k as f64 / n_lines);
+        let dashes = (0..n_cat * 20).map(|d| {
+            let x = d as f64 * PERIOD + offset;
+            PathElement::new(vec![(x, *y), (x + width * 0.8, *y)], color.stroke_width(2))
         });
         ctx.draw_series(dashes)?;
     }

@@ -143,7 +143,7 @@ pub fn write_all(r: &Results, dir: &Path) -> Result<Vec<String>, String> {
         ));
         series.retain(|s| s.1.iter().any(Option::is_some));
         let chart = BarChart {
-            title: "mandelbrot 1024x1024, 256 iterations".into(),
+            title: "mandelbrot 1024x1024, 256 iterations (higher is better)".into(),
             y_label: "Mpixel/s".into(),
             categories: mandel.iter().map(|w| w.dtype.name().to_string()).collect(),
             series,
@@ -176,11 +176,14 @@ pub fn write_all(r: &Results, dir: &Path) -> Result<Vec<String>, String> {
             })
             .collect();
         let chart = BarChart {
-            title: "non-temporal stores: cached time / NT time (f32)".into(),
+            title: "non-temporal stores: cached time / NT time, f32 (> 1: NT wins)".into(),
             y_label: "speedup of NT".into(),
-            categories: cats.iter().map(|n| format!("{}M", n >> 20)).collect(),
+            categories: cats
+                .iter()
+                .map(|n| format!("{}M elements", n >> 20))
+                .collect(),
             series,
-            hlines: vec![("1.0 = no gain".into(), 1.0)],
+            hlines: vec![("no gain".into(), 1.0)],
             log_y: false,
         };
         render(&chart, &dir.join("nt-threshold.png"))?;
