@@ -39,4 +39,5 @@ pub use simdpar_kernels::{
     square_inplace, sum,
 };
 pub use simdpar_kernels::{map, reduce};
+pub use simdpar_kernels::{AccumulatorError, SumAccumulator};
 pub use {simdpar_dispatch, simdpar_kernels, simdpar_mojo};
