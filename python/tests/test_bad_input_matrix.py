@@ -576,3 +576,14 @@ def test_matrix_and_memmap_work_as_their_base_arrays(tmp_path, t):
     out = np.memmap(tmp_path / "o.bin", dtype=t, mode="w+", shape=(3, 4))
     assert simdpar.add(base, 1.0, out=out) is out
     assert_bitwise(np.asarray(out), np.add(base, t(1.0)))
+
+
+def test_masked_arrays_are_refused_as_raw_pointers_too():
+    """The pointer check behind simdpar.mojo's lib.declare refuses a masked
+    array (the compiled function would read the masked values)."""
+    from simdpar import _simdpar
+
+    m = np.ma.array(np.zeros(4, np.float32), mask=[0, 1, 0, 0])
+    with pytest.raises(TypeError, match="MaskedArray"):
+        _simdpar.array_address(m, np.dtype(np.float32).num, False)
+    assert _simdpar.array_address(m.filled(0), np.dtype(np.float32).num, False) > 0
