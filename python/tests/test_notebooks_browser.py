@@ -189,12 +189,13 @@ def test_tour_in_a_browser(browser, tmp_path):
         img = page.locator("img[alt^='Mandelbrot set']")
         box = img.bounding_box()
         assert box and (round(box["width"]), round(box["height"])) == (480, 300), box
+        screenshot(page, "tour")
         isas = simdpar.available_isas()
         if len(isas) > 1:
             other = isas[0] if simdpar.active_isa() != isas[0] else isas[1]
             page.locator("select").first.select_option(other)
             wait_ready(page, "tour", [f"Mandelbrot on {other}", "bitwise equal"])
-        screenshot(page, "tour")
+            screenshot(page, "tour-after-isa-switch")
         page.close()
     assert not server_tracebacks(log), server_tracebacks(log)[-3000:]
 
