@@ -84,6 +84,12 @@ pub struct StreamJson {
     bytes_per_elem: usize,
     median_gb_per_s: f64,
     best_gb_per_s: f64,
+    /// The faster store form, kept (`cached` or `nt`).
+    store: &'static str,
+    /// The vector width the loops ran at (`avx512`, `avx2`, `portable`).
+    width: &'static str,
+    /// Median GB/s of the slower store form, when both were measured.
+    other_store_gb_per_s: Option<f64>,
 }
 
 /// One cached-vs-streaming row.
@@ -210,6 +216,9 @@ impl<'a> ReportJson<'a> {
                     bytes_per_elem: x.pattern.bytes_per_elem(),
                     median_gb_per_s: x.gbs(),
                     best_gb_per_s: x.best_gbs(),
+                    store: x.store.name(),
+                    width: simdpar_bench::stream::level().name(),
+                    other_store_gb_per_s: x.other_gbs(),
                 })
                 .collect(),
             rows: r.rows.iter().map(RowJson::from).collect(),

@@ -14,9 +14,10 @@ pub struct PyRow {
     pub dtype: String,
     /// Shape label (`64M`, `1Mx128`, ...).
     pub shape: String,
-    /// `numpy` or `simdpar-py`.
+    /// `numpy`, `numkong` or `simdpar-py`.
     pub method: String,
-    /// Threads passed to simdpar (1 for NumPy).
+    /// Threads passed to simdpar (0: its automatic default; 1 for NumPy
+    /// and NumKong).
     pub threads: usize,
     /// Median seconds per call.
     pub median: f64,
@@ -31,6 +32,8 @@ pub struct PyResults {
     pub python: Option<String>,
     /// NumPy version (None: missing).
     pub numpy: Option<String>,
+    /// NumKong version (None: missing).
+    pub numkong: Option<String>,
     /// simdpar package version (None: not importable).
     pub simdpar: Option<String>,
     /// Notes (missing pieces, failures).
@@ -61,6 +64,44 @@ impl PyResults {
             return None;
         }
         let mut v: Vec<f64> = n.rounds.iter().zip(&s.rounds).map(|(a, b)| a / b).collect();
+        Some(simdpar_bench::timing::median(&mut v))
+    }
+
+    /// The row of `method` with exactly `threads` for a workload.
+    pub fn row(
+        &self,
+        kernel: &str,
+        dtype: &str,
+        shape: &str,
+        method: &str,
+        threads: usize,
+    ) -> Option<&PyRow> {
+        self.rows.iter().find(|r| {
+            r.kernel == kernel
+                && r.dtype == dtype
+                && r.shape == shape
+                && r.method == method
+                && r.threads == threads
+        })
+    }
+
+    /// The median over rounds of `num`'s time / `den`'s time, each a
+    /// `(method, threads)` of one workload (both ran round-robin in one
+    /// process); `> 1` means `den` is faster.
+    pub fn paired_methods(
+        &self,
+        kernel: &str,
+        dtype: &str,
+        shape: &str,
+        num: (&str, usize),
+        den: (&str, usize),
+    ) -> Option<f64> {
+        let n = self.row(kernel, dtype, shape, num.0, num.1)?;
+        let d = self.row(kernel, dtype, shape, den.0, den.1)?;
+        if n.rounds.len() != d.rounds.len() || n.rounds.is_empty() {
+            return None;
+        }
+        let mut v: Vec<f64> = n.rounds.iter().zip(&d.rounds).map(|(a, b)| a / b).collect();
         Some(simdpar_bench::timing::median(&mut v))
     }
 
@@ -174,6 +215,7 @@ pub fn run(out_dir: &Path, full: bool, threads: usize, only: &[&str]) -> PyResul
     let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     res.python = s("python");
     res.numpy = s("numpy");
+    res.numkong = s("numkong");
     res.simdpar = s("simdpar");
     if let Some(n) = v.get("notes").and_then(Value::as_array) {
         res.notes
@@ -202,4 +244,46 @@ pub fn run(out_dir: &Path, full: bool, threads: usize, only: &[&str]) -> PyResul
     }
     res.raw = Some(v);
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(method: &str, threads: usize, rounds: &[f64]) -> PyRow {
+        PyRow {
+            kernel: "add".into(),
+            dtype: "f32".into(),
+            shape: "1M".into(),
+            method: method.into(),
+            threads,
+            median: rounds[rounds.len() / 2],
+            rounds: rounds.to_vec(),
+        }
+    }
+
+    #[test]
+    fn paired_methods_pairs_rounds_and_matches_threads_exactly() {
+        let res = PyResults {
+            rows: vec![
+                row("numkong", 1, &[2.0, 9.0, 4.0]),
+                row("simdpar-py", 0, &[1.0, 3.0, 4.0]),
+                row("simdpar-py", 1, &[4.0, 4.0, 4.0]),
+            ],
+            ..Default::default()
+        };
+        // Per-round ratios 2, 3, 1: median 2 (a ratio of medians would
+        // give 4 / 3).
+        let r = res.paired_methods("add", "f32", "1M", ("numkong", 1), ("simdpar-py", 0));
+        assert_eq!(r, Some(2.0));
+        assert_eq!(
+            res.row("add", "f32", "1M", "simdpar-py", 1).unwrap().median,
+            4.0
+        );
+        assert!(res.row("add", "f32", "1M", "simdpar-py", 2).is_none());
+        assert!(
+            res.paired_methods("add", "f32", "1M", ("numpy", 1), ("simdpar-py", 0))
+                .is_none()
+        );
+    }
 }

@@ -2,6 +2,7 @@
 //! file per goal group, each adding its goals in [`evaluate`].
 
 mod bandwidth;
+pub mod defaults;
 mod mojo;
 mod numpy;
 
@@ -16,7 +17,9 @@ use simdpar_mojo::TwinVariant;
 pub struct Goal {
     /// Stable id, e.g. `numpy/row_sums/f32/1Mx128/t1`.
     pub id: String,
-    /// `mojo`, `mojo_avx2`, `bandwidth` or `numpy`.
+    /// `mojo`, `mojo_avx2`, `bandwidth`, `numpy`, or issue 14's
+    /// `defaults_vs_manual`, `defaults_vs_mojo`, `defaults_vs_numpy`,
+    /// `defaults_vs_numkong`, `threads`, `dram_scaling`.
     pub group: &'static str,
     /// What is compared.
     pub description: String,
@@ -34,7 +37,7 @@ pub struct Goal {
     pub dtype: &'static str,
     /// Shape label.
     pub shape: String,
-    /// Threads of the simdpar side.
+    /// Threads of the simdpar side (0: automatic, the defaults).
     pub threads: usize,
 }
 
@@ -98,5 +101,6 @@ pub fn evaluate(r: &Results) -> Vec<Goal> {
     }
     bandwidth::goals(r, &mut out);
     numpy::goals(r, &mut out);
+    defaults::goals(r, &mut out);
     out
 }

@@ -5,11 +5,13 @@
 mod alignment;
 mod claims;
 mod cpu;
+mod defaults;
 mod fmt;
 mod goals;
 mod header;
 mod isa_tables;
 mod lanes;
+mod limit;
 mod notes;
 mod parity;
 mod scalar;
@@ -41,6 +43,8 @@ const SECTIONS: &[Section] = &[
     parity::write,
     stream::write,
     goals::write,
+    defaults::write,
+    limit::write,
     isa_tables::write,
     alignment::write,
     lanes::write,

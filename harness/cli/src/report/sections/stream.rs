@@ -13,14 +13,19 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
     let n = r.stream[0].n;
     let _ = writeln!(
         s,
-        "## Memory bandwidth (STREAM-like)\n\n{} Mi doubles per array ({} MiB), regular stores, \
-         bytes counted as read + written (no write-allocate), medians of interleaved rounds.\n",
+        "## Memory bandwidth (STREAM-like)\n\n{} Mi doubles per array ({} MiB), {} loads with \
+         8 independent accumulators or vectors in flight; every store pattern ran with cached and \
+         with non-temporal stores in the same rounds and the faster form is kept (`stores`; the \
+         other form's median in the last column). Bytes counted as read + written (no \
+         write-allocate), medians of interleaved rounds. A kernel or peer above its pattern is \
+         flagged as a measurement to investigate (see \"Above the memory limit\").\n",
         n >> 20,
-        (n * 8) >> 20
+        (n * 8) >> 20,
+        simdpar_bench::stream::level().name()
     );
     let _ = writeln!(
         s,
-        "| pattern | bytes/elem | bounds | threads | median GB/s | best GB/s |\n|---|---|---|---|---|---|"
+        "| pattern | bytes/elem | bounds | threads | stores | median GB/s | best GB/s | other stores GB/s |\n|---|---|---|---|---|---|---|---|"
     );
     for p in Pattern::ALL {
         let bounds = match p {
@@ -32,12 +37,18 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
         for x in r.stream.iter().filter(|x| x.pattern == p) {
             let _ = writeln!(
                 s,
-                "| {} | {} | {bounds} | {} | {:.1} | {:.1} |",
+                "| {} | {} | {bounds} | {} | {} | {:.1} | {:.1} | {} |",
                 p.name(),
                 p.bytes_per_elem(),
                 x.threads,
+                x.store.name(),
                 x.gbs(),
-                x.best_gbs()
+                x.best_gbs(),
+                x.other
+                    .as_ref()
+                    .zip(x.other_gbs())
+                    .map(|((st, _), g)| format!("{g:.1} ({})", st.name()))
+                    .unwrap_or_else(|| "–".into())
             );
         }
     }

@@ -1,0 +1,284 @@
+//! Issue 14's goals: simdpar's defaults (threads automatic, no ISA forced)
+//! against every manual choice and every peer, and the thread scaling the
+//! parallel runtime promises. Every ratio is a median of per-round ratios
+//! of candidates timed in the same interleaved group (or, for NumPy and
+//! NumKong, in the same Python process).
+
+use super::{Goal, goal};
+use crate::report::Results;
+use simdpar::{Plan, Threads};
+use simdpar_bench::timing::paired_ratio;
+use simdpar_bench::workloads::{Impl, Op, Row, Shape, Workload};
+use simdpar_mojo::TwinVariant;
+
+/// Defaults >= this fraction of the best manual choice.
+pub const VS_MANUAL: f64 = 0.95;
+/// Defaults >= this fraction of each peer, and 2 threads >= this fraction
+/// of 1 thread.
+pub const VS_PEER: f64 = 0.97;
+/// Mandelbrot on all threads >= this multiple of one thread.
+pub const MANDEL_SCALING: f64 = 1.8;
+
+/// The `len` [`simdpar::plan`] takes for a workload (work, pixels x
+/// iterations, for Mandelbrot).
+pub fn plan_len(w: &Workload) -> usize {
+    match w.shape {
+        Shape::Image { max_iter, .. } => w.shape.elems() * max_iter as usize,
+        s => s.elems(),
+    }
+}
+
+/// What the library plans for `w` with automatic threads, in this process.
+pub fn plan_of(w: &Workload) -> Plan {
+    simdpar::plan(w.op.kernel, w.dtype, plan_len(w), Threads::Auto)
+}
+
+/// The default row of `w`.
+pub fn default_row<'a>(r: &'a Results, w: &Workload) -> Option<&'a Row> {
+    r.find(w, Impl::Default, 0)
+}
+
+/// Every manual choice measured for `w` (an ISA forced, 1 or all threads).
+pub fn manual_rows<'a>(r: &'a Results, w: &Workload) -> Vec<&'a Row> {
+    r.rows
+        .iter()
+        .filter(|x| x.workload == *w && matches!(x.spec.imp, Impl::Simdpar(_)))
+        .filter(|x| x.spec.align == simdpar_bench::data::Align::Aligned)
+        .collect()
+}
+
+/// The fastest manual choice of `w` (lowest median).
+pub fn best_manual<'a>(r: &'a Results, w: &Workload) -> Option<&'a Row> {
+    manual_rows(r, w)
+        .into_iter()
+        .min_by(|a, b| a.stats.median.total_cmp(&b.stats.median))
+}
+
+/// `manual/isa/tN` for a manual row.
+pub fn manual_label(x: &Row) -> String {
+    match x.spec.imp {
+        Impl::Simdpar(i) => format!("{} {}T", i.name(), x.spec.threads),
+        other => other.label(),
+    }
+}
+
+fn id(kind: &str, w: &Workload) -> String {
+    format!(
+        "{kind}/{}/{}/{}",
+        w.op.name(),
+        w.dtype.name(),
+        w.shape.label()
+    )
+}
+
+fn cell(w: &Workload) -> String {
+    format!("{} {} {}", w.op.name(), w.dtype.name(), w.shape.label())
+}
+
+/// Adds every goal of issue 14.
+pub(super) fn goals(r: &Results, out: &mut Vec<Goal>) {
+    for w in r.workloads() {
+        vs_manual(r, &w, out);
+        vs_mojo(r, &w, out);
+        for peer in ["numpy", "numkong"] {
+            vs_python_peer(r, &w, peer, out);
+        }
+        if r.threads > 1 {
+            two_vs_one(r, &w, out);
+            dram_scaling(r, &w, out);
+        }
+    }
+}
+
+fn vs_manual(r: &Results, w: &Workload, out: &mut Vec<Goal>) {
+    let d = default_row(r, w);
+    let best = best_manual(r, w);
+    let p = plan_of(w);
+    let (measured, detail) = match (d, best) {
+        (Some(d), Some(b)) => (
+            Some(paired_ratio(&b.stats, &d.stats)),
+            format!(
+                "best manual {} {:.4} ms, defaults {:.4} ms (plan: {} {}T, {}); median of per-round ratios",
+                manual_label(b),
+                b.stats.median * 1e3,
+                d.stats.median * 1e3,
+                p.isa.name(),
+                p.threads,
+                p.reason
+            ),
+        ),
+        _ => (None, "defaults or manual choices not measured".to_string()),
+    };
+    out.push(goal(
+        id("defaults_vs_manual", w),
+        "defaults_vs_manual",
+        w,
+        0,
+        format!(
+            "{}: defaults >= {VS_MANUAL}x the best manual choice (every ISA x 1/{} threads)",
+            cell(w),
+            r.threads
+        ),
+        measured,
+        VS_MANUAL,
+        detail,
+    ));
+}
+
+fn vs_mojo(r: &Results, w: &Workload, out: &mut Vec<Goal>) {
+    if !w.op.has_twin() {
+        return;
+    }
+    let Some(d) = default_row(r, w) else {
+        return;
+    };
+    // The exact twin (same bits as simdpar), its threaded form too where
+    // it has one: the faster of the two is the peer.
+    let twin = [1, r.threads]
+        .iter()
+        .filter_map(|&t| r.find(w, Impl::Mojo(TwinVariant::Exact), t))
+        .min_by(|a, b| a.stats.median.total_cmp(&b.stats.median));
+    let (measured, detail) = match twin {
+        Some(m) => (
+            Some(paired_ratio(&m.stats, &d.stats)),
+            format!(
+                "mojo:exact {}T {:.4} ms, defaults {:.4} ms; median of per-round ratios",
+                m.spec.threads,
+                m.stats.median * 1e3,
+                d.stats.median * 1e3
+            ),
+        ),
+        None => (None, "Mojo twin not measured (see the Mojo notes)".into()),
+    };
+    out.push(goal(
+        id("defaults_vs_mojo", w),
+        "defaults_vs_mojo",
+        w,
+        0,
+        format!("{}: defaults >= {VS_PEER}x the Mojo twin", cell(w)),
+        measured,
+        VS_PEER,
+        detail,
+    ));
+}
+
+fn vs_python_peer(r: &Results, w: &Workload, peer: &str, out: &mut Vec<Goal>) {
+    let (k, dt, s) = (w.op.name(), w.dtype.name(), w.shape.label());
+    let peer_row = r.py.row(k, dt, &s, peer, 1);
+    if peer_row.is_none() && peer == "numkong" && r.py.numkong.is_some() {
+        // NumKong has no such kernel (leaky_relu, mandelbrot): no goal.
+        return;
+    }
+    let measured = r.py.paired_methods(k, dt, &s, (peer, 1), ("simdpar-py", 0));
+    let detail = match (peer_row, r.py.row(k, dt, &s, "simdpar-py", 0)) {
+        (Some(p), Some(d)) => format!(
+            "{peer} {:.4} ms, simdpar defaults through Python {:.4} ms; median of per-round ratios",
+            p.median * 1e3,
+            d.median * 1e3
+        ),
+        (None, _) => format!("{peer} not measured (see the Python notes)"),
+        (_, None) => "simdpar defaults through Python not measured (see the Python notes)".into(),
+    };
+    let group = if peer == "numpy" {
+        "defaults_vs_numpy"
+    } else {
+        "defaults_vs_numkong"
+    };
+    out.push(goal(
+        id(group, w),
+        group,
+        w,
+        0,
+        format!("{}: defaults >= {VS_PEER}x {peer}", cell(w)),
+        measured,
+        VS_PEER,
+        detail,
+    ));
+}
+
+/// 2 threads against 1 on the ISA the plan picks (Mandelbrot: >= 1.8x).
+fn two_vs_one(r: &Results, w: &Workload, out: &mut Vec<Goal>) {
+    let isa = plan_of(w).isa;
+    let one = r.find(w, Impl::Simdpar(isa), 1);
+    let all = r.find(w, Impl::Simdpar(isa), r.threads);
+    let mandel = w.op == Op::MANDELBROT;
+    let target = if mandel { MANDEL_SCALING } else { VS_PEER };
+    let t = r.threads;
+    let (measured, detail) = match (one, all) {
+        (Some(a), Some(b)) => (
+            Some(paired_ratio(&a.stats, &b.stats)),
+            format!(
+                "{} 1T {:.4} ms, {t}T {:.4} ms; median of per-round ratios",
+                isa.name(),
+                a.stats.median * 1e3,
+                b.stats.median * 1e3
+            ),
+        ),
+        _ => (None, format!("{} 1T or {t}T not measured", isa.name())),
+    };
+    let what = if mandel {
+        format!("{}: {t} threads >= {MANDEL_SCALING}x 1 thread", cell(w))
+    } else {
+        format!(
+            "{}: {t} threads never slower than 1 (>= {VS_PEER}x)",
+            cell(w)
+        )
+    };
+    out.push(goal(
+        id("threads", w),
+        "threads",
+        w,
+        t,
+        what,
+        measured,
+        target,
+        detail,
+    ));
+}
+
+/// DRAM-sized kernels: their all-threads/1-thread speedup against the
+/// STREAM pattern's own, both timed in the same group.
+fn dram_scaling(r: &Results, w: &Workload, out: &mut Vec<Goal>) {
+    let Some(p) = w.op.pattern() else {
+        return;
+    };
+    if w.shape.class(w.dtype) != "dram" {
+        return;
+    }
+    let isa = plan_of(w).isa;
+    let t = r.threads;
+    let k = (
+        r.find(w, Impl::Simdpar(isa), 1),
+        r.find(w, Impl::Simdpar(isa), t),
+    );
+    let s = (r.find(w, Impl::Stream(p), 1), r.find(w, Impl::Stream(p), t));
+    let (measured, detail) = match (k, s) {
+        ((Some(k1), Some(kt)), (Some(s1), Some(st))) => {
+            let ks = paired_ratio(&k1.stats, &kt.stats);
+            let ss = paired_ratio(&s1.stats, &st.stats);
+            (
+                Some(ks / ss),
+                format!(
+                    "kernel ({}) {t}T/1T speedup {ks:.2}x, STREAM {} {t}T/1T {ss:.2}x (same group)",
+                    isa.name(),
+                    p.name()
+                ),
+            )
+        }
+        _ => (None, "kernel or STREAM rows not measured".to_string()),
+    };
+    out.push(goal(
+        id("dram_scaling", w),
+        "dram_scaling",
+        w,
+        t,
+        format!(
+            "{}: {t}T/1T speedup >= STREAM {}'s own {t}T/1T speedup",
+            cell(w),
+            p.name()
+        ),
+        measured,
+        1.0,
+        detail,
+    ));
+}
