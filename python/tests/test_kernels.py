@@ -407,3 +407,30 @@ def test_module_namespace_is_the_public_api():
     assert got["missing"] == [], got["missing"]
     public = {n for n in got["dir"] if not n.startswith("_")}
     assert public - set(got["all"]) == set(), f"public but not in __all__: {public - set(got['all'])}"
+
+
+def test_broadcast_from_many_python_threads():
+    """Big broadcast calls (GIL released) from several Python threads at
+    once each give NumPy's bits."""
+    import threading
+
+    rng = np.random.default_rng(13)
+    m = rng.standard_normal((300, 257)).astype(np.float32)
+    row, col = m[7].copy(), m[:, :1].copy()
+    want = [m + row, m * col, m + np.float32(0.5), m * np.float32(0.5)]
+    calls = [lambda: simdpar.add(m, row), lambda: simdpar.multiply(m, col),
+             lambda: simdpar.add(m, 0.5), lambda: simdpar.multiply(m, 0.5)]
+    bad = []
+
+    def worker(k):
+        for _ in range(20):
+            got = calls[k % 4]()
+            if not np.array_equal(bits(got), bits(want[k % 4])):
+                bad.append(k)
+
+    ts = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not bad, bad
