@@ -1,5 +1,7 @@
-//! `simdpar info [--json]`: the CPU, the available ISAs and the ISA every
-//! kernel runs. [`CpuJson`] is also the CPU section of `report.json`.
+//! `simdpar info [--json]`: the CPU, the available ISAs, the ISA every
+//! kernel runs, and per kernel x dtype x size class the plan of a call with
+//! automatic threads (ISA, threads and why: env, profile or default).
+//! [`CpuJson`] is also the CPU section of `report.json`.
 
 use serde::Serialize;
 use simdpar::{CpuInfo, Dtype, Kernel, active_isa, available_isas, cpu_info, kernel_isa};
@@ -133,6 +135,49 @@ pub struct InfoJson {
     pub active_isa: &'static str,
     /// The ISA of every kernel and dtype.
     pub kernels: Vec<KernelIsa>,
+    /// Where the plans come from: the tuned profile's status (loaded,
+    /// missing, another CPU's, corrupt, disabled).
+    pub profile: String,
+    /// Per kernel x dtype x size class, what a call with automatic threads
+    /// runs.
+    pub plans: Vec<PlanJson>,
+}
+
+/// What one kernel x dtype x size class runs ([`simdpar::plan`] with
+/// `Threads::Auto` at a size inside the class).
+#[derive(Debug, Serialize)]
+pub struct PlanJson {
+    /// Kernel name.
+    pub kernel: &'static str,
+    /// `f32` or `f64`.
+    pub dtype: &'static str,
+    /// `cache`, `llc` or `dram`.
+    pub class: &'static str,
+    /// The size planned for (elements; pixels x iterations for Mandelbrot).
+    pub len: usize,
+    /// The ISA that runs.
+    pub isa: &'static str,
+    /// Threads it is split across.
+    pub threads: usize,
+    /// Why: forced (env, scope, set_isa), capped, tuned profile or
+    /// built-in default.
+    pub reason: String,
+}
+
+/// Every kernel x dtype x size class with its plan, now.
+pub fn plan_rows() -> Vec<PlanJson> {
+    simdpar::simdpar_kernels::plan::plans()
+        .into_iter()
+        .map(|r| PlanJson {
+            kernel: r.kernel.name(),
+            dtype: r.dtype.name(),
+            class: r.class.name(),
+            len: r.len,
+            isa: r.plan.isa.name(),
+            threads: r.plan.threads,
+            reason: r.plan.reason.to_string(),
+        })
+        .collect()
 }
 
 impl InfoJson {
@@ -143,6 +188,8 @@ impl InfoJson {
             available_isas: available_isas().iter().map(|i| i.name()).collect(),
             active_isa: active_isa().name(),
             kernels: kernel_rows(),
+            profile: simdpar::profile::profile_status().to_string(),
+            plans: plan_rows(),
         }
     }
 }
@@ -196,6 +243,23 @@ fn to_text(cpu: &CpuInfo) -> String {
     let _ = writeln!(s, "\nkernel       dtype  isa");
     for r in kernel_rows() {
         let _ = writeln!(s, "{:<12} {:<6} {}", r.kernel, r.dtype, r.isa);
+    }
+    let _ = writeln!(
+        s,
+        "\nplans (threads automatic): {}",
+        simdpar::profile::profile_status()
+    );
+    let _ = writeln!(
+        s,
+        "kernel       dtype  class  {:>12}  isa       threads  why",
+        "len"
+    );
+    for p in plan_rows() {
+        let _ = writeln!(
+            s,
+            "{:<12} {:<6} {:<6} {:>12}  {:<9} {:>7}  {}",
+            p.kernel, p.dtype, p.class, p.len, p.isa, p.threads, p.reason
+        );
     }
     s
 }

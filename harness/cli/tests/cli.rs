@@ -191,3 +191,44 @@ fn a_disabled_isa_is_refused_like_a_missing_one() {
             .contains("SIMDPAR_DISABLE_ISA")
     );
 }
+
+/// `info --json` plans: one per kernel x dtype x size class; an env-forced
+/// ISA shows in every plan with its reason; without a profile every plan is
+/// the built-in default.
+#[test]
+fn info_json_plans_every_kernel_dtype_and_class_with_a_reason() {
+    let info = info_json(&[("SIMDPAR_ISA", "scalar")]);
+    let plans = info["plans"].as_array().expect("plans array");
+    assert_eq!(plans.len(), Kernel::ALL.len() * Dtype::ALL.len() * 3);
+    for k in Kernel::ALL {
+        for d in Dtype::ALL {
+            for class in ["cache", "llc", "dram"] {
+                let p = plans
+                    .iter()
+                    .find(|p| {
+                        p["kernel"] == k.name() && p["dtype"] == d.name() && p["class"] == class
+                    })
+                    .unwrap_or_else(|| panic!("no plan for {k} {d} {class}"));
+                assert_eq!(p["isa"], "scalar", "{p}");
+                assert_eq!(p["reason"], "forced (SIMDPAR_ISA)", "{p}");
+                let t = p["threads"].as_u64().expect("threads");
+                assert!(
+                    t >= 1 && t as usize <= simdpar::cpu_info().logical_cpus,
+                    "{p}"
+                );
+            }
+        }
+    }
+    let info = info_json(&[("SIMDPAR_NO_TUNE", "1")]);
+    for p in info["plans"].as_array().unwrap() {
+        assert_eq!(p["reason"], "built-in default", "{p}");
+        assert!(
+            is_supported(Isa::from_name(p["isa"].as_str().unwrap()).unwrap()),
+            "{p}"
+        );
+    }
+    assert!(
+        info["profile"].as_str().is_some_and(|s| !s.is_empty()),
+        "{info}"
+    );
+}
