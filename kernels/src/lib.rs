@@ -5,11 +5,13 @@
 //! * **Elementwise** ([`map`]): [`add`], [`multiply`], [`square`], [`scale`],
 //!   [`leaky_relu`], in-place forms, [`add_assign`], [`multiply_assign`].
 //! * **Mandelbrot** ([`mandelbrot()`]): iteration counts over a grid.
-//! * **Parallel** ([`par`]): rayon versions of all of them.
+//! * **Parallel** ([`par`]): all of them on simdpar's own fork-safe pool.
+//! * **Plans** ([`plan()`]): which ISA and how many threads a call runs, and why.
 //! * **Buffers**: [`AlignedVec`] and [`Arena`].
 //!
-//! Every function here runs the ISA that [`simdpar_dispatch::active_isa`]
-//! names on the calling thread; each family module also exposes its ISA
+//! Every function here runs the ISA that [`plan()`] picks for its kernel,
+//! dtype and size class on the calling thread (the one a scope, `set_isa`
+//! or `SIMDPAR_ISA` forces, if any); each family module also exposes its ISA
 //! files (`reduce::avx2`, `map::neon`, ...) whose functions take the ISA's
 //! token, for callers that choose the path themselves.
 //!

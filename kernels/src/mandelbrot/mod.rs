@@ -21,6 +21,7 @@ pub mod avx512;
 #[cfg(target_arch = "aarch64")]
 pub mod neon;
 
+use crate::vocab::Kernel;
 use crate::{Element, KernelError};
 use simdpar_dispatch::{Isa, active_isa};
 
@@ -121,7 +122,9 @@ pub fn mandelbrot<T: Element>(
 ) -> Result<(), KernelError> {
     let n = grid.pixels()?;
     crate::error::check_len("out", n, out.len())?;
-    let t = resolve::<T>();
+    // The plan's size for Mandelbrot is the work: pixels x iterations.
+    let work = n.saturating_mul(grid.max_iter.max(1) as usize);
+    let t = table_for::<T>(crate::plan::isa_for(Kernel::Mandelbrot, T::DTYPE, work));
     // SAFETY: supported ISA; out holds exactly the whole image.
     unsafe { (t.rows)(grid, 0, out) };
     Ok(())

@@ -34,8 +34,9 @@ pub mod avx512;
 pub mod neon;
 
 use crate::error::check_len;
+use crate::vocab::Kernel;
 use crate::{Element, KernelError};
-use simdpar_dispatch::{Isa, active_isa};
+use simdpar_dispatch::Isa;
 use std::sync::OnceLock;
 
 /// How an out-of-place kernel writes its output.
@@ -74,10 +75,12 @@ impl<T> MapTable<T> {
 
 crate::isa_tables!(MapTable);
 
+/// The elementwise kernels that run `kernel` over `len` elements on this
+/// thread now: [`crate::plan::isa_for`] (forced > capped > tuned profile >
+/// built-in default, per size class), always an ISA this CPU supports.
 #[inline]
-pub(crate) fn resolve<T: Element>() -> &'static MapTable<T> {
-    // `active_isa` only ever returns an ISA this CPU supports.
-    table_for::<T>(active_isa())
+pub(crate) fn resolve_for<T: Element>(kernel: Kernel, len: usize) -> &'static MapTable<T> {
+    table_for::<T>(crate::plan::isa_for(kernel, T::DTYPE, len))
 }
 
 /// Output size in bytes from which out-of-place kernels use non-temporal
@@ -102,10 +105,12 @@ pub fn nt_threshold_bytes() -> usize {
     })
 }
 
-/// The store policy for an output of `len` elements of `T`.
+/// The store policy for an output of `len` elements of `T`: streaming from
+/// [`crate::plan::nt_threshold`] (`SIMDPAR_NT_THRESHOLD` > tuned profile >
+/// [`nt_threshold_bytes`]).
 #[inline]
-pub(crate) fn store_for<T>(len: usize) -> Store {
-    if len * std::mem::size_of::<T>() >= nt_threshold_bytes() {
+pub(crate) fn store_for<T: Element>(len: usize) -> Store {
+    if len.saturating_mul(std::mem::size_of::<T>()) >= crate::plan::nt_threshold(T::DTYPE) {
         Store::Streaming
     } else {
         Store::Cached
@@ -116,7 +121,7 @@ pub(crate) fn store_for<T>(len: usize) -> Store {
 pub fn add<T: Element>(a: &[T], b: &[T], out: &mut [T]) -> Result<(), KernelError> {
     check_len("b", a.len(), b.len())?;
     check_len("out", a.len(), out.len())?;
-    let t = resolve::<T>();
+    let t = resolve_for::<T>(Kernel::Add, out.len());
     // SAFETY: supported ISA; lengths checked.
     unsafe { (t.add)(a, b, out, store_for::<T>(out.len())) };
     Ok(())
@@ -126,7 +131,7 @@ pub fn add<T: Element>(a: &[T], b: &[T], out: &mut [T]) -> Result<(), KernelErro
 pub fn multiply<T: Element>(a: &[T], b: &[T], out: &mut [T]) -> Result<(), KernelError> {
     check_len("b", a.len(), b.len())?;
     check_len("out", a.len(), out.len())?;
-    let t = resolve::<T>();
+    let t = resolve_for::<T>(Kernel::Multiply, out.len());
     // SAFETY: supported ISA; lengths checked.
     unsafe { (t.multiply)(a, b, out, store_for::<T>(out.len())) };
     Ok(())
@@ -135,7 +140,7 @@ pub fn multiply<T: Element>(a: &[T], b: &[T], out: &mut [T]) -> Result<(), Kerne
 /// `a[i] = a[i] + b[i]`. Errors (nothing written) on unequal lengths.
 pub fn add_assign<T: Element>(a: &mut [T], b: &[T]) -> Result<(), KernelError> {
     check_len("b", a.len(), b.len())?;
-    let t = resolve::<T>();
+    let t = resolve_for::<T>(Kernel::Add, a.len());
     // SAFETY: supported ISA; lengths checked.
     unsafe { (t.add_assign)(a, b) };
     Ok(())
@@ -144,7 +149,7 @@ pub fn add_assign<T: Element>(a: &mut [T], b: &[T]) -> Result<(), KernelError> {
 /// `a[i] = a[i] * b[i]`. Errors (nothing written) on unequal lengths.
 pub fn multiply_assign<T: Element>(a: &mut [T], b: &[T]) -> Result<(), KernelError> {
     check_len("b", a.len(), b.len())?;
-    let t = resolve::<T>();
+    let t = resolve_for::<T>(Kernel::Multiply, a.len());
     // SAFETY: supported ISA; lengths checked.
     unsafe { (t.multiply_assign)(a, b) };
     Ok(())
@@ -153,7 +158,7 @@ pub fn multiply_assign<T: Element>(a: &mut [T], b: &[T]) -> Result<(), KernelErr
 /// `out[i] = x[i] * x[i]`. Errors (nothing written) on unequal lengths.
 pub fn square<T: Element>(x: &[T], out: &mut [T]) -> Result<(), KernelError> {
     check_len("out", x.len(), out.len())?;
-    let t = resolve::<T>();
+    let t = resolve_for::<T>(Kernel::Square, out.len());
     // SAFETY: supported ISA; lengths checked.
     unsafe { (t.square)(x, out, store_for::<T>(out.len())) };
     Ok(())
@@ -161,7 +166,7 @@ pub fn square<T: Element>(x: &[T], out: &mut [T]) -> Result<(), KernelError> {
 
 /// `x[i] = x[i] * x[i]`.
 pub fn square_inplace<T: Element>(x: &mut [T]) {
-    let t = resolve::<T>();
+    let t = resolve_for::<T>(Kernel::Square, x.len());
     // SAFETY: supported ISA.
     unsafe { (t.square_inplace)(x) }
 }
@@ -169,7 +174,7 @@ pub fn square_inplace<T: Element>(x: &mut [T]) {
 /// `out[i] = x[i] * factor`. Errors (nothing written) on unequal lengths.
 pub fn scale<T: Element>(x: &[T], factor: T, out: &mut [T]) -> Result<(), KernelError> {
     check_len("out", x.len(), out.len())?;
-    let t = resolve::<T>();
+    let t = resolve_for::<T>(Kernel::Scale, out.len());
     // SAFETY: supported ISA; lengths checked.
     unsafe { (t.scale)(x, factor, out, store_for::<T>(out.len())) };
     Ok(())
@@ -177,7 +182,7 @@ pub fn scale<T: Element>(x: &[T], factor: T, out: &mut [T]) -> Result<(), Kernel
 
 /// `x[i] = x[i] * factor`.
 pub fn scale_inplace<T: Element>(x: &mut [T], factor: T) {
-    let t = resolve::<T>();
+    let t = resolve_for::<T>(Kernel::Scale, x.len());
     // SAFETY: supported ISA.
     unsafe { (t.scale_inplace)(x, factor) }
 }
@@ -186,7 +191,7 @@ pub fn scale_inplace<T: Element>(x: &mut [T], factor: T) {
 /// written) on unequal lengths.
 pub fn leaky_relu<T: Element>(x: &[T], alpha: T, out: &mut [T]) -> Result<(), KernelError> {
     check_len("out", x.len(), out.len())?;
-    let t = resolve::<T>();
+    let t = resolve_for::<T>(Kernel::LeakyRelu, out.len());
     // SAFETY: supported ISA; lengths checked.
     unsafe { (t.leaky_relu)(x, alpha, out, store_for::<T>(out.len())) };
     Ok(())
@@ -194,7 +199,7 @@ pub fn leaky_relu<T: Element>(x: &[T], alpha: T, out: &mut [T]) -> Result<(), Ke
 
 /// `x[i] = (x[i] > 0 ? x[i] : +0.0) + alpha * x[i]`.
 pub fn leaky_relu_inplace<T: Element>(x: &mut [T], alpha: T) {
-    let t = resolve::<T>();
+    let t = resolve_for::<T>(Kernel::LeakyRelu, x.len());
     // SAFETY: supported ISA.
     unsafe { (t.leaky_relu_inplace)(x, alpha) }
 }

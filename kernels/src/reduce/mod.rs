@@ -48,13 +48,13 @@ pub mod avx512;
 #[cfg(target_arch = "aarch64")]
 pub mod neon;
 
+use crate::vocab::Kernel;
 use crate::{Element, KernelError};
-use simdpar_dispatch::{Isa, active_isa};
+use simdpar_dispatch::Isa;
 
 /// The reduction kernels of one ISA for one dtype (function pointers
 /// resolved once; see [`Element`]). Only reachable for supported ISAs.
-#[doc(hidden)]
-pub struct ReduceTable<T: 'static> {
+pub(crate) struct ReduceTable<T: 'static> {
     pub(crate) isa: Isa,
     /// Sum of a slice in the fixed order.
     pub(crate) sum: unsafe fn(&[T]) -> T,
@@ -72,13 +72,6 @@ impl<T> ReduceTable<T> {
 
 crate::isa_tables!(ReduceTable);
 
-/// The reduction kernels for the ISA active on this thread.
-#[inline]
-pub(crate) fn resolve<T: Element>() -> &'static ReduceTable<T> {
-    // `active_isa` only ever returns an ISA this CPU supports.
-    T::reduce_table(active_isa())
-}
-
 /// Sum of `x` in simdpar's fixed order (see the module docs): bitwise the
 /// same on every ISA and thread count; `+0.0` for an empty slice.
 ///
@@ -87,7 +80,7 @@ pub(crate) fn resolve<T: Element>() -> &'static ReduceTable<T> {
 /// ```
 #[inline]
 pub fn sum<T: Element>(x: &[T]) -> T {
-    let t = resolve::<T>();
+    let t = table_for::<T>(crate::plan::isa_for(Kernel::Sum, T::DTYPE, x.len()));
     // SAFETY: `resolve` returns the table of a supported ISA.
     unsafe { (t.sum)(x) }
 }
@@ -113,7 +106,11 @@ pub(crate) fn check_matrix(len: usize, rows: usize, cols: usize) -> Result<(), K
 /// ```
 pub fn row_sums<T: Element>(matrix: &[T], cols: usize, out: &mut [T]) -> Result<(), KernelError> {
     check_matrix(matrix.len(), out.len(), cols)?;
-    let t = resolve::<T>();
+    let t = table_for::<T>(crate::plan::isa_for(
+        Kernel::RowSums,
+        T::DTYPE,
+        matrix.len(),
+    ));
     // SAFETY: supported ISA; the shape was checked above.
     unsafe { (t.row_sums)(matrix, cols, out) };
     Ok(())
