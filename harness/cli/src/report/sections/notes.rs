@@ -9,9 +9,10 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
     let _ = writeln!(s, "## Python, NumPy and Mojo\n");
     let _ = writeln!(
         s,
-        "- Python: {} (NumPy {}, simdpar package {})",
+        "- Python: {} (NumPy {}, NumKong {}, simdpar package {})",
         r.py.python.as_deref().unwrap_or("not run"),
         r.py.numpy.as_deref().unwrap_or("missing"),
+        r.py.numkong.as_deref().unwrap_or("missing"),
         r.py.simdpar.as_deref().unwrap_or("not importable")
     );
     if !r.py.command.is_empty() {
