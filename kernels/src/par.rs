@@ -303,7 +303,7 @@ pub fn leaky_relu_inplace<T: Element>(x: &mut [T], alpha: T, threads: Threads) {
     )
 }
 
-/// [`crate::mandelbrot`] on up to `threads` threads: rows are claimed in
+/// [`crate::mandelbrot()`] on up to `threads` threads: rows are claimed in
 /// small batches, so a thread that drew cheap rows simply claims more.
 /// The plan's size is the work, pixels x `max_iter`.
 pub fn mandelbrot<T: Element>(

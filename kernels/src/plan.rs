@@ -9,7 +9,7 @@
 //!    the set the next two may pick from.
 //! 3. **Profile**: a tuned profile for this CPU (`simdpar tune`; see
 //!    [`simdpar_dispatch::profile`]) per family x dtype x size class.
-//! 4. **Default**: the built-in choice ([`defaults`](self::defaults)),
+//! 4. **Default**: the built-in choice ([`default_choice`]),
 //!    which encodes measurements where they exist.
 //!
 //! The ISA and the thread threshold come from the same source (profile or
