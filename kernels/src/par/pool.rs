@@ -226,8 +226,17 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicU64;
 
+    /// The pool serves one job at a time (a busy pool makes a caller work
+    /// alone), so these tests take turns.
+    static TURN: Mutex<()> = Mutex::new(());
+
+    fn turn() -> MutexGuard<'static, ()> {
+        TURN.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     #[test]
     fn results_come_back_in_item_order() {
+        let _turn = turn();
         for threads in [1, 2, 3, 8] {
             let items: Vec<u64> = (0..1000).collect();
             let got = map_items(items, threads, |i| i * i);
@@ -238,6 +247,7 @@ mod tests {
 
     #[test]
     fn every_item_runs_exactly_once_with_concurrent_callers() {
+        let _turn = turn();
         let total = AtomicU64::new(0);
         std::thread::scope(|s| {
             for _ in 0..4 {
@@ -255,7 +265,32 @@ mod tests {
     }
 
     #[test]
+    fn a_helper_thread_takes_part_in_the_work() {
+        let _turn = turn();
+        if logical_cpus() < 2 {
+            println!("SKIPPED: helper participation (one logical CPU: no helpers)");
+            return;
+        }
+        // The first item waits (up to 30 s) until an item runs on another
+        // thread; the claim loop hands the second item to a helper while
+        // the caller is inside the first.
+        let seen = Mutex::new(std::collections::HashSet::new());
+        let ids = map_items((0..2).collect::<Vec<u32>>(), 2, |i| {
+            seen.lock().unwrap().insert(std::thread::current().id());
+            if i == 0 {
+                let t0 = std::time::Instant::now();
+                while seen.lock().unwrap().len() < 2 && t0.elapsed().as_secs() < 30 {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+            }
+            std::thread::current().id()
+        });
+        assert_ne!(ids[0], ids[1], "no helper thread ran an item within 30 s");
+    }
+
+    #[test]
     fn a_panicking_item_reaches_the_caller_and_the_pool_still_works() {
+        let _turn = turn();
         let r = std::panic::catch_unwind(|| {
             map_items((0..64).collect::<Vec<u32>>(), 4, |i| {
                 if i == 7 {
