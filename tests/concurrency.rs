@@ -3,15 +3,13 @@
 //! thread flips the process-wide default: every result must stay bitwise
 //! equal to the scalar oracle, and every scope must see only its own ISA.
 
-mod common;
-
-use common::{assert_same, same, values};
 use simdpar::map::{Store, scalar as map_oracle};
 use simdpar::reduce::scalar as reduce_oracle;
 use simdpar::{
     Dtype, Isa, Kernel, MandelbrotGrid, Threads, active_isa, available_isas, kernel_isa, par,
     with_isa,
 };
+use simdpar_test_support::{assert_same, same, values};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Barrier, Mutex, RwLock};
 

@@ -7,12 +7,10 @@
 //! * `sum` / `row_sums` bitwise identical across ISAs and 1..4 threads;
 //! * accuracy of the fixed summation order on hard inputs.
 
-mod common;
-
-use common::{Coverage, GUARD, Guarded, Placed, Rng, assert_same, same, values};
 use simdpar::map::{Store, scalar as map_oracle};
 use simdpar::reduce::scalar as reduce_oracle;
 use simdpar::{Element, Isa, MandelbrotGrid, Plain, Threads, available_isas, par, with_isa};
+use simdpar_test_support::{Coverage, GUARD, Guarded, Placed, Rng, assert_same, same, values};
 
 /// Widest vector of any ISA in elements (AVX-512 f32): tails up to 4W+3.
 const W: usize = 16;

@@ -7,14 +7,12 @@
 //! Tests of the file and the environment (read once per process) run this
 //! test binary again as a child with the environment set.
 
-mod common;
-
-use common::{assert_same, same, values};
 use proptest::prelude::*;
 use simdpar::map::{Store, scalar as map_oracle};
 use simdpar::profile::{Profile, ProfileStatus, SizeClass, Tuned, set_profile};
 use simdpar::reduce::scalar as reduce_oracle;
 use simdpar::{Dtype, Isa, Kernel, MandelbrotGrid, Reason, Threads, available_isas, par, plan};
+use simdpar_test_support::{assert_same, same, values};
 use std::process::Command;
 use std::sync::Mutex;
 
@@ -329,7 +327,7 @@ fn other_cpu_and_corrupt_files_are_ignored_with_a_message() {
 /// A random profile over the available ISAs with random thread thresholds.
 fn random_profile(seed: u64) -> Profile {
     let isas = available_isas();
-    let mut rng = common::Rng::new(seed);
+    let mut rng = simdpar_test_support::Rng::new(seed);
     let mut p = uniform(Isa::Scalar, None);
     for t in p.entries.values_mut() {
         t.isa = isas[(rng.next_u64() % isas.len() as u64) as usize];

@@ -9,14 +9,12 @@
 //! against the scalar oracle bit for bit, with guard zones around the
 //! output. Errors must leave the output untouched.
 
-mod common;
-
-use common::{Guarded, Placed, same, specials};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use simdpar::map::{Store, scalar as map_oracle};
 use simdpar::reduce::scalar as reduce_oracle;
 use simdpar::{Element, Isa, KernelError, MandelbrotGrid, Plain, Threads, available_isas, par};
+use simdpar_test_support::{Guarded, Placed, same, specials};
 
 /// One drawn element: `(kind, bits)`; see [`elem`].
 type Raw = (u8, u64);
@@ -344,7 +342,7 @@ fn large_sums_agree_across_isas_and_threads() {
     let n = par::PAR_MIN_ELEMS_REDUCE.max(par::PAR_MIN_ELEMS) + 999;
     runner
         .run(&(any::<u64>(), 0usize..4), |(seed, every)| {
-            let x = common::values::<f32>(n, seed, [0, 3, 97, 1001][every]);
+            let x = simdpar_test_support::values::<f32>(n, seed, [0, 3, 97, 1001][every]);
             let want = reduce_oracle::sum(&x);
             for isa in available_isas() {
                 for t in [1, 2, 3] {

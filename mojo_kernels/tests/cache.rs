@@ -1,13 +1,11 @@
 //! Behaviour of the compile cache against the real `mojo` toolchain.
 
-mod common;
-
 use std::fs;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{answer_source, call_answer, temp_cache, temp_cache_with};
 use simdpar_mojo::{BuildOutcome, BuildRequest, EmitKind, HostCpu, MojoError, Source, TwinVariant};
+use simdpar_mojo_test_support::{answer_source, call_answer, temp_cache, temp_cache_with};
 
 #[test]
 fn second_build_is_a_cache_hit() {

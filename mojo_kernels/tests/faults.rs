@@ -17,8 +17,6 @@
 //! and bit-flipped artifacts, the x86-64-v4 refusal, syntax errors, LRU
 //! eviction, the real compiler's timeout, a missing `$SIMDPAR_MOJO`.
 
-mod common;
-
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -176,7 +174,7 @@ fn source(name: &str) -> Source {
 }
 
 fn call_answer(lib: &simdpar_mojo::Library) -> isize {
-    // SAFETY: both the fake library and `common::answer_source` export
+    // SAFETY: both the fake library and `simdpar_mojo_test_support::answer_source` export
     // `answer` as `() -> long`.
     let f: unsafe extern "C" fn() -> isize = unsafe { lib.symbol("answer") }.expect("answer");
     // SAFETY: as above; `lib` outlives the call.
@@ -329,13 +327,16 @@ fn entries_left_by_a_killed_process_are_rebuilt_not_loaded() {
 /// no entry, then a correct rebuild.
 #[test]
 fn real_mojo_killed_mid_build() {
-    let Some((cache, _dir)) = common::temp_cache("real_mojo_killed_mid_build") else {
+    let Some((cache, _dir)) = simdpar_mojo_test_support::temp_cache("real_mojo_killed_mid_build")
+    else {
         return;
     };
     let mut killed = false;
     for attempt in 0..3 {
-        let req =
-            BuildRequest::shared_lib(common::answer_source(&format!("sigkill{attempt}.mojo"), 17));
+        let req = BuildRequest::shared_lib(simdpar_mojo_test_support::answer_source(
+            &format!("sigkill{attempt}.mojo"),
+            17,
+        ));
         let staging_marker = format!("{}", cache.dir().join("tmp").display());
         let done = std::sync::atomic::AtomicBool::new(false);
         let result = std::thread::scope(|s| {
@@ -365,7 +366,10 @@ fn real_mojo_killed_mid_build() {
                 assert_eq!(entries(&cache), 0);
                 let art = cache.build(&req).expect("rebuild after SIGKILL");
                 assert_eq!(art.outcome(), &BuildOutcome::Compiled);
-                assert_eq!(common::call_answer(&art.load().unwrap()), 17);
+                assert_eq!(
+                    simdpar_mojo_test_support::call_answer(&art.load().unwrap()),
+                    17
+                );
                 eprintln!("real mojo SIGKILLed mid-build (attempt {attempt}): {e}; rebuilt");
                 killed = true;
                 break;
@@ -373,7 +377,10 @@ fn real_mojo_killed_mid_build() {
             (Ok(art), _) => {
                 // The kill came too late (or hit a helper process): the
                 // result must still be complete and correct.
-                assert_eq!(common::call_answer(&art.load().unwrap()), 17);
+                assert_eq!(
+                    simdpar_mojo_test_support::call_answer(&art.load().unwrap()),
+                    17
+                );
             }
             (Err(e), false) => panic!("build failed without being killed: {e}"),
         }

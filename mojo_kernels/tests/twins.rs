@@ -2,8 +2,6 @@
 //! contract (no simdpar dependency): bitwise for elementwise kernels and
 //! mandelbrot (contract=off twins), a documented bound for the sums.
 
-mod common;
-
 use std::sync::OnceLock;
 
 use simdpar_mojo::{MandelbrotParams, MojoError, TwinElement, TwinVariant, Twins};
@@ -18,7 +16,7 @@ fn twins(v: TwinVariant) -> Option<&'static Twins> {
     let i = TwinVariant::ALL.iter().position(|x| *x == v).unwrap();
     CELLS[i]
         .get_or_init(|| {
-            let cache = common::shared_cache("twins tests")?;
+            let cache = simdpar_mojo_test_support::shared_cache("twins tests")?;
             Some(Twins::load(&cache, v).unwrap_or_else(|e| panic!("loading {}: {e}", v.name())))
         })
         .as_ref()

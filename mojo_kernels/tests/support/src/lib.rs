@@ -1,5 +1,5 @@
-//! Helpers shared by the integration tests.
-#![allow(dead_code)]
+//! Helpers shared by the simdpar-mojo integration tests (a crate of its own,
+//! not a `mod common` compiled into every suite, so each uses what it needs).
 
 use simdpar_mojo::{Cache, CacheConfig, Source};
 

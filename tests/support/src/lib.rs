@@ -1,10 +1,10 @@
 //! Shared helpers for the cross-crate suites: deterministic inputs with the
 //! special values of the numerical contract, guarded output buffers, bitwise
-//! comparison, and the coverage-file fragments.
+//! comparison, and the coverage-file fragments. A crate of its own (not a
+//! `mod common` compiled into every suite) so each suite uses what it needs.
 
-#![allow(dead_code)]
-
-use simdpar::{AlignedVec, Element, Isa, Plain};
+use simdpar_dispatch::Isa;
+use simdpar_kernels::{AlignedVec, Element, Plain};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -151,6 +151,12 @@ impl<T: Plain + PartialEq + std::fmt::Debug> Guarded<T> {
 /// Counts verified cases per ISA and writes a coverage fragment.
 pub struct Coverage {
     counts: Mutex<BTreeMap<&'static str, usize>>,
+}
+
+impl Default for Coverage {
+    fn default() -> Self {
+        Coverage::new()
+    }
 }
 
 impl Coverage {
