@@ -3,15 +3,15 @@
 //! (no kernel of simdpar involved) at the widest vectors of this CPU, with
 //! several independent accumulators or vectors in flight ([`simd`]), on 1
 //! and on all threads, counted STREAM's way (bytes read + bytes written, no
-//! write-allocate traffic). Store patterns run with cached and with
-//! non-temporal stores and keep the faster form, so each pattern is the
-//! fastest way this bench knows to move those bytes on this machine: a
-//! kernel measured above it is a measurement to investigate, not a kernel
-//! beating memory.
+//! write-allocate traffic). Every pattern runs at every vector width this
+//! CPU has, store patterns with cached and with non-temporal stores, and
+//! keeps the fastest [`Form`], so each pattern is the fastest way this bench
+//! knows to move those bytes on this machine: a kernel measured above it is
+//! a measurement to investigate, not a kernel beating memory.
 
 mod simd;
 
-pub use simd::{Level, Store, level};
+pub use simd::{Form, Level, Store, level, levels};
 
 use crate::data::{Align, Buf};
 use crate::timing::{Candidate, Stats, TimingConfig, interleaved};
@@ -56,13 +56,10 @@ impl Pattern {
         self != Pattern::Read
     }
 
-    /// The store forms measured for this pattern on this CPU.
-    pub fn store_forms(self) -> Vec<Store> {
-        if self.stores() {
-            Store::ALL.into_iter().filter(|s| s.available()).collect()
-        } else {
-            vec![Store::Cached]
-        }
+    /// The forms (vector width x store form) measured for this pattern on
+    /// this CPU.
+    pub fn forms(self) -> Vec<Form> {
+        Form::all(self.stores())
     }
 
     /// Bytes counted per element.
@@ -84,12 +81,12 @@ pub struct StreamResult {
     pub threads: usize,
     /// Elements per array.
     pub n: usize,
-    /// The store form that was faster (and is reported); `Cached` for read.
-    pub store: Store,
+    /// The fastest form (lowest median), the one reported.
+    pub form: Form,
     /// Timing of one pass in that form.
     pub stats: Stats,
-    /// The slower store form and its timing, when both were measured.
-    pub other: Option<(Store, Stats)>,
+    /// The other forms measured and their timings, fastest first.
+    pub others: Vec<(Form, Stats)>,
 }
 
 impl StreamResult {
@@ -103,11 +100,13 @@ impl StreamResult {
         (self.n * self.pattern.bytes_per_elem()) as f64 / self.stats.min / 1e9
     }
 
-    /// Median bandwidth of the slower store form, if measured.
-    pub fn other_gbs(&self) -> Option<f64> {
-        self.other
-            .as_ref()
-            .map(|(_, s)| (self.n * self.pattern.bytes_per_elem()) as f64 / s.median / 1e9)
+    /// Median bandwidth of every other form measured, fastest first.
+    pub fn others_gbs(&self) -> Vec<(Form, f64)> {
+        let bytes = (self.n * self.pattern.bytes_per_elem()) as f64;
+        self.others
+            .iter()
+            .map(|(f, s)| (*f, bytes / s.median / 1e9))
+            .collect()
     }
 }
 
@@ -122,8 +121,8 @@ pub struct StreamBufs {
     b: Buf<f64>,
     c: Buf<f64>,
     out: Buf<f64>,
-    /// The faster store form per (pattern, threads), found by [`Self::pass`].
-    chosen: HashMap<(Pattern, usize), Store>,
+    /// The fastest form per (pattern, threads), found by [`Self::pass`].
+    chosen: HashMap<(Pattern, usize), Form>,
 }
 
 impl StreamBufs {
@@ -138,12 +137,12 @@ impl StreamBufs {
         }
     }
 
-    /// One pass of `pattern` in its faster store form on these arrays and
-    /// this thread count (found on the first call by timing both forms,
+    /// One pass of `pattern` in its fastest form on these arrays and this
+    /// thread count (found on the first call by timing every form,
     /// alternated, best of three each).
     pub fn pass(&mut self, pattern: Pattern, pool: Option<&rayon::ThreadPool>) {
         let t = pool.map(|p| p.current_num_threads()).unwrap_or(1);
-        let store = match self.chosen.get(&(pattern, t)) {
+        let form = match self.chosen.get(&(pattern, t)) {
             Some(s) => *s,
             None => {
                 let s = self.calibrate(pattern, pool);
@@ -151,12 +150,12 @@ impl StreamBufs {
                 s
             }
         };
-        self.pass_with(pattern, store, pool);
+        self.pass_with(pattern, form, pool);
     }
 
-    /// The store form of `pattern` with the fastest of three passes.
-    fn calibrate(&mut self, pattern: Pattern, pool: Option<&rayon::ThreadPool>) -> Store {
-        let forms = pattern.store_forms();
+    /// The form of `pattern` with the fastest of three passes.
+    fn calibrate(&mut self, pattern: Pattern, pool: Option<&rayon::ThreadPool>) -> Form {
+        let forms = pattern.forms();
         if forms.len() < 2 {
             return forms[0];
         }
@@ -177,22 +176,23 @@ impl StreamBufs {
         forms[i]
     }
 
-    /// One pass of `pattern` with `store` stores: serial when `pool` is
-    /// None, else split in one equal piece per thread of `pool`.
-    pub fn pass_with(&mut self, pattern: Pattern, store: Store, pool: Option<&rayon::ThreadPool>) {
+    /// One pass of `pattern` in `form`: serial when `pool` is None, else
+    /// split in one equal piece per thread of `pool`.
+    pub fn pass_with(&mut self, pattern: Pattern, form: Form, pool: Option<&rayon::ThreadPool>) {
         let n = self.a.get().len();
         let t = pool.map(|p| p.current_num_threads()).unwrap_or(1);
         let chunk = split(n, t);
         let a: &[f64] = self.a.get();
         let (b, c) = (self.b.get(), self.c.get());
         let o: &mut [f64] = self.out.get_mut();
-        let st = store;
+        let st = form;
         match (pattern, pool) {
             (Pattern::Read, None) => {
-                std::hint::black_box(simd::read(a));
+                std::hint::black_box(simd::read(a, form.width));
             }
             (Pattern::Read, Some(p)) => {
-                let s: f64 = p.install(|| a.par_chunks(chunk).map(simd::read).sum());
+                let s: f64 =
+                    p.install(|| a.par_chunks(chunk).map(|a| simd::read(a, form.width)).sum());
                 std::hint::black_box(s);
             }
             (Pattern::Copy, None) => simd::copy(a, o, st),
@@ -227,8 +227,8 @@ pub fn pool(threads: usize) -> rayon::ThreadPool {
 }
 
 /// Measures every pattern with 1 and with `max_threads` threads on arrays
-/// of `n` doubles, every store form of each (interleaved rounds), and keeps
-/// per pattern and thread count the form with the lower median.
+/// of `n` doubles, every form of each (interleaved rounds), and keeps per
+/// pattern and thread count the form with the lowest median.
 pub fn measure(n: usize, max_threads: usize, cfg: &TimingConfig) -> Vec<StreamResult> {
     let bufs = std::cell::RefCell::new(StreamBufs::new(n));
     let mut thread_counts = vec![1];
@@ -241,15 +241,15 @@ pub fn measure(n: usize, max_threads: usize, cfg: &TimingConfig) -> Vec<StreamRe
     for (ti, &t) in thread_counts.iter().enumerate() {
         let p = (t > 1).then(|| &pools[ti]);
         for pat in Pattern::ALL {
-            for store in pat.store_forms() {
-                keys.push((pat, t, store));
+            for form in pat.forms() {
+                keys.push((pat, t, form));
                 let bufs = &bufs;
                 cands.push(Candidate::new(
-                    format!("{}-{}-{t}", pat.name(), store.name()),
+                    format!("{}-{}-{t}", pat.name(), form.name()),
                     move |inner| {
                         let mut b = bufs.borrow_mut();
                         for _ in 0..inner {
-                            b.pass_with(pat, store, p);
+                            b.pass_with(pat, form, p);
                         }
                     },
                 ));
@@ -258,11 +258,11 @@ pub fn measure(n: usize, max_threads: usize, cfg: &TimingConfig) -> Vec<StreamRe
     }
     let stats = interleaved(&mut cands, cfg);
     drop(cands);
-    let mut measured: Vec<((Pattern, usize, Store), Stats)> = keys.into_iter().zip(stats).collect();
+    let mut measured: Vec<((Pattern, usize, Form), Stats)> = keys.into_iter().zip(stats).collect();
     let mut out = Vec::new();
     for &t in &thread_counts {
         for pattern in Pattern::ALL {
-            let mut forms: Vec<(Store, Stats)> = Vec::new();
+            let mut forms: Vec<(Form, Stats)> = Vec::new();
             measured.retain(|((p, th, st), s)| {
                 let mine = *p == pattern && *th == t;
                 if mine {
@@ -272,16 +272,16 @@ pub fn measure(n: usize, max_threads: usize, cfg: &TimingConfig) -> Vec<StreamRe
             });
             forms.sort_by(|a, b| a.1.median.total_cmp(&b.1.median));
             let mut forms = forms.into_iter();
-            let Some((store, stats)) = forms.next() else {
+            let Some((form, stats)) = forms.next() else {
                 continue;
             };
             out.push(StreamResult {
                 pattern,
                 threads: t,
                 n,
-                store,
+                form,
                 stats,
-                other: forms.next(),
+                others: forms.collect(),
             });
         }
     }
@@ -293,8 +293,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn passes_compute_what_they_say_in_both_store_forms() {
-        for store in Store::ALL {
+    fn passes_compute_what_they_say_in_every_form() {
+        for store in Pattern::Copy.forms() {
             for threads in [1, 3] {
                 let p = (threads > 1).then(|| pool(threads));
                 let mut b = StreamBufs::new(1001);
@@ -318,7 +318,10 @@ mod tests {
         let mut b = StreamBufs::new(4096);
         b.pass(Pattern::Copy, None);
         b.pass(Pattern::Read, None);
-        assert_eq!(b.chosen.get(&(Pattern::Read, 1)), Some(&Store::Cached));
+        assert_eq!(
+            b.chosen.get(&(Pattern::Read, 1)).map(|f| f.store),
+            Some(Store::Cached)
+        );
         assert!(b.chosen.contains_key(&(Pattern::Copy, 1)));
         assert_eq!(b.chosen.len(), 2);
     }
@@ -333,12 +336,14 @@ mod tests {
         assert_eq!(r.len(), 8);
         assert!(r.iter().all(|r| r.gbs() > 0.0));
         for x in &r {
-            // The kept form is never the slower one, and read has one form.
-            if let Some((st, o)) = &x.other {
+            // Every form measured once, the kept one the fastest.
+            assert_eq!(x.others.len() + 1, x.pattern.forms().len());
+            for (f, o) in &x.others {
                 assert!(x.stats.median <= o.median);
-                assert_ne!(*st, x.store);
-            } else {
-                assert!(!x.pattern.stores() || !Store::NonTemporal.available());
+                assert_ne!(*f, x.form);
+            }
+            if !x.pattern.stores() {
+                assert_eq!(x.form.store, Store::Cached);
             }
         }
     }

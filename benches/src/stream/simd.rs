@@ -1,10 +1,13 @@
-//! The STREAM loops at the widest vectors this CPU has: AVX-512 or AVX2
+//! The STREAM loops at every vector width this CPU has: AVX-512 and AVX2
 //! (detected at run time, never assumed), else plain Rust. Each loop keeps
 //! several independent accumulators or vectors in flight, so it is bound
-//! by memory and not by one dependent chain, and each store loop comes with
-//! a cached and a non-temporal (streaming) form: which one moves the bytes
-//! faster depends on the machine, so the bench measures both and keeps the
-//! faster ([`super::measure`]).
+//! by memory and not by one dependent chain; the read loop walks the two
+//! halves of its input at once (two hardware-prefetch streams). Each store
+//! loop comes with a cached and a non-temporal (streaming) form. Which
+//! width and which store form move the bytes fastest depends on the machine
+//! (on Zen 4, 512-bit loads are split in two and 256-bit reads measured
+//! faster), so the bench measures every [`Form`] and keeps the fastest
+//! ([`super::measure`]).
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
@@ -29,16 +32,10 @@ impl Store {
             Store::NonTemporal => "nt",
         }
     }
-
-    /// Whether this CPU has a non-temporal form of the loops (the portable
-    /// fallback only stores cached).
-    pub fn available(self) -> bool {
-        self == Store::Cached || level() != Level::Portable
-    }
 }
 
 /// The vector width the loops run at on this CPU.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Level {
     /// 512-bit loads and stores.
     Avx512,
@@ -59,6 +56,58 @@ impl Level {
     }
 }
 
+/// One way to run a pattern: a vector width and a store form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Form {
+    /// The vector width.
+    pub width: Level,
+    /// The store form (always `Cached` for read and for `Portable`).
+    pub store: Store,
+}
+
+impl Form {
+    /// `avx2 nt`, `avx512 cached`, ...
+    pub fn name(self) -> String {
+        format!("{} {}", self.width.name(), self.store.name())
+    }
+
+    /// Every form of a pattern this CPU runs: each available width, with
+    /// both store forms when the pattern stores and the width is a vector
+    /// one.
+    pub fn all(stores: bool) -> Vec<Form> {
+        let mut v = Vec::new();
+        for width in levels() {
+            for store in Store::ALL {
+                let real = store == Store::Cached || (stores && width != Level::Portable);
+                if real {
+                    v.push(Form { width, store });
+                }
+            }
+        }
+        v
+    }
+}
+
+/// Every width this CPU runs, widest first (`Portable` only when neither
+/// vector width is there).
+pub fn levels() -> Vec<Level> {
+    let mut v = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            v.push(Level::Avx512);
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            v.push(Level::Avx2);
+        }
+    }
+    if v.is_empty() {
+        v.push(Level::Portable);
+    }
+    v
+}
+
 /// The widest level this CPU runs (runtime detection).
 pub fn level() -> Level {
     #[cfg(target_arch = "x86_64")]
@@ -66,63 +115,77 @@ pub fn level() -> Level {
         if std::arch::is_x86_feature_detected!("avx512f") {
             return Level::Avx512;
         }
-        if std::arch::is_x86_feature_detected!("avx2") {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
             return Level::Avx2;
         }
     }
     Level::Portable
 }
 
-/// Sum of `a` (the read pattern).
-pub fn read(a: &[f64]) -> f64 {
-    match level() {
+/// Whether `width` runs here (a width this CPU lacks falls back to the
+/// portable loops, never to an illegal instruction).
+fn usable(width: Level) -> Level {
+    if levels().contains(&width) {
+        width
+    } else {
+        Level::Portable
+    }
+}
+
+/// Sum of `a` (the read pattern) at `width`.
+pub fn read(a: &[f64], width: Level) -> f64 {
+    match usable(width) {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: level() saw avx512f on this CPU.
+        // SAFETY: usable() saw avx512f on this CPU.
         Level::Avx512 => unsafe { read_avx512(a) },
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: level() saw avx2 on this CPU.
+        // SAFETY: usable() saw avx2 and fma on this CPU.
         Level::Avx2 => unsafe { read_avx2(a) },
         _ => read_portable(a),
     }
 }
 
-/// `c[i] = a[i]` (the copy pattern); `c` no shorter than `a`.
-pub fn copy(a: &[f64], c: &mut [f64], store: Store) {
+/// `c[i] = a[i]` (the copy pattern) in `form`; `c` no shorter than `a`.
+pub fn copy(a: &[f64], c: &mut [f64], form: Form) {
     let c = &mut c[..a.len()];
-    match level() {
+    let store = form.store;
+    match usable(form.width) {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: level() saw avx512f on this CPU.
+        // SAFETY: usable() saw avx512f on this CPU.
         Level::Avx512 => unsafe { copy_avx512(a, c, store) },
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: level() saw avx2 on this CPU.
+        // SAFETY: usable() saw avx2 and fma on this CPU.
         Level::Avx2 => unsafe { copy_avx2(a, c, store) },
         _ => copy_portable(a, c),
     }
 }
 
-/// `o[i] = b[i] + q * c[i]` (the triad pattern) over `o.len()` elements;
-/// `b` and `c` no shorter than `o`.
-pub fn triad(o: &mut [f64], b: &[f64], c: &[f64], q: f64, store: Store) {
+/// `o[i] = b[i] + q * c[i]` (the triad pattern) in `form` over `o.len()`
+/// elements; `b` and `c` no shorter than `o`.
+pub fn triad(o: &mut [f64], b: &[f64], c: &[f64], q: f64, form: Form) {
     let (b, c) = (&b[..o.len()], &c[..o.len()]);
-    match level() {
+    let store = form.store;
+    match usable(form.width) {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: level() saw avx512f on this CPU.
+        // SAFETY: usable() saw avx512f on this CPU.
         Level::Avx512 => unsafe { triad_avx512(o, b, c, q, store) },
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: level() saw avx2 on this CPU.
+        // SAFETY: usable() saw avx2 and fma on this CPU.
         Level::Avx2 => unsafe { triad_avx2(o, b, c, q, store) },
         _ => triad_portable(o, b, c, q),
     }
 }
 
-/// `a[i] *= q` (the in-place scale pattern).
-pub fn scale_inplace(a: &mut [f64], q: f64, store: Store) {
-    match level() {
+/// `a[i] *= q` (the in-place scale pattern) in `form`.
+pub fn scale_inplace(a: &mut [f64], q: f64, form: Form) {
+    let store = form.store;
+    match usable(form.width) {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: level() saw avx512f on this CPU.
+        // SAFETY: usable() saw avx512f on this CPU.
         Level::Avx512 => unsafe { scale_avx512(a, q, store) },
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: level() saw avx2 on this CPU.
+        // SAFETY: usable() saw avx2 and fma on this CPU.
         Level::Avx2 => unsafe { scale_avx2(a, q, store) },
         _ => scale_portable(a, q),
     }
@@ -175,22 +238,30 @@ fn head(p: *const f64, bytes: usize, n: usize) -> usize {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 fn read_avx512(a: &[f64]) -> f64 {
-    let (n, p) = (a.len(), a.as_ptr());
+    // The two halves at once, four accumulators each.
+    let (lo, hi) = a.split_at(a.len() / 2);
+    let (p, q, h) = (lo.as_ptr(), hi.as_ptr(), lo.len());
     let mut acc = [_mm512_setzero_pd(); 8];
     let mut i = 0;
-    while i + 64 <= n {
-        for (k, acc) in acc.iter_mut().enumerate() {
-            // SAFETY: i + 8k + 8 <= i + 64 <= n: inside `a`.
-            let v = unsafe { _mm512_loadu_pd(p.add(i + 8 * k)) };
-            *acc = _mm512_add_pd(*acc, v);
+    while i + 32 <= h {
+        for k in 0..4 {
+            // SAFETY: i + 8k + 8 <= i + 32 <= h <= both halves' lengths.
+            let (x, y) = unsafe {
+                (
+                    _mm512_loadu_pd(p.add(i + 8 * k)),
+                    _mm512_loadu_pd(q.add(i + 8 * k)),
+                )
+            };
+            acc[k] = _mm512_add_pd(acc[k], x);
+            acc[4 + k] = _mm512_add_pd(acc[4 + k], y);
         }
-        i += 64;
+        i += 32;
     }
     let mut s = acc[0];
     for v in &acc[1..] {
         s = _mm512_add_pd(s, *v);
     }
-    _mm512_reduce_add_pd(s) + a[i..].iter().sum::<f64>()
+    _mm512_reduce_add_pd(s) + lo[i..].iter().sum::<f64>() + hi[i..].iter().sum::<f64>()
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -299,18 +370,26 @@ fn scale_avx512(a: &mut [f64], q: f64, store: Store) {
 // The AVX2 loops: 8 vectors (32 doubles, 4 cache lines) per iteration.
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 fn read_avx2(a: &[f64]) -> f64 {
-    let (n, p) = (a.len(), a.as_ptr());
+    // The two halves at once, four accumulators each.
+    let (lo, hi) = a.split_at(a.len() / 2);
+    let (p, q, h) = (lo.as_ptr(), hi.as_ptr(), lo.len());
     let mut acc = [_mm256_setzero_pd(); 8];
     let mut i = 0;
-    while i + 32 <= n {
-        for (k, acc) in acc.iter_mut().enumerate() {
-            // SAFETY: i + 4k + 4 <= i + 32 <= n: inside `a`.
-            let v = unsafe { _mm256_loadu_pd(p.add(i + 4 * k)) };
-            *acc = _mm256_add_pd(*acc, v);
+    while i + 16 <= h {
+        for k in 0..4 {
+            // SAFETY: i + 4k + 4 <= i + 16 <= h <= both halves' lengths.
+            let (x, y) = unsafe {
+                (
+                    _mm256_loadu_pd(p.add(i + 4 * k)),
+                    _mm256_loadu_pd(q.add(i + 4 * k)),
+                )
+            };
+            acc[k] = _mm256_add_pd(acc[k], x);
+            acc[4 + k] = _mm256_add_pd(acc[4 + k], y);
         }
-        i += 32;
+        i += 16;
     }
     let mut s = acc[0];
     for v in &acc[1..] {
@@ -319,11 +398,11 @@ fn read_avx2(a: &[f64]) -> f64 {
     let mut lanes = [0.0f64; 4];
     // SAFETY: `lanes` holds 4 doubles.
     unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), s) };
-    lanes.iter().sum::<f64>() + a[i..].iter().sum::<f64>()
+    lanes.iter().sum::<f64>() + lo[i..].iter().sum::<f64>() + hi[i..].iter().sum::<f64>()
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 fn copy_avx2(a: &[f64], c: &mut [f64], store: Store) {
     let n = a.len();
     let (pa, pc) = (a.as_ptr(), c.as_mut_ptr());
@@ -391,7 +470,7 @@ fn triad_avx2(o: &mut [f64], b: &[f64], c: &[f64], q: f64, store: Store) {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 fn scale_avx2(a: &mut [f64], q: f64, store: Store) {
     let n = a.len();
     let p = a.as_mut_ptr();
@@ -429,16 +508,25 @@ mod tests {
     use super::*;
 
     /// Every length around the vector and unroll steps, at every start
-    /// offset within a line, both store forms, against plain loops.
+    /// offset within a line, every form this CPU runs (and a width it may
+    /// lack, which must fall back), against plain loops.
     #[test]
     fn loops_match_plain_arithmetic() {
         let src: Vec<f64> = (0..300).map(|i| (i as f64) * 0.5 - 7.0).collect();
+        let mut forms = Form::all(true);
+        forms.push(Form {
+            width: Level::Avx512,
+            store: Store::NonTemporal,
+        });
+        assert!(Form::all(false).iter().all(|f| f.store == Store::Cached));
         for off in 0..8 {
             for n in [0, 1, 3, 7, 8, 15, 16, 31, 33, 63, 64, 65, 127, 129, 200] {
                 let a = &src[off..off + n];
                 let want: f64 = a.iter().sum();
-                assert_eq!(read(a), want, "read n={n} off={off}");
-                for store in Store::ALL {
+                for w in [Level::Avx512, Level::Avx2, Level::Portable] {
+                    assert_eq!(read(a, w), want, "read {w:?} n={n} off={off}");
+                }
+                for store in forms.iter().copied() {
                     let mut buf = vec![9.0; 300];
                     copy(a, &mut buf[off..off + n], store);
                     assert_eq!(&buf[off..off + n], a, "copy {store:?} n={n} off={off}");

@@ -7,6 +7,7 @@ use crate::info::CpuJson;
 use serde::Serialize;
 use simdpar_bench::thresholds;
 use simdpar_bench::workloads::Row;
+use std::collections::BTreeMap;
 
 /// One measured candidate.
 #[derive(Serialize)]
@@ -84,12 +85,12 @@ pub struct StreamJson {
     bytes_per_elem: usize,
     median_gb_per_s: f64,
     best_gb_per_s: f64,
-    /// The faster store form, kept (`cached` or `nt`).
+    /// The store form of the fastest form, kept (`cached` or `nt`).
     store: &'static str,
-    /// The vector width the loops ran at (`avx512`, `avx2`, `portable`).
+    /// The vector width of the fastest form (`avx512`, `avx2`, `portable`).
     width: &'static str,
-    /// Median GB/s of the slower store form, when both were measured.
-    other_store_gb_per_s: Option<f64>,
+    /// Median GB/s of every other form measured (`"avx512 nt"`, ...).
+    other_forms_gb_per_s: BTreeMap<String, f64>,
 }
 
 /// One cached-vs-streaming row.
@@ -216,9 +217,13 @@ impl<'a> ReportJson<'a> {
                     bytes_per_elem: x.pattern.bytes_per_elem(),
                     median_gb_per_s: x.gbs(),
                     best_gb_per_s: x.best_gbs(),
-                    store: x.store.name(),
-                    width: simdpar_bench::stream::level().name(),
-                    other_store_gb_per_s: x.other_gbs(),
+                    store: x.form.store.name(),
+                    width: x.form.width.name(),
+                    other_forms_gb_per_s: x
+                        .others_gbs()
+                        .into_iter()
+                        .map(|(f, g)| (f.name(), g))
+                        .collect(),
                 })
                 .collect(),
             rows: r.rows.iter().map(RowJson::from).collect(),

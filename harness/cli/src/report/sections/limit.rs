@@ -6,6 +6,7 @@
 //! bytes), never a kernel beating memory.
 
 use super::Doc;
+use simdpar_bench::timing::paired_ratio;
 use simdpar_bench::workloads::Impl;
 use std::fmt::Write;
 
@@ -15,6 +16,9 @@ struct Above {
     threads: String,
     gbs: f64,
     limit: f64,
+    /// Median of per-round bandwidth ratios, when the pattern ran in the
+    /// same group (robust to load that changes between rounds).
+    paired: Option<f64>,
 }
 
 /// Writes the section.
@@ -39,10 +43,10 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
             } else {
                 x.spec.threads
             };
-            let lim = r
-                .find(&w, Impl::Stream(p), th)
-                .map(|s| s.gbs())
-                .or_else(|| r.stream_gbs(p, th));
+            let in_group = r.find(&w, Impl::Stream(p), th);
+            let lim = in_group.map(|s| s.gbs()).or_else(|| r.stream_gbs(p, th));
+            let paired = in_group
+                .map(|s| paired_ratio(&s.stats, &x.stats) * x.bytes() as f64 / s.bytes() as f64);
             if let Some(l) = lim
                 && x.gbs() > l
             {
@@ -55,6 +59,7 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
                     },
                     gbs: x.gbs(),
                     limit: l,
+                    paired,
                 });
             }
         }
@@ -69,6 +74,7 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
                         threads: "1".into(),
                         gbs: g,
                         limit: l,
+                        paired: None,
                     });
                 }
             }
@@ -93,17 +99,20 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
     );
     let _ = writeln!(
         s,
-        "| contender | threads | GB/s | pattern GB/s | ratio |\n|---|---|---|---|---|"
+        "| contender | threads | GB/s | pattern GB/s | ratio of medians | paired ratio |\n|---|---|---|---|---|---|"
     );
     for a in rows {
         let _ = writeln!(
             s,
-            "| {} | {} | {:.1} | {:.1} | {:.2}x |",
+            "| {} | {} | {:.1} | {:.1} | {:.2}x | {} |",
             a.what,
             a.threads,
             a.gbs,
             a.limit,
-            a.gbs / a.limit
+            a.gbs / a.limit,
+            a.paired
+                .map(|v| format!("{v:.2}x"))
+                .unwrap_or_else(|| "–".into())
         );
     }
     s.push('\n');

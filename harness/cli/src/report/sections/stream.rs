@@ -13,19 +13,24 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
     let n = r.stream[0].n;
     let _ = writeln!(
         s,
-        "## Memory bandwidth (STREAM-like)\n\n{} Mi doubles per array ({} MiB), {} loads with \
-         8 independent accumulators or vectors in flight; every store pattern ran with cached and \
-         with non-temporal stores in the same rounds and the faster form is kept (`stores`; the \
-         other form's median in the last column). Bytes counted as read + written (no \
-         write-allocate), medians of interleaved rounds. A kernel or peer above its pattern is \
-         flagged as a measurement to investigate (see \"Above the memory limit\").\n",
+        "## Memory bandwidth (STREAM-like)\n\n{} Mi doubles per array ({} MiB), 8 independent \
+         accumulators or vectors in flight (read walks both halves of its array at once). Every \
+         pattern ran in every form this CPU has (vector width {}; store patterns with cached and \
+         with non-temporal stores) in the same interleaved rounds, and the fastest form is kept \
+         (`form`; the others' medians in the last column). Bytes counted as read + written (no \
+         write-allocate), medians. A kernel or peer above its pattern is flagged as a \
+         measurement to investigate (see \"Above the memory limit\").\n",
         n >> 20,
         (n * 8) >> 20,
-        simdpar_bench::stream::level().name()
+        simdpar_bench::stream::levels()
+            .iter()
+            .map(|l| l.name())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let _ = writeln!(
         s,
-        "| pattern | bytes/elem | bounds | threads | stores | median GB/s | best GB/s | other stores GB/s |\n|---|---|---|---|---|---|---|---|"
+        "| pattern | bytes/elem | bounds | threads | form | median GB/s | best GB/s | other forms GB/s |\n|---|---|---|---|---|---|---|---|"
     );
     for p in Pattern::ALL {
         let bounds = match p {
@@ -41,14 +46,18 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
                 p.name(),
                 p.bytes_per_elem(),
                 x.threads,
-                x.store.name(),
+                x.form.name(),
                 x.gbs(),
                 x.best_gbs(),
-                x.other
-                    .as_ref()
-                    .zip(x.other_gbs())
-                    .map(|((st, _), g)| format!("{g:.1} ({})", st.name()))
-                    .unwrap_or_else(|| "–".into())
+                if x.others.is_empty() {
+                    "–".to_string()
+                } else {
+                    x.others_gbs()
+                        .iter()
+                        .map(|(f, g)| format!("{} {g:.1}", f.name()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
             );
         }
     }
