@@ -14,6 +14,7 @@ mod lanes;
 mod limit;
 mod notes;
 mod parity;
+mod peer_wins;
 mod scalar;
 mod stream;
 mod threads;
@@ -44,6 +45,7 @@ const SECTIONS: &[Section] = &[
     stream::write,
     goals::write,
     defaults::write,
+    peer_wins::write,
     limit::write,
     isa_tables::write,
     alignment::write,
