@@ -40,19 +40,23 @@ pub fn is_zen4() -> bool {
 /// The claim-based pool costs one futex wake plus, at worst, waiting for
 /// the helper's current 16 Ki-element item, so a split pays once the call
 /// is several times that: 256 Ki f32 adds take ~25 us on one Zen 4 core.
-/// On the loaded 2-core machine (load 7-8, `examples/tune_check.rs`) 2
-/// threads ran add f32 1 Mi at 0.93-1.00x one thread (the old rayon split:
-/// 0.30-0.86x); `simdpar tune` measures the real threshold per machine.
+/// On the 2-vCPU Zen 5 VM (`examples/tune_check.rs`, interleaved medians)
+/// 2 threads ran add f32 1 Mi at 1.27-1.30x one thread while the second
+/// vCPU was free (load 2) and at 0.93-0.99x while it was shared (load 2-8;
+/// the old rayon split: 0.30-0.93x); `simdpar tune` measures the threshold
+/// per machine.
 const MAP_THREADS_FROM: u64 = 256 * 1024;
 
 /// `sum` / `row_sums` split from this many elements: a reduction moves a
-/// third of the bytes per element of a binary map (f32 sum 1 Mi: 0.80-1.00x
-/// on 2 threads under load 7-8, the old split 0.61-0.65x).
+/// third of the bytes per element of a binary map (f32 sum 1 Mi on 2
+/// threads: 1.04-1.09x with the second vCPU free, 0.88-0.92x shared; the
+/// old split 0.58-0.77x).
 const REDUCE_THREADS_FROM: u64 = 512 * 1024;
 
 /// Mandelbrot splits from this much work (pixels x iterations), the
 /// previous runtime's measured threshold: 64x64 pixels x 64 iterations
-/// (2^18) split ran at 0.81-0.83x one thread under load.
+/// (2^18) split ran at 0.81-0.83x one thread under load, while 1024x1024 x
+/// 256 ran at 1.97x with the second vCPU free (1.00x when shared).
 const MANDELBROT_THREADS_FROM: u64 = 1 << 20;
 
 /// The ISA the defaults prefer for a family x dtype x class where it
