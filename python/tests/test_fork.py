@@ -16,9 +16,12 @@ import pytest
 
 import simdpar
 
-pytestmark = pytest.mark.skipif(
-    not hasattr(os, "fork") or sys.platform == "win32", reason="needs os.fork"
-)
+pytestmark = [
+    pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "win32", reason="needs os.fork"),
+    # Python 3.12+ warns that forking a multi-threaded process is risky: it
+    # is exactly what these tests do on purpose.
+    pytest.mark.filterwarnings("ignore:.*multi-threaded.*fork:DeprecationWarning"),
+]
 
 TIMEOUT_S = 60.0
 BIG = 16 * 1024 * 1024
