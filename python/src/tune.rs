@@ -25,7 +25,10 @@ pub fn tune(py: Python<'_>, budget_s: f64) -> PyResult<Bound<'_, PyDict>> {
     let budget = Duration::from_secs_f64(budget_s);
     let report = py.detach(|| simdpar_kernels::tune::tune(budget));
     let d = PyDict::new(py);
-    d.set_item("path", report.path.as_ref().map(|p| p.display().to_string()))?;
+    d.set_item(
+        "path",
+        report.path.as_ref().map(|p| p.display().to_string()),
+    )?;
     d.set_item("write_error", report.write_error.clone())?;
     d.set_item("seconds", report.seconds)?;
     d.set_item("threads", report.threads)?;
@@ -38,7 +41,10 @@ pub fn tune(py: Python<'_>, budget_s: f64) -> PyResult<Bound<'_, PyDict>> {
         cd.set_item("len", c.len)?;
         cd.set_item("isa", c.tuned.isa.name())?;
         cd.set_item("threads_from", c.tuned.threads_from)?;
-        for (key, v) in [("one_thread", &c.one_thread), ("all_threads", &c.all_threads)] {
+        for (key, v) in [
+            ("one_thread", &c.one_thread),
+            ("all_threads", &c.all_threads),
+        ] {
             let t = PyDict::new(py);
             for (isa, s) in v {
                 t.set_item(isa.name(), s)?;
