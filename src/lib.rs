@@ -38,6 +38,8 @@ pub use simdpar_kernels::{
     mandelbrot, multiply, multiply_assign, par, row_sums, scale, scale_inplace, square,
     square_inplace, sum,
 };
+pub use simdpar_dispatch::profile;
+pub use simdpar_kernels::{Plan, Reason, plan, tune};
 pub use simdpar_kernels::{map, reduce};
 pub use simdpar_kernels::{AccumulatorError, SumAccumulator};
 pub use {simdpar_dispatch, simdpar_kernels, simdpar_mojo};
