@@ -23,23 +23,25 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The pieces: [`simdpar_dispatch`] (what this CPU is and which ISA runs),
-//! [`simdpar_kernels`] (the kernels, buffers and the numerical contract) and
-//! [`simdpar_mojo`] (Mojo twins of every kernel, compiled through a
-//! content-keyed cache, for parity checks and benchmarks).
+//! The pieces: [`simdpar_dispatch`] (what this CPU is and which ISA runs)
+//! and [`simdpar_kernels`] (the kernels, buffers and the numerical
+//! contract). The Mojo twins, the parity matrix, the benchmarks and the
+//! `simdpar` command live in unpublished harness crates (`simdpar-mojo`,
+//! `simdpar-parity`, `simdpar-bench`, `simdpar-cli`), never in this
+//! library's dependency tree.
 
+pub use simdpar_dispatch::profile;
 pub use simdpar_dispatch::{
     Avx2, Avx512, CacheInfo, CpuInfo, Isa, IsaError, IsaScope, Neon, active_isa, available_isas,
     best_isa, check_env, clear_isa, cpu_info, is_supported, set_isa, with_isa,
 };
+pub use simdpar_kernels::{AccumulatorError, SumAccumulator};
 pub use simdpar_kernels::{
-    AlignedVec, Arena, ArenaError, BufferError, DTYPE_NAMES, Element, KERNEL_NAMES, KernelError,
+    AlignedVec, Arena, ArenaError, BufferError, Dtype, Element, Family, Kernel, KernelError,
     MandelbrotGrid, Plain, Threads, add, add_assign, kernel_isa, leaky_relu, leaky_relu_inplace,
     mandelbrot, multiply, multiply_assign, par, row_sums, scale, scale_inplace, square,
-    square_inplace, sum,
+    square_inplace, sum, vocab,
 };
-pub use simdpar_dispatch::profile;
 pub use simdpar_kernels::{Plan, Reason, plan, tune};
 pub use simdpar_kernels::{map, reduce};
-pub use simdpar_kernels::{AccumulatorError, SumAccumulator};
-pub use {simdpar_dispatch, simdpar_kernels, simdpar_mojo};
+pub use {simdpar_dispatch, simdpar_kernels};
