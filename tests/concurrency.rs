@@ -79,7 +79,7 @@ fn expected() -> Expected {
 /// One round of every kernel on the calling thread, checked bit for bit.
 fn round(e: &Expected, isa: Isa, threads: Threads, what: &str) {
     assert_eq!(active_isa(), isa, "{what}: scope leaked");
-    assert!(kernel_isa(Kernel::Sum, Dtype::F32) <= isa);
+    assert!(kernel_isa(Kernel::Sum, Dtype::F32, e.big.len()) <= isa);
     let s = simdpar::sum(&e.a);
     assert!(same(s, e.sum_a), "{what}: sum {s} vs {}", e.sum_a);
     let s = par::sum(&e.big, threads);

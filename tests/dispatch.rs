@@ -37,7 +37,9 @@ fn every_available_isa_runs_every_kernel_family() {
             assert_eq!(active_isa(), isa);
             for k in simdpar::Kernel::ALL {
                 for d in simdpar::Dtype::ALL {
-                    assert_eq!(simdpar::kernel_isa(k, d), isa, "{k} {d}");
+                    for len in [0, 1 << 10, 1 << 20, 1 << 26] {
+                        assert_eq!(simdpar::kernel_isa(k, d, len), isa, "{k} {d} {len}");
+                    }
                 }
             }
             assert_eq!(simdpar::sum(&[1.0f32, 2.0]), 3.0);

@@ -43,7 +43,11 @@ macro_rules! isa_tables {
         /// for the kernels to be callable).
         #[inline(always)]
         pub(crate) fn table_for<T: crate::Element>(isa: Isa) -> &'static $table<T> {
-            T::table::<Tables>(isa)
+            let t = T::table::<Tables>(isa);
+            // Every ISA file registers its own ISA; an ISA this build has no
+            // code for falls back to the scalar table (and is never active).
+            debug_assert!(t.isa == isa || t.isa == Isa::Scalar, "{isa} table");
+            t
         }
 
         impl crate::element::sealed::Tables for Tables {
@@ -104,17 +108,11 @@ pub use reduce::{row_sums, sum};
 pub use simdpar_dispatch as dispatch;
 pub use vocab::{Dtype, Family, Kernel, UnknownName};
 
-/// The ISA that runs `kernel` for `dtype` on this thread now (honouring
-/// `SIMDPAR_ISA`, [`simdpar_dispatch::with_isa`] scopes and the other
-/// overrides).
-pub fn kernel_isa(kernel: Kernel, dtype: Dtype) -> simdpar_dispatch::Isa {
-    let isa = simdpar_dispatch::active_isa();
-    match (kernel.family(), dtype) {
-        (Family::Reduce, Dtype::F32) => reduce::table_f32(isa).isa(),
-        (Family::Reduce, Dtype::F64) => reduce::table_f64(isa).isa(),
-        (Family::Map, Dtype::F32) => map::table_f32(isa).isa(),
-        (Family::Map, Dtype::F64) => map::table_f64(isa).isa(),
-        (Family::Mandelbrot, Dtype::F32) => mandelbrot::table_f32(isa).isa(),
-        (Family::Mandelbrot, Dtype::F64) => mandelbrot::table_f64(isa).isa(),
-    }
+/// The ISA a call of `kernel` on `len` elements of `dtype` runs on this
+/// thread now: the ISA forced by a scope, `set_isa` or `SIMDPAR_ISA` if any,
+/// else the tuned profile's or the built-in choice for the call's size class
+/// (capped by `SIMDPAR_MAX_ISA` / `SIMDPAR_DISABLE_ISA`); `len` counts as
+/// in [`plan()`], which adds the thread count and the reason.
+pub fn kernel_isa(kernel: Kernel, dtype: Dtype, len: usize) -> simdpar_dispatch::Isa {
+    plan::isa_for(kernel, dtype, len)
 }

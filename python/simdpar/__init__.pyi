@@ -110,8 +110,10 @@ def set_isa(name: Optional[str]) -> None:
 def clear_isa() -> None:
     """Clears the process-wide default ISA."""
 
-def kernel_isa(kernel: str, dtype: str) -> str:
-    """The ISA `kernel` runs for `dtype` on this thread now."""
+def kernel_isa(kernel: str, dtype: str, n: int = 4096) -> str:
+    """The ISA a call of `kernel` on `n` elements of `dtype` runs on this
+    thread now (forced ISA, else the tuned or built-in choice for that size
+    class); `cpu_info()["plans"]` lists every size class."""
 
 def cpu_info() -> Dict[str, Any]:
     """Vendor, brand, features, caches and SIMD widths of this CPU; its

@@ -67,10 +67,14 @@ pub fn clear_isa() {
     simdpar_dispatch::clear_isa();
 }
 
-/// The ISA `kernel` ("sum", "add", ...) runs for `dtype` ("float32" or
-/// "float64") on this thread now.
+/// The ISA a call of `kernel` ("sum", "add", ...) on `n` elements of
+/// `dtype` ("float32" or "float64") runs on this thread now: a forced ISA
+/// (scope, `set_isa`, `SIMDPAR_ISA`) if any, else the tuned or built-in
+/// choice for that size class. `n` defaults to 4096 (a cache-sized call);
+/// `cpu_info()["plans"]` has every size class.
 #[pyfunction]
-pub fn kernel_isa(kernel: &str, dtype: &str) -> PyResult<&'static str> {
+#[pyo3(signature = (kernel, dtype, n = 4096))]
+pub fn kernel_isa(kernel: &str, dtype: &str, n: usize) -> PyResult<&'static str> {
     let d = match dtype {
         "float32" | "f32" => Dtype::F32,
         "float64" | "f64" => Dtype::F64,
@@ -83,7 +87,7 @@ pub fn kernel_isa(kernel: &str, dtype: &str) -> PyResult<&'static str> {
     let k: Kernel = kernel
         .parse()
         .map_err(|e: simdpar_kernels::UnknownName| PyValueError::new_err(e.to_string()))?;
-    Ok(simdpar_kernels::kernel_isa(k, d).name())
+    Ok(simdpar_kernels::kernel_isa(k, d, n).name())
 }
 
 /// Validates SIMDPAR_ISA / SIMDPAR_MAX_ISA (read once per process); raises

@@ -4,7 +4,7 @@
 //! [`CpuJson`] is also the CPU section of `report.json`.
 
 use serde::Serialize;
-use simdpar::{CpuInfo, Dtype, Kernel, active_isa, available_isas, cpu_info, kernel_isa};
+use simdpar::{CpuInfo, active_isa, available_isas, cpu_info};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -113,17 +113,6 @@ impl From<&CpuInfo> for CpuJson {
     }
 }
 
-/// The ISA one kernel runs for one dtype.
-#[derive(Debug, Serialize)]
-pub struct KernelIsa {
-    /// Kernel name.
-    pub kernel: &'static str,
-    /// `f32` or `f64`.
-    pub dtype: &'static str,
-    /// The ISA it runs on this thread now.
-    pub isa: &'static str,
-}
-
 /// `simdpar info --json`.
 #[derive(Debug, Serialize)]
 pub struct InfoJson {
@@ -133,8 +122,6 @@ pub struct InfoJson {
     pub available_isas: Vec<&'static str>,
     /// The ISA dispatch picks now.
     pub active_isa: &'static str,
-    /// The ISA of every kernel and dtype.
-    pub kernels: Vec<KernelIsa>,
     /// Where the plans come from: the tuned profile's status (loaded,
     /// missing, another CPU's, corrupt, disabled).
     pub profile: String,
@@ -187,26 +174,10 @@ impl InfoJson {
             cpu: cpu.into(),
             available_isas: available_isas().iter().map(|i| i.name()).collect(),
             active_isa: active_isa().name(),
-            kernels: kernel_rows(),
             profile: simdpar::profile::profile_status().to_string(),
             plans: plan_rows(),
         }
     }
-}
-
-/// Every kernel x dtype with the ISA it runs.
-pub fn kernel_rows() -> Vec<KernelIsa> {
-    let mut rows = Vec::new();
-    for k in Kernel::ALL {
-        for d in Dtype::ALL {
-            rows.push(KernelIsa {
-                kernel: k.name(),
-                dtype: d.name(),
-                isa: kernel_isa(k, d).name(),
-            });
-        }
-    }
-    rows
 }
 
 fn to_text(cpu: &CpuInfo) -> String {
@@ -239,10 +210,6 @@ fn to_text(cpu: &CpuInfo) -> String {
     let _ = writeln!(s, "lanes      isa        f32  f64");
     for (i, f, d) in cpu.simd_widths() {
         let _ = writeln!(s, "           {:<10} {f:>3}  {d:>3}", i.name());
-    }
-    let _ = writeln!(s, "\nkernel       dtype  isa");
-    for r in kernel_rows() {
-        let _ = writeln!(s, "{:<12} {:<6} {}", r.kernel, r.dtype, r.isa);
     }
     let _ = writeln!(
         s,

@@ -90,13 +90,6 @@ pub(crate) struct MandelbrotTable<T: 'static> {
     pub(crate) rows: unsafe fn(&MandelbrotGrid<T>, usize, &mut [u32]),
 }
 
-impl<T> MandelbrotTable<T> {
-    /// The ISA this kernel runs on.
-    pub fn isa(&self) -> Isa {
-        self.isa
-    }
-}
-
 crate::isa_tables!(MandelbrotTable);
 
 #[inline]

@@ -66,13 +66,6 @@ pub(crate) struct MapTable<T: 'static> {
     pub(crate) leaky_relu_inplace: unsafe fn(&mut [T], T),
 }
 
-impl<T> MapTable<T> {
-    /// The ISA these kernels run on.
-    pub fn isa(&self) -> Isa {
-        self.isa
-    }
-}
-
 crate::isa_tables!(MapTable);
 
 /// The elementwise kernels that run `kernel` over `len` elements on this

@@ -63,13 +63,6 @@ pub(crate) struct ReduceTable<T: 'static> {
     pub(crate) row_sums: unsafe fn(&[T], usize, &mut [T]),
 }
 
-impl<T> ReduceTable<T> {
-    /// The ISA these kernels run on.
-    pub fn isa(&self) -> Isa {
-        self.isa
-    }
-}
-
 crate::isa_tables!(ReduceTable);
 
 /// Sum of `x` in simdpar's fixed order (see the module docs): bitwise the

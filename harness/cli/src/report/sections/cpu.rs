@@ -46,10 +46,22 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
         simdpar::map::nt_threshold_bytes() >> 20,
         simdpar::par::PAR_MIN_ELEMS >> 10
     );
-    let _ = writeln!(s, "\n| kernel | f32 runs on | f64 runs on |\n|---|---|---|");
+    let _ = writeln!(
+        s,
+        "\nWhat a call with automatic threads runs, per size class (ISA x threads, why; `simdpar info` \
+         prints the same table; {}):\n\n| kernel | dtype | cache | llc | dram |\n|---|---|---|---|---|",
+        simdpar::profile::profile_status()
+    );
+    let rows = simdpar::simdpar_kernels::plan::plans();
     for k in simdpar::Kernel::ALL {
-        let f = |d| simdpar::kernel_isa(k, d).name();
-        let _ = writeln!(s, "| {k} | {} | {} |", f(Dtype::F32), f(Dtype::F64));
+        for dt in [Dtype::F32, Dtype::F64] {
+            let cells: Vec<String> = rows
+                .iter()
+                .filter(|r| r.kernel == k && r.dtype == dt)
+                .map(|r| format!("{} x{} ({})", r.plan.isa, r.plan.threads, r.plan.reason))
+                .collect();
+            let _ = writeln!(s, "| {k} | {dt} | {} |", cells.join(" | "));
+        }
     }
     s.push('\n');
 }
