@@ -73,11 +73,22 @@ fn evidence(d: &Doc<'_>, g: &Goal, w: &Workload) -> String {
         ));
     }
     if g.group == "defaults_vs_numpy" || g.group == "defaults_vs_numkong" {
-        why.push(
-            "Python: measured through both packages' Python calls, so fixed per-call costs \
-             (argument checks, GIL release) count; see the instruction counts below"
-                .to_string(),
-        );
+        let peer = g.group.trim_start_matches("defaults_vs_");
+        let (k, dt, sh) = (w.op.name(), w.dtype.name(), w.shape.label());
+        let at = |t: usize| {
+            r.py.paired_methods(k, dt, &sh, (peer, 1), ("simdpar-py", t))
+                .map(|v| format!("{v:.2}x"))
+                .unwrap_or_else(|| "–".into())
+        };
+        why.push(format!(
+            "Python: against {peer} in the same rounds, simdpar with threads=1 ran at {}, with \
+             threads={} at {} (the defaults chose {} thread(s)); fixed per-call costs count too \
+             (see the instruction counts below)",
+            at(1),
+            r.threads,
+            at(r.threads),
+            p.threads
+        ));
     }
     if why.is_empty() {
         "no cause visible in this run's rows: within the noise of a shared machine, or to be \
