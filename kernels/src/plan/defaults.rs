@@ -48,10 +48,14 @@ pub fn is_zen4() -> bool {
 const MAP_THREADS_FROM: u64 = 256 * 1024;
 
 /// `sum` / `row_sums` split from this many elements: a reduction moves a
-/// third of the bytes per element of a binary map (f32 sum 1 Mi on 2
-/// threads: 1.04-1.09x with the second vCPU free, 0.88-0.92x shared; the
-/// old split 0.58-0.77x).
-const REDUCE_THREADS_FROM: u64 = 512 * 1024;
+/// third of the bytes per element of a binary map, so it needs a larger
+/// input to pay for the split. Measured on the 2-vCPU Zen 5 VM with the
+/// second vCPU free (`./tools/report.sh`, load 1.2-1.6, other processes
+/// 0.00 CPUs; medians of interleaved rounds, 2 threads / 1 thread):
+/// row_sums 4096x128 (512 Ki elements) 0.79x in f32 and 0.86x in f64,
+/// while sum f32 1 Mi ran at 1.07x (1.12x in `examples/tune_check.rs`)
+/// and sum f64 1 Mi at 1.21x; so reductions split from 1 Mi elements.
+const REDUCE_THREADS_FROM: u64 = 1024 * 1024;
 
 /// Mandelbrot splits from this much work (pixels x iterations), the
 /// previous runtime's measured threshold: 64x64 pixels x 64 iterations
