@@ -128,7 +128,7 @@ def _(costs, load, mo, mojo_ok, results):
             f"All three computed 1 + 2 + ... + 100: {results}.",
             "",
             "| front end | cost per call (cached) | relative |",
-            "|---|---|---|",
+            "|:---|---:|---:|",
             table,
             "",
             f"Medians of 5 batches; load average {load} (a shared machine: indicative "

@@ -244,3 +244,22 @@ def test_mojo_playground_in_a_browser(browser, tmp_path):
         screenshot(page, "mojo_playground")
         page.close()
     assert not server_tracebacks(log), server_tracebacks(log)[-3000:]
+
+
+def test_mojo_frontends_in_a_browser(browser, tmp_path):
+    """The three Mojo front ends side by side: all three compute the same
+    sum and the call-cost table renders (or, without Mojo, it says so)."""
+    import simdpar.mojo as mj
+
+    log = tmp_path / "frontends.log"
+    want = (["All three computed 1 + 2 + ... + 100", "extension module", "cost per call"]
+            if mj.available() else ["Mojo is not installed"])
+    with served("mojo_frontends", log) as url:
+        page = browser.new_page()
+        page.goto(url)
+        state = wait_ready(page, "mojo_frontends", want)
+        if mj.available():
+            assert "5050" in state["text"]
+        screenshot(page, "mojo_frontends")
+        page.close()
+    assert not server_tracebacks(log), server_tracebacks(log)[-3000:]
