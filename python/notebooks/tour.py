@@ -22,13 +22,24 @@ def _():
 
 @app.cell
 def _(mo, simdpar):
+    def _plan_summary(sp):
+        """What `add` on float32 runs in each size class (ISA, threads), from
+        simdpar's plans: the tuned profile's or the built-in choices."""
+        rows = [p for p in sp.cpu_info()["plans"] if p["kernel"] == "add" and p["dtype"] == "f32"]
+        where = {"cache": "in cache", "llc": "in the last-level cache", "dram": "in DRAM"}
+        return "add on float32: " + ", ".join(
+            f"{p['isa']}{' on %d threads' % p['threads'] if p['threads'] > 1 else ''} {where.get(p['class'], p['class'])}"
+            for p in rows)
+
     mo.md(
         f"""
         # A tour of simdpar
 
         Every simdpar kernel on numpy arrays, on the instruction set you pick.
-        This machine can run **{", ".join(simdpar.available_isas())}**;
-        simdpar picked **{simdpar.active_isa()}** by default.
+        This machine can run **{", ".join(simdpar.available_isas())}**.
+        Left alone, simdpar picks the ISA and thread count per kernel and
+        input size ({_plan_summary(simdpar)}; `simdpar.cpu_info()["plans"]`
+        has the whole table); the selector below forces one ISA for the tour.
         Results are compared bit for bit with NumPy's own arithmetic (the
         sums, whose order differs, to a tolerance). Times are the best of 5
         calls; each side allocates its result. NumPy's `leaky_relu` is timed
