@@ -430,24 +430,25 @@ def mandelbrot(
     """The uint32 image of ``simdpar.mandelbrot`` with the same arguments,
     as a dask array of shape (height, width) with ``chunks`` (rows, cols).
 
-    Each row chunk is one simdpar call on its band of rows, with the pixel
-    coordinates of the full grid, so the result equals
-    ``simdpar.mandelbrot(...)`` exactly; column chunks are slices of their
-    band (a band is computed once, not once per tile). Bad arguments raise
-    the errors of ``simdpar.mandelbrot`` now, not at compute time."""
+    Each chunk is one simdpar call on its tile, with the pixel coordinates
+    of the full grid, so the result equals ``simdpar.mandelbrot(...)``
+    exactly. Bad arguments raise the errors of ``simdpar.mandelbrot`` now,
+    not at compute time."""
     xlim = _sp._pair("xlim", xlim)
     ylim = _sp._pair("ylim", ylim)
     # Validates width, height, max_iter and dtype as simdpar does (0 rows).
     _simdpar.mandelbrot_rows(width, height, max_iter, xlim, ylim, dtype, 0, 0)
     dt = _np.dtype(dtype)
     rows, cols = _da.core.normalize_chunks(chunks, (height, width), dtype=_np.uint32)
-    bands = []
+    tile = _dask.delayed(_simdpar.mandelbrot_tile, pure=True)
+    grid = []
     y0 = 0
     for r in rows:
-        band = _dask.delayed(_simdpar.mandelbrot_rows, pure=True)(
-            width, height, max_iter, xlim, ylim, dt.name, y0, r
-        )
-        bands.append(_da.from_delayed(band, shape=(r, width), dtype=_np.uint32))
+        line, x0 = [], 0
+        for c in cols:
+            t = tile(width, height, max_iter, xlim, ylim, dt.name, y0, x0, r, c)
+            line.append(_da.from_delayed(t, shape=(r, c), dtype=_np.uint32))
+            x0 += c
+        grid.append(line)
         y0 += r
-    image = _da.concatenate(bands, axis=0)
-    return image.rechunk((rows, cols))
+    return _da.block(grid)

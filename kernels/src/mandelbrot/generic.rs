@@ -7,13 +7,14 @@ use super::MandelbrotGrid;
 use crate::Element;
 use crate::simd::{MAX_LANES, SimdVec};
 
-/// Real parts of `LANES` pixels starting at column `x0`; columns past the
-/// row end repeat the last column (their counts are discarded).
+/// Real parts of `LANES` pixels starting at column `x0`; columns past
+/// `last` (the last column of the row or tile) repeat it (their counts are
+/// discarded).
 #[inline(always)]
-unsafe fn column_reals<V: SimdVec>(x0: usize, width: usize, xmin: V::Elem, dx: V::Elem) -> V {
+unsafe fn column_reals<V: SimdVec>(x0: usize, last: usize, xmin: V::Elem, dx: V::Elem) -> V {
     let mut buf = [V::Elem::ZERO; MAX_LANES];
     for (j, b) in buf.iter_mut().enumerate().take(V::LANES) {
-        let x = (x0 + j).min(width - 1);
+        let x = (x0 + j).min(last);
         *b = xmin + V::Elem::from_index(x) * dx;
     }
     // SAFETY: buf holds MAX_LANES >= LANES elements.
@@ -27,20 +28,38 @@ pub(crate) const UNROLL: usize = 2;
 /// Fills rows `y0 .. y0 + out.len() / width` of the image into `out`.
 #[inline(always)]
 pub(crate) unsafe fn rows<V: SimdVec>(g: &MandelbrotGrid<V::Elem>, y0: usize, out: &mut [u32]) {
-    unsafe { rows_unrolled::<V, UNROLL>(g, y0, out) }
+    unsafe { tile_unrolled::<V, UNROLL>(g, y0, 0, g.width, out) }
 }
 
-/// [`rows`] with `U` vectors of pixels per step.
+/// Fills the tile of columns `x_start .. x_start + tile_width` of rows
+/// `y0 .. y0 + out.len() / tile_width` into `out` (row-major, `tile_width`
+/// counts a row), with the pixel coordinates of the full grid. The caller
+/// keeps the tile inside the image.
 #[inline(always)]
-pub(crate) unsafe fn rows_unrolled<V: SimdVec, const U: usize>(
+pub(crate) unsafe fn tile<V: SimdVec>(
     g: &MandelbrotGrid<V::Elem>,
     y0: usize,
+    x_start: usize,
+    tile_width: usize,
     out: &mut [u32],
 ) {
-    let width = g.width;
+    unsafe { tile_unrolled::<V, UNROLL>(g, y0, x_start, tile_width, out) }
+}
+
+/// [`tile`] with `U` vectors of pixels per step.
+#[inline(always)]
+pub(crate) unsafe fn tile_unrolled<V: SimdVec, const U: usize>(
+    g: &MandelbrotGrid<V::Elem>,
+    y0: usize,
+    x_start: usize,
+    tile_width: usize,
+    out: &mut [u32],
+) {
+    let width = tile_width;
     if width == 0 {
         return;
     }
+    let last = x_start + width - 1;
     let (dx, dy) = g.steps();
     let l = V::LANES;
     // SAFETY (whole body): only this ISA's vector operations; `out` is
@@ -58,7 +77,7 @@ pub(crate) unsafe fn rows_unrolled<V: SimdVec, const U: usize>(
             while x0 < width {
                 let mut cr = [zero; U];
                 for (u, c) in cr.iter_mut().enumerate() {
-                    *c = column_reals::<V>(x0 + u * l, width, g.xlim.0, dx);
+                    *c = column_reals::<V>(x_start + x0 + u * l, last, g.xlim.0, dx);
                 }
                 let mut zr = [zero; U];
                 let mut zi = [zero; U];

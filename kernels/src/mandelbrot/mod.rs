@@ -88,6 +88,9 @@ pub(crate) struct MandelbrotTable<T: 'static> {
     pub(crate) isa: Isa,
     /// Fills rows `y0 .. y0 + out.len() / width` of the image into `out`.
     pub(crate) rows: unsafe fn(&MandelbrotGrid<T>, usize, &mut [u32]),
+    /// Fills the tile `(y0, x_start, tile_width)`: columns `x_start ..
+    /// x_start + tile_width` of rows `y0 .. y0 + out.len() / tile_width`.
+    pub(crate) tile: unsafe fn(&MandelbrotGrid<T>, usize, usize, usize, &mut [u32]),
 }
 
 crate::isa_tables!(MandelbrotTable);
@@ -163,6 +166,56 @@ pub fn mandelbrot_rows<T: Element>(
     Ok(())
 }
 
+/// Fills `out` with the tile of columns `x0 .. x0 + tile_width` of rows
+/// `y0 .. y0 + out.len() / tile_width` of `grid`'s image (row-major,
+/// `tile_width` counts a row): each count bitwise equal to the same pixel of
+/// [`mandelbrot`], since pixel coordinates come from the full grid. This is
+/// how a tiled (distributed) image is computed one tile per call. Errors
+/// (nothing written) when the image is empty, the tile is empty, `out` is
+/// not a whole number of tile rows, or the tile passes the image's edge.
+///
+/// ```
+/// use simdpar_kernels::{MandelbrotGrid, mandelbrot, mandelbrot::mandelbrot_tile};
+/// let g = MandelbrotGrid::<f64>::new(16, 8);
+/// let mut full = vec![0u32; 128];
+/// mandelbrot(&g, &mut full).unwrap();
+/// let mut tile = vec![0u32; 2 * 5]; // rows 3..5, columns 9..14
+/// mandelbrot_tile(&g, 3, 9, 5, &mut tile).unwrap();
+/// assert_eq!(tile[..5], full[3 * 16 + 9..3 * 16 + 14]);
+/// assert_eq!(tile[5..], full[4 * 16 + 9..4 * 16 + 14]);
+/// ```
+pub fn mandelbrot_tile<T: Element>(
+    grid: &MandelbrotGrid<T>,
+    y0: usize,
+    x0: usize,
+    tile_width: usize,
+    out: &mut [u32],
+) -> Result<(), KernelError> {
+    grid.pixels()?;
+    let rows = out.len().checked_div(tile_width).unwrap_or(0);
+    if tile_width == 0
+        || rows == 0
+        || !out.len().is_multiple_of(tile_width)
+        || x0
+            .checked_add(tile_width)
+            .is_none_or(|end| end > grid.width)
+        || y0.checked_add(rows).is_none_or(|end| end > grid.height)
+    {
+        return Err(KernelError::InvalidArgument(format!(
+            "mandelbrot_tile: {} counts as rows of {tile_width} pixels from row {y0}, column {x0} \
+             are not a non-empty tile inside the {} x {} image",
+            out.len(),
+            grid.width,
+            grid.height
+        )));
+    }
+    let work = out.len().saturating_mul(grid.max_iter.max(1) as usize);
+    let t = table_for::<T>(crate::plan::isa_for(Kernel::Mandelbrot, T::DTYPE, work));
+    // SAFETY: supported ISA; out holds whole tile rows, all inside the image.
+    unsafe { (t.tile)(grid, y0, x0, tile_width, out) };
+    Ok(())
+}
+
 /// Generates an ISA file: the row kernel for f32 and f64, token-taking
 /// public functions and the two tables.
 macro_rules! mandelbrot_isa {
@@ -178,6 +231,20 @@ macro_rules! mandelbrot_isa {
         unsafe fn rows_f64_impl(g: &MandelbrotGrid<f64>, y0: usize, out: &mut [u32]) {
             // SAFETY: as above.
             unsafe { generic::rows::<$v64>(g, y0, out) }
+        }
+        $($tf)*
+        unsafe fn tile_f32_impl(
+            g: &MandelbrotGrid<f32>, y0: usize, x_start: usize, tile_width: usize, out: &mut [u32],
+        ) {
+            // SAFETY: as above.
+            unsafe { generic::tile::<$v32>(g, y0, x_start, tile_width, out) }
+        }
+        $($tf)*
+        unsafe fn tile_f64_impl(
+            g: &MandelbrotGrid<f64>, y0: usize, x_start: usize, tile_width: usize, out: &mut [u32],
+        ) {
+            // SAFETY: as above.
+            unsafe { generic::tile::<$v64>(g, y0, x_start, tile_width, out) }
         }
 
         /// Counts of rows `y0 .. y0 + out.len() / width` on this ISA (a
@@ -196,9 +263,9 @@ macro_rules! mandelbrot_isa {
         }
 
         pub(crate) static TABLE_F32: MandelbrotTable<f32> =
-            MandelbrotTable { isa: $isa, rows: rows_f32_impl };
+            MandelbrotTable { isa: $isa, rows: rows_f32_impl, tile: tile_f32_impl };
         pub(crate) static TABLE_F64: MandelbrotTable<f64> =
-            MandelbrotTable { isa: $isa, rows: rows_f64_impl };
+            MandelbrotTable { isa: $isa, rows: rows_f64_impl, tile: tile_f64_impl };
     };
 }
 pub(crate) use mandelbrot_isa;
