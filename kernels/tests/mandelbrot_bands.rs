@@ -85,7 +85,7 @@ fn every_tile_equals_the_same_pixels_of_the_image_on_every_isa() {
 #[test]
 fn tiles_outside_the_image_or_not_whole_rows_are_refused() {
     let g = MandelbrotGrid::<f32>::new(10, 4);
-    let mut tile = vec![7u32; 12];
+    let mut tile = [7u32; 12];
     assert!(
         mandelbrot_tile(&g, 0, 8, 3, &mut tile[..6]).is_err(),
         "columns 8..11 of 10"
