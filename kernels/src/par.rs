@@ -21,22 +21,21 @@ mod split;
 use crate::error::check_len;
 use crate::mandelbrot::{self, MandelbrotGrid};
 use crate::map::{self, Store};
-use crate::plan::plan;
+use crate::plan::{Plan, plan};
 use crate::reduce;
 use crate::vocab::Kernel;
 use crate::{Element, KernelError};
 
 /// The built-in size (elements) from which an elementwise kernel splits
-/// between threads when neither a tuned profile nor a measured default for
-/// this CPU says otherwise. Kept for reports; the policy itself is
-/// [`crate::plan()`].
-pub const PAR_MIN_ELEMS: usize = 512 * 1024;
+/// between threads where no tuned profile says otherwise (the same constant
+/// [`crate::plan()`] uses; the policy in force per size class is in
+/// [`crate::plan::plans`]).
+pub const PAR_MIN_ELEMS: usize = crate::plan::MAP_THREADS_FROM as usize;
 
 /// The built-in size (elements) from which `sum` and `row_sums` split
-/// between threads when neither a tuned profile nor a measured default for
-/// this CPU says otherwise (a reduction moves a third of the bytes per
-/// element of a binary op, so it needs more elements to pay).
-pub const PAR_MIN_ELEMS_REDUCE: usize = 2 * PAR_MIN_ELEMS;
+/// between threads where no tuned profile says otherwise (the same constant
+/// [`crate::plan()`] uses).
+pub const PAR_MIN_ELEMS_REDUCE: usize = crate::plan::REDUCE_THREADS_FROM as usize;
 
 /// How many threads a parallel kernel may use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -96,28 +95,32 @@ pub fn row_sums<T: Element>(
     Ok(())
 }
 
-/// Splits `out` (and the inputs alongside) into claimed chunks and runs `f`
-/// on each: the whole range on the calling thread when one thread is planned.
-fn chunked<T: Element, I: Send>(
-    kernel: Kernel,
-    out_len: usize,
-    threads: Threads,
-    cut: impl FnOnce(usize) -> Vec<I>,
+/// Runs `f` on the items `cut(len)` yields, where `len` is the elements per
+/// item: the whole range as one item on the calling thread when the plan
+/// says one thread (no allocation, no pool), else claimed chunks on the
+/// pool.
+fn chunked<I: Send, It: Iterator<Item = I>>(
+    p: &Plan,
+    n: usize,
+    cut: impl FnOnce(usize) -> It,
     f: impl Fn(I) + Sync,
 ) {
-    let p = plan(kernel, T::DTYPE, out_len, threads);
-    let c = if p.threads <= 1 {
-        out_len.max(1)
+    if p.threads <= 1 {
+        cut(n.max(1)).for_each(f);
     } else {
-        split::chunk_len(out_len, p.threads)
-    };
-    pool::map_items(cut(c), p.threads, f);
+        let items: Vec<I> = cut(split::chunk_len(n, p.threads)).collect();
+        pool::map_items(items, p.threads, f);
+    }
 }
 
-/// The ISA planned for `kernel` at `len` elements (the thread count is
-/// re-planned by [`chunked`] with the same inputs, so the two agree).
-fn isa_for<T: Element>(kernel: Kernel, len: usize, threads: Threads) -> simdpar_dispatch::Isa {
-    plan(kernel, T::DTYPE, len, threads).isa
+/// The plan of an elementwise call and its family's kernels for that plan.
+fn map_plan<T: Element>(
+    kernel: Kernel,
+    n: usize,
+    threads: Threads,
+) -> (Plan, &'static map::MapTable<T>) {
+    let p = plan(kernel, T::DTYPE, n, threads);
+    (p, map::table_for::<T>(p.isa))
 }
 
 /// An out-of-place binary kernel of a map table.
@@ -137,48 +140,43 @@ fn binary<T: Element>(
     check_len("b", a.len(), b.len())?;
     check_len("out", a.len(), out.len())?;
     let n = out.len();
-    let f = pick(map::table_for::<T>(isa_for::<T>(kernel, n, threads)));
+    let (p, t) = map_plan::<T>(kernel, n, threads);
+    let f = pick(t);
     let store = map::store_for::<T>(n);
-    chunked::<T, _>(
-        kernel,
+    chunked(
+        &p,
         n,
-        threads,
-        |c| {
-            out.chunks_mut(c)
-                .zip(a.chunks(c).zip(b.chunks(c)))
-                .collect()
-        },
+        |c| out.chunks_mut(c).zip(a.chunks(c).zip(b.chunks(c))),
         // SAFETY: `f` was resolved for a supported ISA; chunks match.
         |(o, (x, y))| unsafe { f(x, y, o, store) },
     );
     Ok(())
 }
 
-/// Runs an out-of-place unary kernel with a parameter in chunks.
+/// Runs an out-of-place unary kernel in chunks (`f` gets input, output and
+/// store policy).
 fn unary<T: Element>(
-    kernel: Kernel,
+    p: &Plan,
     f: impl Fn(&[T], &mut [T], Store) + Sync,
     x: &[T],
     out: &mut [T],
-    threads: Threads,
 ) -> Result<(), KernelError> {
     check_len("out", x.len(), out.len())?;
     let n = out.len();
     let store = map::store_for::<T>(n);
-    chunked::<T, _>(
-        kernel,
+    chunked(
+        p,
         n,
-        threads,
-        |c| out.chunks_mut(c).zip(x.chunks(c)).collect(),
+        |c| out.chunks_mut(c).zip(x.chunks(c)),
         |(o, x)| f(x, o, store),
     );
     Ok(())
 }
 
 /// Runs an in-place kernel in chunks.
-fn inplace<T: Element>(kernel: Kernel, f: impl Fn(&mut [T]) + Sync, x: &mut [T], threads: Threads) {
+fn inplace<T: Element>(p: &Plan, f: impl Fn(&mut [T]) + Sync, x: &mut [T]) {
     let n = x.len();
-    chunked::<T, _>(kernel, n, threads, |c| x.chunks_mut(c).collect(), f);
+    chunked(p, n, |c| x.chunks_mut(c), f);
 }
 
 /// Runs an in-place binary kernel in chunks.
@@ -191,12 +189,12 @@ fn assign<T: Element>(
 ) -> Result<(), KernelError> {
     check_len("b", a.len(), b.len())?;
     let n = a.len();
-    let f = pick(map::table_for::<T>(isa_for::<T>(kernel, n, threads)));
-    chunked::<T, _>(
-        kernel,
+    let (p, t) = map_plan::<T>(kernel, n, threads);
+    let f = pick(t);
+    chunked(
+        &p,
         n,
-        threads,
-        |c| a.chunks_mut(c).zip(b.chunks(c)).collect(),
+        |c| a.chunks_mut(c).zip(b.chunks(c)),
         // SAFETY: `f` was resolved for a supported ISA; chunks match.
         |(a, b)| unsafe { f(a, b) },
     );
@@ -239,17 +237,18 @@ pub fn multiply_assign<T: Element>(
 
 /// [`crate::square`] on up to `threads` threads.
 pub fn square<T: Element>(x: &[T], out: &mut [T], threads: Threads) -> Result<(), KernelError> {
-    let f = map::table_for::<T>(isa_for::<T>(Kernel::Square, x.len(), threads)).square;
+    let (p, t) = map_plan::<T>(Kernel::Square, x.len(), threads);
+    let f = t.square;
     // SAFETY: resolved for a supported ISA; chunks match.
-    let g = |x: &[T], o: &mut [T], s| unsafe { f(x, o, s) };
-    unary(Kernel::Square, g, x, out, threads)
+    unary(&p, |x: &[T], o: &mut [T], s| unsafe { f(x, o, s) }, x, out)
 }
 
 /// [`crate::square_inplace`] on up to `threads` threads.
 pub fn square_inplace<T: Element>(x: &mut [T], threads: Threads) {
-    let f = map::table_for::<T>(isa_for::<T>(Kernel::Square, x.len(), threads)).square_inplace;
+    let (p, t) = map_plan::<T>(Kernel::Square, x.len(), threads);
+    let f = t.square_inplace;
     // SAFETY: resolved for a supported ISA.
-    inplace(Kernel::Square, |x: &mut [T]| unsafe { f(x) }, x, threads)
+    inplace(&p, |x: &mut [T]| unsafe { f(x) }, x)
 }
 
 /// [`crate::scale`] on up to `threads` threads.
@@ -259,22 +258,23 @@ pub fn scale<T: Element>(
     out: &mut [T],
     threads: Threads,
 ) -> Result<(), KernelError> {
-    let f = map::table_for::<T>(isa_for::<T>(Kernel::Scale, x.len(), threads)).scale;
+    let (p, t) = map_plan::<T>(Kernel::Scale, x.len(), threads);
+    let f = t.scale;
     // SAFETY: resolved for a supported ISA; chunks match.
-    let g = |x: &[T], o: &mut [T], s| unsafe { f(x, factor, o, s) };
-    unary(Kernel::Scale, g, x, out, threads)
+    unary(
+        &p,
+        |x: &[T], o: &mut [T], s| unsafe { f(x, factor, o, s) },
+        x,
+        out,
+    )
 }
 
 /// [`crate::scale_inplace`] on up to `threads` threads.
 pub fn scale_inplace<T: Element>(x: &mut [T], factor: T, threads: Threads) {
-    let f = map::table_for::<T>(isa_for::<T>(Kernel::Scale, x.len(), threads)).scale_inplace;
+    let (p, t) = map_plan::<T>(Kernel::Scale, x.len(), threads);
+    let f = t.scale_inplace;
     // SAFETY: resolved for a supported ISA.
-    inplace(
-        Kernel::Scale,
-        |x: &mut [T]| unsafe { f(x, factor) },
-        x,
-        threads,
-    )
+    inplace(&p, |x: &mut [T]| unsafe { f(x, factor) }, x)
 }
 
 /// [`crate::leaky_relu`] on up to `threads` threads.
@@ -284,23 +284,23 @@ pub fn leaky_relu<T: Element>(
     out: &mut [T],
     threads: Threads,
 ) -> Result<(), KernelError> {
-    let f = map::table_for::<T>(isa_for::<T>(Kernel::LeakyRelu, x.len(), threads)).leaky_relu;
+    let (p, t) = map_plan::<T>(Kernel::LeakyRelu, x.len(), threads);
+    let f = t.leaky_relu;
     // SAFETY: resolved for a supported ISA; chunks match.
-    let g = |x: &[T], o: &mut [T], s| unsafe { f(x, alpha, o, s) };
-    unary(Kernel::LeakyRelu, g, x, out, threads)
+    unary(
+        &p,
+        |x: &[T], o: &mut [T], s| unsafe { f(x, alpha, o, s) },
+        x,
+        out,
+    )
 }
 
 /// [`crate::leaky_relu_inplace`] on up to `threads` threads.
 pub fn leaky_relu_inplace<T: Element>(x: &mut [T], alpha: T, threads: Threads) {
-    let t = map::table_for::<T>(isa_for::<T>(Kernel::LeakyRelu, x.len(), threads));
+    let (p, t) = map_plan::<T>(Kernel::LeakyRelu, x.len(), threads);
     let f = t.leaky_relu_inplace;
     // SAFETY: resolved for a supported ISA.
-    inplace(
-        Kernel::LeakyRelu,
-        |x: &mut [T]| unsafe { f(x, alpha) },
-        x,
-        threads,
-    )
+    inplace(&p, |x: &mut [T]| unsafe { f(x, alpha) }, x)
 }
 
 /// [`crate::mandelbrot()`] on up to `threads` threads: rows are claimed in

@@ -28,6 +28,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::sync::{Arc, OnceLock, RwLock};
 
+pub(crate) use defaults::{MAP_THREADS_FROM, REDUCE_THREADS_FROM};
 pub use defaults::{default_choice, is_zen4};
 
 /// Why a [`Plan`] runs its ISA.

@@ -45,7 +45,7 @@ pub fn is_zen4() -> bool {
 /// vCPU was free (load 2) and at 0.93-0.99x while it was shared (load 2-8;
 /// the old rayon split: 0.30-0.93x); `simdpar tune` measures the threshold
 /// per machine.
-const MAP_THREADS_FROM: u64 = 256 * 1024;
+pub(crate) const MAP_THREADS_FROM: u64 = 256 * 1024;
 
 /// `sum` / `row_sums` split from this many elements: a reduction moves a
 /// third of the bytes per element of a binary map, so it needs a larger
@@ -55,13 +55,13 @@ const MAP_THREADS_FROM: u64 = 256 * 1024;
 /// row_sums 4096x128 (512 Ki elements) 0.79x in f32 and 0.86x in f64,
 /// while sum f32 1 Mi ran at 1.07x (1.12x in `examples/tune_check.rs`)
 /// and sum f64 1 Mi at 1.21x; so reductions split from 1 Mi elements.
-const REDUCE_THREADS_FROM: u64 = 1024 * 1024;
+pub(crate) const REDUCE_THREADS_FROM: u64 = 1024 * 1024;
 
 /// Mandelbrot splits from this much work (pixels x iterations), the
 /// previous runtime's measured threshold: 64x64 pixels x 64 iterations
 /// (2^18) split ran at 0.81-0.83x one thread under load, while 1024x1024 x
 /// 256 ran at 1.97x with the second vCPU free (1.00x when shared).
-const MANDELBROT_THREADS_FROM: u64 = 1 << 20;
+pub(crate) const MANDELBROT_THREADS_FROM: u64 = 1 << 20;
 
 /// The ISA the defaults prefer for a family x dtype x class where it
 /// differs from "the widest available".

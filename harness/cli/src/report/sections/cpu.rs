@@ -41,10 +41,10 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
     }
     let _ = writeln!(
         s,
-        "- Non-temporal store threshold in force: {} MiB (`SIMDPAR_NT_THRESHOLD` overrides); \
-         parallel threshold `PAR_MIN_ELEMS` = {} Ki elements",
-        simdpar::map::nt_threshold_bytes() >> 20,
-        simdpar::par::PAR_MIN_ELEMS >> 10
+        "- Non-temporal stores in force from {} MiB of output (f32; `SIMDPAR_NT_THRESHOLD` > \
+         tuned profile > built-in {} MiB); threads per size class in the plans table below",
+        simdpar::simdpar_kernels::plan::nt_threshold(Dtype::F32) >> 20,
+        simdpar::map::nt_threshold_bytes() >> 20
     );
     let _ = writeln!(
         s,

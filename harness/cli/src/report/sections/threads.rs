@@ -15,7 +15,7 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
     let _ = writeln!(
         s,
         "## 1 vs {n} threads\n\nSpeedup = 1-thread time / {n}-thread time, simdpar on the \
-         dispatched ISA (`simdpar::par`, which stays serial below `PAR_MIN_ELEMS`) and the \
+         dispatched ISA (`simdpar::par` with `Threads::AtMost(1)` and `AtMost(n)`; the plan keeps inputs below its thread threshold on one thread) and the \
          threaded Mojo twins where they exist.\n",
         n = r.threads
     );
