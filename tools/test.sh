@@ -67,7 +67,7 @@ done
 
 step "coverage"
 python3 - <<'PY' || fail "coverage merge"
-import json, glob, os
+import json, glob, os, sys
 def merge(a, b):
     for k, v in b.items():
         if k in a and isinstance(a[k], dict) and isinstance(v, dict):
@@ -95,6 +95,11 @@ for f in sorted(glob.glob("target/coverage-parts/*.json")):
     merge(out, part)
     for isa, entry in isas.items():
         merge_isa(out.setdefault("isas", {}).setdefault(isa, {}), entry)
+# Every host verifies scalar and portable natively (the contract suite's
+# fragments); their absence means a suite wrote its fragment elsewhere.
+missing = [i for i in ("scalar", "portable") if i not in out.get("isas", {})]
+if missing:
+    sys.exit(f"coverage: no fragment verified {missing} (target/coverage-parts/*.json)")
 with open("target/simdpar-coverage.json", "w") as fh:
     json.dump(out, fh, indent=2, sort_keys=True)
 isas = out.get("isas", {})

@@ -182,7 +182,10 @@ impl Coverage {
                 format!("\"{isa}\": {{\"verified_by\": \"{by}\", \"cases\": {n}}}")
             })
             .collect();
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/coverage-parts");
+        // This crate lives in `tests/support`; the fragments belong in the
+        // workspace's `target/`, where `tools/test.sh` merges them.
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/coverage-parts");
         std::fs::create_dir_all(&dir).unwrap();
         let arch = std::env::consts::ARCH;
         let file = dir.join(format!("{name}-{arch}.json"));
