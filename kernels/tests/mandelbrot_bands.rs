@@ -1,8 +1,8 @@
-//! `mandelbrot_rows` and `mandelbrot_tile`: any band of rows, and any tile,
-//! equals the same pixels of the image, on every ISA of this CPU.
+//! `mandelbrot_tile`: any band of whole rows, and any tile, equals the same
+//! pixels of the image, on every ISA of this CPU.
 
 use simdpar_dispatch::{available_isas, with_isa};
-use simdpar_kernels::mandelbrot::{mandelbrot_rows, mandelbrot_tile, scalar};
+use simdpar_kernels::mandelbrot::{mandelbrot_tile, scalar};
 use simdpar_kernels::{Element, MandelbrotGrid, mandelbrot};
 
 fn bands_match<T: Element>() {
@@ -11,9 +11,9 @@ fn bands_match<T: Element>() {
     let mut full = vec![0u32; 37 * 23];
     mandelbrot(&g, &mut full).unwrap();
     for y0 in 0..23 {
-        for rows in 0..=(23 - y0) {
+        for rows in 1..=(23 - y0) {
             let mut band = vec![u32::MAX; rows * 37];
-            mandelbrot_rows(&g, y0, &mut band).unwrap();
+            mandelbrot_tile(&g, y0, 0, 37, &mut band).unwrap();
             assert_eq!(
                 band,
                 full[y0 * 37..(y0 + rows) * 37],
@@ -34,12 +34,18 @@ fn every_band_equals_the_same_rows_of_the_image() {
 fn bands_outside_the_image_or_not_whole_rows_are_refused() {
     let g = MandelbrotGrid::<f64>::new(10, 4);
     let mut band = vec![7u32; 20];
-    assert!(mandelbrot_rows(&g, 3, &mut band).is_err(), "rows 3..5 of 4");
-    assert!(mandelbrot_rows(&g, usize::MAX, &mut band).is_err());
-    assert!(mandelbrot_rows(&g, 0, &mut band[..15]).is_err(), "1.5 rows");
+    assert!(
+        mandelbrot_tile(&g, 3, 0, 10, &mut band).is_err(),
+        "rows 3..5 of 4"
+    );
+    assert!(mandelbrot_tile(&g, usize::MAX, 0, 10, &mut band).is_err());
+    assert!(
+        mandelbrot_tile(&g, 0, 0, 10, &mut band[..15]).is_err(),
+        "1.5 rows"
+    );
     assert!(band.iter().all(|&c| c == 7), "nothing written on error");
     let empty = MandelbrotGrid::<f64>::new(0, 4);
-    assert!(mandelbrot_rows(&empty, 0, &mut []).is_err());
+    assert!(mandelbrot_tile(&empty, 0, 0, 0, &mut []).is_err());
 }
 
 /// Every tile of a 37 x 23 image (widths that split SIMD vectors and the

@@ -436,8 +436,9 @@ def mandelbrot(
     not at compute time."""
     xlim = _sp._pair("xlim", xlim)
     ylim = _sp._pair("ylim", ylim)
-    # Validates width, height, max_iter and dtype as simdpar does (0 rows).
-    _simdpar.mandelbrot_rows(width, height, max_iter, xlim, ylim, dtype, 0, 0)
+    # Validates width, height, max_iter and dtype as simdpar does (by
+    # computing the first pixel).
+    _simdpar.mandelbrot_tile(width, height, max_iter, xlim, ylim, dtype, 0, 0, 1, 1)
     dt = _np.dtype(dtype)
     rows, cols = _da.core.normalize_chunks(chunks, (height, width), dtype=_np.uint32)
     tile = _dask.delayed(_simdpar.mandelbrot_tile, pure=True)

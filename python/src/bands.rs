@@ -1,63 +1,15 @@
-//! `_simdpar.mandelbrot_rows` and `_simdpar.mandelbrot_tile`: a band of
-//! rows, or a tile, of a Mandelbrot image, for `simdpar.dask.mandelbrot`
-//! (each tile computed on its own, with the pixel coordinates of the full
-//! grid).
+//! `_simdpar.mandelbrot_tile`: a tile of a Mandelbrot image, for
+//! `simdpar.dask.mandelbrot` (each chunk computed on its own, with the pixel
+//! coordinates of the full grid).
 
 use crate::array::{dtype_arg, new_array, rw};
-use crate::kernels::{grid_args, kernel_err, run};
+use crate::kernels::{grid, grid_args, kernel_err, run};
 use crate::with_dt;
 use numpy::npyffi::NPY_TYPES;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use simdpar_kernels::MandelbrotGrid;
-use simdpar_kernels::mandelbrot::{mandelbrot_rows as rows_kernel, mandelbrot_tile as tile_kernel};
+use simdpar_kernels::mandelbrot::mandelbrot_tile as tile_kernel;
 use std::os::raw::c_int;
-
-/// Rows `y0 .. y0 + rows` of the `height x width` image that
-/// `simdpar.mandelbrot` computes with the same arguments: a uint32 array of
-/// shape `(rows, width)`, bitwise equal to that image's rows. ValueError for
-/// a band outside the image.
-#[pyfunction]
-#[pyo3(signature = (width, height, max_iter, xlim, ylim, dtype, y0, rows))]
-#[allow(clippy::too_many_arguments)]
-pub fn mandelbrot_rows<'py>(
-    py: Python<'py>,
-    width: isize,
-    height: isize,
-    max_iter: i64,
-    xlim: (f64, f64),
-    ylim: (f64, f64),
-    dtype: &Bound<'py, PyAny>,
-    y0: usize,
-    rows: usize,
-) -> PyResult<Bound<'py, PyAny>> {
-    let dt = dtype_arg(py, Some(dtype))?;
-    let (w, h, it) = grid_args(width, height, max_iter)?;
-    if y0.checked_add(rows).is_none_or(|end| end > h) {
-        return Err(PyValueError::new_err(format!(
-            "mandelbrot_rows: rows {y0}..{y0}+{rows} are outside the {h} rows of the image"
-        )));
-    }
-    let n = w
-        .checked_mul(rows)
-        .filter(|&n| n <= isize::MAX as usize / 4)
-        .ok_or_else(|| PyValueError::new_err("mandelbrot_rows: band too large"))?;
-    let o = new_array(py, NPY_TYPES::NPY_UINT as c_int, &[rows as isize, width])?;
-    let op = o.ptr;
-    with_dt!(dt, T => run(py, usize::MAX, move || {
-        let grid = MandelbrotGrid::<T> {
-            width: w,
-            height: h,
-            max_iter: it,
-            xlim: (xlim.0 as T, xlim.1 as T),
-            ylim: (ylim.0 as T, ylim.1 as T),
-        };
-        // SAFETY: `o` is a fresh array of n = w * rows u32 counts.
-        rows_kernel(&grid, y0, unsafe { rw::<u32>(op, n) })
-    })?)
-    .map_err(kernel_err)?;
-    Ok(o.arr.into_any())
-}
 
 /// The tile of rows `y0 .. y0 + rows` and columns `x0 .. x0 + cols` of the
 /// `height x width` image that `simdpar.mandelbrot` computes with the same
@@ -80,7 +32,8 @@ pub fn mandelbrot_tile<'py>(
     cols: usize,
 ) -> PyResult<Bound<'py, PyAny>> {
     let dt = dtype_arg(py, Some(dtype))?;
-    let (w, h, it) = grid_args(width, height, max_iter)?;
+    let args = grid_args(width, height, max_iter)?;
+    let (w, h, _) = args;
     let inside = |start: usize, len: usize, end: usize| {
         len > 0 && start.checked_add(len).is_some_and(|e| e <= end)
     };
@@ -99,15 +52,8 @@ pub fn mandelbrot_tile<'py>(
     )?;
     let op = o.ptr;
     with_dt!(dt, T => run(py, usize::MAX, move || {
-        let grid = MandelbrotGrid::<T> {
-            width: w,
-            height: h,
-            max_iter: it,
-            xlim: (xlim.0 as T, xlim.1 as T),
-            ylim: (ylim.0 as T, ylim.1 as T),
-        };
         // SAFETY: `o` is a fresh array of n = rows * cols u32 counts.
-        tile_kernel(&grid, y0, x0, cols, unsafe { rw::<u32>(op, n) })
+        tile_kernel(&grid::<T>(args, xlim, ylim), y0, x0, cols, unsafe { rw::<u32>(op, n) })
     })?)
     .map_err(kernel_err)?;
     Ok(o.arr.into_any())

@@ -13,7 +13,7 @@ use numpy::npyffi::NPY_TYPES;
 use numpy::{PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use simdpar_kernels::{KernelError, MandelbrotGrid, Threads, par};
+use simdpar_kernels::{Element, KernelError, MandelbrotGrid, Threads, par};
 use std::os::raw::c_int;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -285,6 +285,22 @@ pub fn grid_args(width: isize, height: isize, max_iter: i64) -> PyResult<(usize,
     Ok((width as usize, height as usize, max_iter))
 }
 
+/// The grid `simdpar.mandelbrot` describes, in dtype `T` (limits rounded to
+/// `T` as NumPy's `astype` does).
+pub fn grid<T: Element>(
+    (width, height, max_iter): (usize, usize, u32),
+    xlim: (f64, f64),
+    ylim: (f64, f64),
+) -> MandelbrotGrid<T> {
+    MandelbrotGrid {
+        width,
+        height,
+        max_iter,
+        xlim: (T::from_f64(xlim.0), T::from_f64(xlim.1)),
+        ylim: (T::from_f64(ylim.0), T::from_f64(ylim.1)),
+    }
+}
+
 /// Mandelbrot iteration counts (the engine behind `simdpar.mandelbrot`):
 /// a uint32 array of shape (height, width), row 0 at ylim[0].
 #[pyfunction]
@@ -302,22 +318,16 @@ pub fn mandelbrot<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let t = threads_arg(threads)?;
     let dt = dtype_arg(py, dtype)?;
-    let (w, h, it) = grid_args(width, height, max_iter)?;
+    let args = grid_args(width, height, max_iter)?;
+    let (w, h, _) = args;
     w.checked_mul(h)
         .filter(|&n| n <= isize::MAX as usize / 4)
         .ok_or_else(|| PyValueError::new_err(format!("mandelbrot: {w} x {h} is too large")))?;
     let o = new_array(py, NPY_TYPES::NPY_UINT as c_int, &[height, width])?;
     let (op, n) = (o.ptr, o.len);
     with_dt!(dt, T => run(py, usize::MAX, move || {
-        let grid = MandelbrotGrid::<T> {
-            width: w,
-            height: h,
-            max_iter: it,
-            xlim: (xlim.0 as T, xlim.1 as T),
-            ylim: (ylim.0 as T, ylim.1 as T),
-        };
         // SAFETY: `o` is a fresh array of n = w*h u32 counts.
-        par::mandelbrot(&grid, unsafe { rw::<u32>(op, n) }, t)
+        par::mandelbrot(&grid::<T>(args, xlim, ylim), unsafe { rw::<u32>(op, n) }, t)
     })?)
     .map_err(kernel_err)?;
     debug_assert_eq!(o.arr.ndim(), 2);

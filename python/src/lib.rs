@@ -34,7 +34,6 @@ fn _simdpar(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(kernels::scale, m)?)?;
     m.add_function(wrap_pyfunction!(kernels::leaky_relu, m)?)?;
     m.add_function(wrap_pyfunction!(kernels::mandelbrot, m)?)?;
-    m.add_function(wrap_pyfunction!(bands::mandelbrot_rows, m)?)?;
     m.add_function(wrap_pyfunction!(bands::mandelbrot_tile, m)?)?;
     m.add_function(wrap_pyfunction!(isa::available_isas, m)?)?;
     m.add_function(wrap_pyfunction!(isa::known_isas, m)?)?;

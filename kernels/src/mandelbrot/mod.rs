@@ -23,7 +23,7 @@ pub mod neon;
 
 use crate::vocab::Kernel;
 use crate::{Element, KernelError};
-use simdpar_dispatch::{Isa, active_isa};
+use simdpar_dispatch::Isa;
 
 /// The image to compute: `width x height` pixels over `xlim x ylim`, at most
 /// `max_iter` iterations per pixel, in dtype `T`.
@@ -95,10 +95,13 @@ pub(crate) struct MandelbrotTable<T: 'static> {
 
 crate::isa_tables!(MandelbrotTable);
 
+/// The kernel for `pixels` pixels of `grid` on this thread now: the plan's
+/// ISA for that much work (pixels x iterations), always one this CPU
+/// supports.
 #[inline]
-pub(crate) fn resolve<T: Element>() -> &'static MandelbrotTable<T> {
-    // `active_isa` only ever returns an ISA this CPU supports.
-    table_for::<T>(active_isa())
+fn resolve_for<T: Element>(grid: &MandelbrotGrid<T>, pixels: usize) -> &'static MandelbrotTable<T> {
+    let work = pixels.saturating_mul(grid.max_iter.max(1) as usize);
+    table_for::<T>(crate::plan::isa_for(Kernel::Mandelbrot, T::DTYPE, work))
 }
 
 /// Fills `out` (row-major, `height` rows of `width` counts) with the
@@ -118,51 +121,9 @@ pub fn mandelbrot<T: Element>(
 ) -> Result<(), KernelError> {
     let n = grid.pixels()?;
     crate::error::check_len("out", n, out.len())?;
-    // The plan's size for Mandelbrot is the work: pixels x iterations.
-    let work = n.saturating_mul(grid.max_iter.max(1) as usize);
-    let t = table_for::<T>(crate::plan::isa_for(Kernel::Mandelbrot, T::DTYPE, work));
+    let t = resolve_for(grid, n);
     // SAFETY: supported ISA; out holds exactly the whole image.
     unsafe { (t.rows)(grid, 0, out) };
-    Ok(())
-}
-
-/// Fills `out` with rows `y0 .. y0 + out.len() / width` of `grid`'s image:
-/// a band of the full image, each count bitwise equal to the same pixel of
-/// [`mandelbrot`] (pixel coordinates come from the full grid), so an image
-/// can be computed band by band (by tiles of a distributed array, say).
-/// Errors (nothing written) when the image is empty, `out` is not a whole
-/// number of rows, or the band passes the last row.
-///
-/// ```
-/// use simdpar_kernels::{MandelbrotGrid, mandelbrot, mandelbrot::mandelbrot_rows};
-/// let g = MandelbrotGrid::<f32>::new(16, 8);
-/// let mut full = vec![0u32; 128];
-/// mandelbrot(&g, &mut full).unwrap();
-/// let mut band = vec![0u32; 3 * 16];
-/// mandelbrot_rows(&g, 5, &mut band).unwrap();
-/// assert_eq!(band, full[5 * 16..8 * 16]);
-/// ```
-pub fn mandelbrot_rows<T: Element>(
-    grid: &MandelbrotGrid<T>,
-    y0: usize,
-    out: &mut [u32],
-) -> Result<(), KernelError> {
-    grid.pixels()?;
-    let rows = out.len() / grid.width;
-    if !out.len().is_multiple_of(grid.width)
-        || y0.checked_add(rows).is_none_or(|end| end > grid.height)
-    {
-        return Err(KernelError::InvalidArgument(format!(
-            "mandelbrot_rows: {} counts from row {y0} are not whole rows of {} pixels inside the {} rows of the image",
-            out.len(),
-            grid.width,
-            grid.height
-        )));
-    }
-    let t = resolve::<T>();
-    // SAFETY: supported ISA; out holds whole rows y0 .. y0 + rows, all
-    // inside the image.
-    unsafe { (t.rows)(grid, y0, out) };
     Ok(())
 }
 
@@ -209,8 +170,7 @@ pub fn mandelbrot_tile<T: Element>(
             grid.height
         )));
     }
-    let work = out.len().saturating_mul(grid.max_iter.max(1) as usize);
-    let t = table_for::<T>(crate::plan::isa_for(Kernel::Mandelbrot, T::DTYPE, work));
+    let t = resolve_for(grid, out.len());
     // SAFETY: supported ISA; out holds whole tile rows, all inside the image.
     unsafe { (t.tile)(grid, y0, x0, tile_width, out) };
     Ok(())
