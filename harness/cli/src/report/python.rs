@@ -47,24 +47,47 @@ pub struct PyResults {
 }
 
 impl PyResults {
+    /// The row of `method` for a workload: with exactly `threads`, except
+    /// that a `numpy` row matches any thread count when `numpy_any` is set
+    /// (NumPy has no thread setting).
+    fn find(
+        &self,
+        (kernel, dtype, shape): (&str, &str, &str),
+        method: &str,
+        threads: usize,
+        numpy_any: bool,
+    ) -> Option<&PyRow> {
+        self.rows.iter().find(|r| {
+            r.kernel == kernel
+                && r.dtype == dtype
+                && r.shape == shape
+                && r.method == method
+                && ((numpy_any && method == "numpy") || r.threads == threads)
+        })
+    }
+
+    /// The median over rounds of `num`'s time / `den`'s time (both ran
+    /// round-robin in one process, so their rounds pair up).
+    fn paired_rows(num: &PyRow, den: &PyRow) -> Option<f64> {
+        if num.rounds.len() != den.rounds.len() || num.rounds.is_empty() {
+            return None;
+        }
+        let mut v: Vec<f64> = num
+            .rounds
+            .iter()
+            .zip(&den.rounds)
+            .map(|(a, b)| a / b)
+            .collect();
+        Some(simdpar_bench::timing::median(&mut v))
+    }
+
     /// The median over rounds of numpy time / simdpar-py time with
     /// `threads` (the two ran round-robin in one process).
     pub fn paired(&self, kernel: &str, dtype: &str, shape: &str, threads: usize) -> Option<f64> {
-        let find = |m: &str| {
-            self.rows.iter().find(|r| {
-                r.kernel == kernel
-                    && r.dtype == dtype
-                    && r.shape == shape
-                    && r.method == m
-                    && (m == "numpy" || r.threads == threads)
-            })
-        };
-        let (n, s) = (find("numpy")?, find("simdpar-py")?);
-        if n.rounds.len() != s.rounds.len() || n.rounds.is_empty() {
-            return None;
-        }
-        let mut v: Vec<f64> = n.rounds.iter().zip(&s.rounds).map(|(a, b)| a / b).collect();
-        Some(simdpar_bench::timing::median(&mut v))
+        let w = (kernel, dtype, shape);
+        let n = self.find(w, "numpy", threads, true)?;
+        let s = self.find(w, "simdpar-py", threads, true)?;
+        Self::paired_rows(n, s)
     }
 
     /// The row of `method` with exactly `threads` for a workload.
@@ -76,13 +99,7 @@ impl PyResults {
         method: &str,
         threads: usize,
     ) -> Option<&PyRow> {
-        self.rows.iter().find(|r| {
-            r.kernel == kernel
-                && r.dtype == dtype
-                && r.shape == shape
-                && r.method == method
-                && r.threads == threads
-        })
+        self.find((kernel, dtype, shape), method, threads, false)
     }
 
     /// The median over rounds of `num`'s time / `den`'s time, each a
@@ -98,14 +115,10 @@ impl PyResults {
     ) -> Option<f64> {
         let n = self.row(kernel, dtype, shape, num.0, num.1)?;
         let d = self.row(kernel, dtype, shape, den.0, den.1)?;
-        if n.rounds.len() != d.rounds.len() || n.rounds.is_empty() {
-            return None;
-        }
-        let mut v: Vec<f64> = n.rounds.iter().zip(&d.rounds).map(|(a, b)| a / b).collect();
-        Some(simdpar_bench::timing::median(&mut v))
+        Self::paired_rows(n, d)
     }
 
-    /// The median of `method` for a workload.
+    /// The median of `method` for a workload (any thread count for NumPy).
     pub fn median(
         &self,
         kernel: &str,
@@ -114,15 +127,7 @@ impl PyResults {
         method: &str,
         threads: usize,
     ) -> Option<f64> {
-        self.rows
-            .iter()
-            .find(|r| {
-                r.kernel == kernel
-                    && r.dtype == dtype
-                    && r.shape == shape
-                    && r.method == method
-                    && (method == "numpy" || r.threads == threads)
-            })
+        self.find((kernel, dtype, shape), method, threads, true)
             .map(|r| r.median)
     }
 }
