@@ -31,7 +31,7 @@ struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The CPU, the available ISAs and the ISA each kernel runs.
+    /// The CPU, its ISAs, and what each kernel runs per size class (ISA, threads, why).
     Info(info::Args),
     /// Every kernel vs its Mojo twin, on every host ISA.
     Parity(parity::Args),
