@@ -58,7 +58,9 @@ fn environment_leaves_the_choice_free() -> bool {
     match simdpar::simdpar_dispatch::selection() {
         simdpar::simdpar_dispatch::Selection::Free { capped: false, .. } => true,
         other => {
-            println!("SKIPPED: profile precedence in-process ({other:?} from the environment)");
+            simdpar_test_support::skip(&format!(
+                "profile precedence in-process ({other:?} from the environment)"
+            ));
             false
         }
     }
@@ -113,7 +115,7 @@ fn a_profile_sets_the_isa_and_the_thread_policy() {
 fn a_profile_sets_the_streaming_store_threshold() {
     let _g = lock();
     if std::env::var_os("SIMDPAR_NT_THRESHOLD").is_some() {
-        println!("SKIPPED: profile NT threshold (SIMDPAR_NT_THRESHOLD is set and wins)");
+        simdpar_test_support::skip("profile NT threshold (SIMDPAR_NT_THRESHOLD is set and wins)");
         return;
     }
     let mut p = uniform(Isa::Portable, None);
@@ -268,7 +270,9 @@ fn the_file_profile_is_read_and_env_vars_win_over_it() {
         );
         assert!(out.contains("PLAN[portable 1 capped"), "{out}");
     } else {
-        println!("SKIPPED: cap below the profile (this CPU's best ISA is {best})");
+        simdpar_test_support::skip(&format!(
+            "cap below the profile (this CPU's best ISA is {best})"
+        ));
     }
 }
 
