@@ -294,7 +294,7 @@ enum Src {
 
 /// Runs the walk: `out[i] = a[i] op b[i]`. `into` says which operand `out`
 /// is (then it is read through `out`, never through a second slice).
-fn execute<T: Element + Into<f64> + Narrow>(
+fn execute<T: Element>(
     op: Bin,
     w: &Walk,
     a: Src,
@@ -315,7 +315,7 @@ fn execute<T: Element + Into<f64> + Narrow>(
         // A run of an operand: its contiguous slice, or its value.
         let slice = |s: Src, off: usize, step: usize| -> Result<&[T], T> {
             match s {
-                Src::Value(v) => Err(T::narrow(v)),
+                Src::Value(v) => Err(T::from_f64(v)),
                 // SAFETY: the operand keeps its data alive; the walk stays
                 // inside its shape.
                 Src::Data(p) if step == 1 => Ok(unsafe { ro::<T>(p + off * size_of::<T>(), l) }),
@@ -338,13 +338,11 @@ fn execute<T: Element + Into<f64> + Narrow>(
                 // add and multiply commute bit for bit (NaN payloads aside).
                 (Ok(x), Err(v)) | (Err(v), Ok(x)) => scalar_op(op, Some(x), v, o, &mut splat, t),
                 (Err(x), Err(y)) => {
-                    let v = match op {
-                        Bin::Add => x.into() + y.into(),
-                        Bin::Mul => x.into() * y.into(),
-                    };
-                    // f32: the f64 result of two f32 rounds once to the same
-                    // f32 as the f32 operation (f64 has > 2*24+2 bits).
-                    o.fill(T::narrow(v));
+                    // One IEEE operation in T, as NumPy computes it.
+                    o.fill(match op {
+                        Bin::Add => x + y,
+                        Bin::Mul => x * y,
+                    });
                     Ok(())
                 }
             },
@@ -352,23 +350,6 @@ fn execute<T: Element + Into<f64> + Narrow>(
     });
     debug_assert!(out.1 == w.dims.iter().product::<usize>());
     res
-}
-
-/// Rounding an f64 value to the kernel's element type (once, to nearest).
-trait Narrow {
-    fn narrow(v: f64) -> Self;
-}
-
-impl Narrow for f32 {
-    fn narrow(v: f64) -> f32 {
-        v as f32
-    }
-}
-
-impl Narrow for f64 {
-    fn narrow(v: f64) -> f64 {
-        v
-    }
 }
 
 /// Which operand `out=` is.
