@@ -233,275 +233,183 @@ fn head(p: *const f64, bytes: usize, n: usize) -> usize {
     }
 }
 
-// The AVX-512 loops: 8 vectors (64 doubles, 8 cache lines) per iteration.
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn read_avx512(a: &[f64]) -> f64 {
-    // The two halves at once, four accumulators each.
-    let (lo, hi) = a.split_at(a.len() / 2);
-    let (p, q, h) = (lo.as_ptr(), hi.as_ptr(), lo.len());
-    let mut acc = [_mm512_setzero_pd(); 8];
-    let mut i = 0;
-    while i + 32 <= h {
-        for k in 0..4 {
-            // SAFETY: i + 8k + 8 <= i + 32 <= h <= both halves' lengths.
-            let (x, y) = unsafe {
-                (
-                    _mm512_loadu_pd(p.add(i + 8 * k)),
-                    _mm512_loadu_pd(q.add(i + 8 * k)),
-                )
-            };
-            acc[k] = _mm512_add_pd(acc[k], x);
-            acc[4 + k] = _mm512_add_pd(acc[4 + k], y);
-        }
-        i += 32;
-    }
-    let mut s = acc[0];
-    for v in &acc[1..] {
-        s = _mm512_add_pd(s, *v);
-    }
-    _mm512_reduce_add_pd(s) + lo[i..].iter().sum::<f64>() + hi[i..].iter().sum::<f64>()
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn copy_avx512(a: &[f64], c: &mut [f64], store: Store) {
-    let n = a.len();
-    let (pa, pc) = (a.as_ptr(), c.as_mut_ptr());
-    let h = if store == Store::NonTemporal {
-        head(pc, 64, n)
-    } else {
-        0
-    };
-    c[..h].copy_from_slice(&a[..h]);
-    let zero = _mm512_setzero_pd();
-    let mut i = h;
-    while i + 32 <= n {
-        for k in 0..4 {
-            let j = i + 8 * k;
-            // SAFETY: j + 8 <= n for both slices (c has a's length); with
-            // NonTemporal, c + j is 64-byte aligned (h aligned it, steps
-            // are 64 bytes), as the streaming store requires.
-            unsafe {
-                let v = _mm512_add_pd(_mm512_loadu_pd(pa.add(j)), zero);
-                match store {
-                    Store::Cached => _mm512_storeu_pd(pc.add(j), v),
-                    Store::NonTemporal => _mm512_stream_pd(pc.add(j), v),
+/// Writes the four vector loops of one width once: `$lanes` doubles per
+/// vector, 4 vectors per step (2 per half in `read`), through the given
+/// intrinsics. Instantiated below for AVX-512 and AVX2.
+macro_rules! stream_loops {
+    (
+        $features:literal, $lanes:literal, $bytes:literal,
+        read = $read:ident, copy = $copy:ident, triad = $triad:ident, scale = $scale:ident,
+        zero = $zero:ident, splat = $splat:ident, load = $load:ident, store = $store:ident,
+        stream = $stream:ident, add = $add:ident, mul = $mul:ident, fma = $fma:ident
+    ) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        fn $read(a: &[f64]) -> f64 {
+            // The two halves at once, four accumulators each.
+            let (lo, hi) = a.split_at(a.len() / 2);
+            let (p, q, h) = (lo.as_ptr(), hi.as_ptr(), lo.len());
+            let mut acc = [$zero(); 8];
+            let mut i = 0;
+            while i + 4 * $lanes <= h {
+                for k in 0..4 {
+                    // SAFETY: i + (k + 1) * lanes <= i + 4 * lanes <= h, the
+                    // length of both halves.
+                    let (x, y) =
+                        unsafe { ($load(p.add(i + $lanes * k)), $load(q.add(i + $lanes * k))) };
+                    acc[k] = $add(acc[k], x);
+                    acc[4 + k] = $add(acc[4 + k], y);
                 }
+                i += 4 * $lanes;
+            }
+            let mut s = acc[0];
+            for v in &acc[1..] {
+                s = $add(s, *v);
+            }
+            let mut lanes = [0.0f64; $lanes];
+            // SAFETY: `lanes` holds one vector of doubles.
+            unsafe { $store(lanes.as_mut_ptr(), s) };
+            lanes.iter().sum::<f64>() + lo[i..].iter().sum::<f64>() + hi[i..].iter().sum::<f64>()
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        fn $copy(a: &[f64], c: &mut [f64], store: Store) {
+            let n = a.len();
+            let (pa, pc) = (a.as_ptr(), c.as_mut_ptr());
+            let nt = store == Store::NonTemporal;
+            let h = if nt { head(pc, $bytes, n) } else { 0 };
+            c[..h].copy_from_slice(&a[..h]);
+            let zero = $zero();
+            let mut i = h;
+            while i + 4 * $lanes <= n {
+                for k in 0..4 {
+                    let j = i + $lanes * k;
+                    // SAFETY: j + lanes <= n for both slices (c has a's
+                    // length); with NonTemporal, c + j is vector-aligned (h
+                    // aligned it, steps are whole vectors), as the streaming
+                    // store requires.
+                    unsafe {
+                        // `+ 0.0` keeps this a vector loop, not a memcpy.
+                        let v = $add($load(pa.add(j)), zero);
+                        if nt {
+                            $stream(pc.add(j), v)
+                        } else {
+                            $store(pc.add(j), v)
+                        }
+                    }
+                }
+                i += 4 * $lanes;
+            }
+            c[i..].copy_from_slice(&a[i..]);
+            if nt {
+                _mm_sfence();
             }
         }
-        i += 32;
-    }
-    c[i..].copy_from_slice(&a[i..]);
-    if store == Store::NonTemporal {
-        _mm_sfence();
-    }
-}
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn triad_avx512(o: &mut [f64], b: &[f64], c: &[f64], q: f64, store: Store) {
-    let n = o.len();
-    let (po, pb, pc) = (o.as_mut_ptr(), b.as_ptr(), c.as_ptr());
-    let h = if store == Store::NonTemporal {
-        head(po, 64, n)
-    } else {
-        0
-    };
-    triad_portable(&mut o[..h], &b[..h], &c[..h], q);
-    let qv = _mm512_set1_pd(q);
-    let mut i = h;
-    while i + 32 <= n {
-        for k in 0..4 {
-            let j = i + 8 * k;
-            // SAFETY: j + 8 <= n for all three slices (same length); with
-            // NonTemporal, o + j is 64-byte aligned (see copy_avx512).
-            unsafe {
-                let v = _mm512_fmadd_pd(qv, _mm512_loadu_pd(pc.add(j)), _mm512_loadu_pd(pb.add(j)));
-                match store {
-                    Store::Cached => _mm512_storeu_pd(po.add(j), v),
-                    Store::NonTemporal => _mm512_stream_pd(po.add(j), v),
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        fn $triad(o: &mut [f64], b: &[f64], c: &[f64], q: f64, store: Store) {
+            let n = o.len();
+            let (po, pb, pc) = (o.as_mut_ptr(), b.as_ptr(), c.as_ptr());
+            let nt = store == Store::NonTemporal;
+            let h = if nt { head(po, $bytes, n) } else { 0 };
+            triad_portable(&mut o[..h], &b[..h], &c[..h], q);
+            let qv = $splat(q);
+            let mut i = h;
+            while i + 4 * $lanes <= n {
+                for k in 0..4 {
+                    let j = i + $lanes * k;
+                    // SAFETY: j + lanes <= n for all three slices (same
+                    // length); with NonTemporal, o + j is vector-aligned.
+                    unsafe {
+                        let v = $fma(qv, $load(pc.add(j)), $load(pb.add(j)));
+                        if nt {
+                            $stream(po.add(j), v)
+                        } else {
+                            $store(po.add(j), v)
+                        }
+                    }
                 }
+                i += 4 * $lanes;
+            }
+            triad_portable(&mut o[i..], &b[i..], &c[i..], q);
+            if nt {
+                _mm_sfence();
             }
         }
-        i += 32;
-    }
-    triad_portable(&mut o[i..], &b[i..], &c[i..], q);
-    if store == Store::NonTemporal {
-        _mm_sfence();
-    }
-}
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn scale_avx512(a: &mut [f64], q: f64, store: Store) {
-    let n = a.len();
-    let p = a.as_mut_ptr();
-    let h = if store == Store::NonTemporal {
-        head(p, 64, n)
-    } else {
-        0
-    };
-    scale_portable(&mut a[..h], q);
-    let qv = _mm512_set1_pd(q);
-    let mut i = h;
-    while i + 32 <= n {
-        for k in 0..4 {
-            let j = i + 8 * k;
-            // SAFETY: j + 8 <= n; with NonTemporal, a + j is 64-byte
-            // aligned (see copy_avx512).
-            unsafe {
-                let v = _mm512_mul_pd(_mm512_loadu_pd(p.add(j)), qv);
-                match store {
-                    Store::Cached => _mm512_storeu_pd(p.add(j), v),
-                    Store::NonTemporal => _mm512_stream_pd(p.add(j), v),
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        fn $scale(a: &mut [f64], q: f64, store: Store) {
+            let n = a.len();
+            let p = a.as_mut_ptr();
+            let nt = store == Store::NonTemporal;
+            let h = if nt { head(p, $bytes, n) } else { 0 };
+            scale_portable(&mut a[..h], q);
+            let qv = $splat(q);
+            let mut i = h;
+            while i + 4 * $lanes <= n {
+                for k in 0..4 {
+                    let j = i + $lanes * k;
+                    // SAFETY: j + lanes <= n; with NonTemporal, a + j is
+                    // vector-aligned.
+                    unsafe {
+                        let v = $mul($load(p.add(j)), qv);
+                        if nt {
+                            $stream(p.add(j), v)
+                        } else {
+                            $store(p.add(j), v)
+                        }
+                    }
                 }
+                i += 4 * $lanes;
+            }
+            scale_portable(&mut a[i..], q);
+            if nt {
+                _mm_sfence();
             }
         }
-        i += 32;
-    }
-    scale_portable(&mut a[i..], q);
-    if store == Store::NonTemporal {
-        _mm_sfence();
-    }
-}
-
-// The AVX2 loops: 8 vectors (32 doubles, 4 cache lines) per iteration.
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn read_avx2(a: &[f64]) -> f64 {
-    // The two halves at once, four accumulators each.
-    let (lo, hi) = a.split_at(a.len() / 2);
-    let (p, q, h) = (lo.as_ptr(), hi.as_ptr(), lo.len());
-    let mut acc = [_mm256_setzero_pd(); 8];
-    let mut i = 0;
-    while i + 16 <= h {
-        for k in 0..4 {
-            // SAFETY: i + 4k + 4 <= i + 16 <= h <= both halves' lengths.
-            let (x, y) = unsafe {
-                (
-                    _mm256_loadu_pd(p.add(i + 4 * k)),
-                    _mm256_loadu_pd(q.add(i + 4 * k)),
-                )
-            };
-            acc[k] = _mm256_add_pd(acc[k], x);
-            acc[4 + k] = _mm256_add_pd(acc[4 + k], y);
-        }
-        i += 16;
-    }
-    let mut s = acc[0];
-    for v in &acc[1..] {
-        s = _mm256_add_pd(s, *v);
-    }
-    let mut lanes = [0.0f64; 4];
-    // SAFETY: `lanes` holds 4 doubles.
-    unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), s) };
-    lanes.iter().sum::<f64>() + lo[i..].iter().sum::<f64>() + hi[i..].iter().sum::<f64>()
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn copy_avx2(a: &[f64], c: &mut [f64], store: Store) {
-    let n = a.len();
-    let (pa, pc) = (a.as_ptr(), c.as_mut_ptr());
-    let h = if store == Store::NonTemporal {
-        head(pc, 32, n)
-    } else {
-        0
     };
-    c[..h].copy_from_slice(&a[..h]);
-    let zero = _mm256_setzero_pd();
-    let mut i = h;
-    while i + 16 <= n {
-        for k in 0..4 {
-            let j = i + 4 * k;
-            // SAFETY: j + 4 <= n for both slices; with NonTemporal, c + j
-            // is 32-byte aligned (h aligned it, steps are 32 bytes).
-            unsafe {
-                let v = _mm256_add_pd(_mm256_loadu_pd(pa.add(j)), zero);
-                match store {
-                    Store::Cached => _mm256_storeu_pd(pc.add(j), v),
-                    Store::NonTemporal => _mm256_stream_pd(pc.add(j), v),
-                }
-            }
-        }
-        i += 16;
-    }
-    c[i..].copy_from_slice(&a[i..]);
-    if store == Store::NonTemporal {
-        _mm_sfence();
-    }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn triad_avx2(o: &mut [f64], b: &[f64], c: &[f64], q: f64, store: Store) {
-    let n = o.len();
-    let (po, pb, pc) = (o.as_mut_ptr(), b.as_ptr(), c.as_ptr());
-    let h = if store == Store::NonTemporal {
-        head(po, 32, n)
-    } else {
-        0
-    };
-    triad_portable(&mut o[..h], &b[..h], &c[..h], q);
-    let qv = _mm256_set1_pd(q);
-    let mut i = h;
-    while i + 16 <= n {
-        for k in 0..4 {
-            let j = i + 4 * k;
-            // SAFETY: j + 4 <= n for all three slices; with NonTemporal,
-            // o + j is 32-byte aligned (see copy_avx2).
-            unsafe {
-                let v = _mm256_fmadd_pd(qv, _mm256_loadu_pd(pc.add(j)), _mm256_loadu_pd(pb.add(j)));
-                match store {
-                    Store::Cached => _mm256_storeu_pd(po.add(j), v),
-                    Store::NonTemporal => _mm256_stream_pd(po.add(j), v),
-                }
-            }
-        }
-        i += 16;
-    }
-    triad_portable(&mut o[i..], &b[i..], &c[i..], q);
-    if store == Store::NonTemporal {
-        _mm_sfence();
-    }
-}
+// AVX-512: 8 x 8 doubles (8 cache lines) per read step, 4 vectors per store step.
+stream_loops!(
+    "avx512f",
+    8,
+    64,
+    read = read_avx512,
+    copy = copy_avx512,
+    triad = triad_avx512,
+    scale = scale_avx512,
+    zero = _mm512_setzero_pd,
+    splat = _mm512_set1_pd,
+    load = _mm512_loadu_pd,
+    store = _mm512_storeu_pd,
+    stream = _mm512_stream_pd,
+    add = _mm512_add_pd,
+    mul = _mm512_mul_pd,
+    fma = _mm512_fmadd_pd
+);
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn scale_avx2(a: &mut [f64], q: f64, store: Store) {
-    let n = a.len();
-    let p = a.as_mut_ptr();
-    let h = if store == Store::NonTemporal {
-        head(p, 32, n)
-    } else {
-        0
-    };
-    scale_portable(&mut a[..h], q);
-    let qv = _mm256_set1_pd(q);
-    let mut i = h;
-    while i + 16 <= n {
-        for k in 0..4 {
-            let j = i + 4 * k;
-            // SAFETY: j + 4 <= n; with NonTemporal, a + j is 32-byte
-            // aligned (see copy_avx2).
-            unsafe {
-                let v = _mm256_mul_pd(_mm256_loadu_pd(p.add(j)), qv);
-                match store {
-                    Store::Cached => _mm256_storeu_pd(p.add(j), v),
-                    Store::NonTemporal => _mm256_stream_pd(p.add(j), v),
-                }
-            }
-        }
-        i += 16;
-    }
-    scale_portable(&mut a[i..], q);
-    if store == Store::NonTemporal {
-        _mm_sfence();
-    }
-}
+// AVX2: 8 x 4 doubles (4 cache lines) per read step, 4 vectors per store step.
+stream_loops!(
+    "avx2,fma",
+    4,
+    32,
+    read = read_avx2,
+    copy = copy_avx2,
+    triad = triad_avx2,
+    scale = scale_avx2,
+    zero = _mm256_setzero_pd,
+    splat = _mm256_set1_pd,
+    load = _mm256_loadu_pd,
+    store = _mm256_storeu_pd,
+    stream = _mm256_stream_pd,
+    add = _mm256_add_pd,
+    mul = _mm256_mul_pd,
+    fma = _mm256_fmadd_pd
+);
 
 #[cfg(test)]
 mod tests {
