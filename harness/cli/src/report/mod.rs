@@ -111,6 +111,23 @@ pub struct Options {
 }
 
 impl Options {
+    /// The quick matrix with nothing outside Rust (no Python, Mojo or
+    /// parity) and no output directory: for unit tests of the report's
+    /// pieces.
+    #[cfg(test)]
+    pub(crate) fn rust_only() -> Self {
+        Options {
+            full: false,
+            out: "unused".into(),
+            only: Vec::new(),
+            no_python: true,
+            no_mojo: true,
+            no_parity: true,
+            quiet_wait: 0.0,
+            command: String::new(),
+        }
+    }
+
     fn from_args(a: Args) -> Self {
         Options {
             full: a.full,

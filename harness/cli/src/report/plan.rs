@@ -169,16 +169,7 @@ mod tests {
 
     #[test]
     fn plan_covers_every_kernel_and_dtype() {
-        let o = Options {
-            full: false,
-            out: "unused".into(),
-            only: Vec::new(),
-            no_python: true,
-            no_mojo: true,
-            no_parity: true,
-            quiet_wait: 0.0,
-            command: String::new(),
-        };
+        let o = Options::rust_only();
         let w = workloads(&o);
         for op in Op::ALL {
             for d in Dtype::ALL {

@@ -320,16 +320,7 @@ mod tests {
 
     fn results(rows: Vec<Row>) -> Results {
         Results {
-            opts: Options {
-                full: false,
-                out: "unused".into(),
-                only: Vec::new(),
-                no_python: true,
-                no_mojo: true,
-                no_parity: true,
-                quiet_wait: 0.0,
-                command: String::new(),
-            },
+            opts: Options::rust_only(),
             best: simdpar::best_isa(),
             isas: simdpar::available_isas(),
             threads: 2,
