@@ -189,7 +189,7 @@ fn assign<T: Element>(
 ) -> Result<(), KernelError> {
     check_len("b", a.len(), b.len())?;
     let n = a.len();
-    let (p, t) = map_plan::<T>(kernel, n, threads);
+    let (p, t) = map_plan::<T>(kernel, crate::plan::in_place_len(kernel, n), threads);
     let f = pick(t);
     chunked(
         &p,
@@ -245,7 +245,8 @@ pub fn square<T: Element>(x: &[T], out: &mut [T], threads: Threads) -> Result<()
 
 /// [`crate::square_inplace`] on up to `threads` threads.
 pub fn square_inplace<T: Element>(x: &mut [T], threads: Threads) {
-    let (p, t) = map_plan::<T>(Kernel::Square, x.len(), threads);
+    let n = crate::plan::in_place_len(Kernel::Square, x.len());
+    let (p, t) = map_plan::<T>(Kernel::Square, n, threads);
     let f = t.square_inplace;
     // SAFETY: resolved for a supported ISA.
     inplace(&p, |x: &mut [T]| unsafe { f(x) }, x)
@@ -271,7 +272,8 @@ pub fn scale<T: Element>(
 
 /// [`crate::scale_inplace`] on up to `threads` threads.
 pub fn scale_inplace<T: Element>(x: &mut [T], factor: T, threads: Threads) {
-    let (p, t) = map_plan::<T>(Kernel::Scale, x.len(), threads);
+    let n = crate::plan::in_place_len(Kernel::Scale, x.len());
+    let (p, t) = map_plan::<T>(Kernel::Scale, n, threads);
     let f = t.scale_inplace;
     // SAFETY: resolved for a supported ISA.
     inplace(&p, |x: &mut [T]| unsafe { f(x, factor) }, x)
@@ -297,7 +299,8 @@ pub fn leaky_relu<T: Element>(
 
 /// [`crate::leaky_relu_inplace`] on up to `threads` threads.
 pub fn leaky_relu_inplace<T: Element>(x: &mut [T], alpha: T, threads: Threads) {
-    let (p, t) = map_plan::<T>(Kernel::LeakyRelu, x.len(), threads);
+    let n = crate::plan::in_place_len(Kernel::LeakyRelu, x.len());
+    let (p, t) = map_plan::<T>(Kernel::LeakyRelu, n, threads);
     let f = t.leaky_relu_inplace;
     // SAFETY: resolved for a supported ISA.
     inplace(&p, |x: &mut [T]| unsafe { f(x, alpha) }, x)

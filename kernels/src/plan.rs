@@ -290,17 +290,53 @@ pub fn isa_for(kernel: Kernel, dtype: Dtype, len: usize) -> Isa {
     }
 }
 
+/// The length an in-place call of `kernel` on `len` elements is planned
+/// at: the out-of-place length that touches the same bytes (the output is
+/// one of the inputs, so one array fewer moves), e.g. half of `len` for
+/// `scale_inplace`, two thirds for `add_assign`.
+pub(crate) fn in_place_len(kernel: Kernel, len: usize) -> usize {
+    let arrays = bytes_touched(kernel, Dtype::F32, 1) / Dtype::F32.size_bytes();
+    if arrays <= 1 {
+        return len;
+    }
+    // u128: len * (arrays - 1) cannot overflow.
+    (len as u128 * (arrays as u128 - 1) / arrays as u128) as usize
+}
+
+/// Bytes touched per element of the kernel a family's thresholds are
+/// measured on (`sum`, `add`, `mandelbrot`), so that a threshold in its
+/// elements applies to every kernel of the family by bytes touched.
+fn representative_bytes(family: Family, dtype: Dtype) -> u64 {
+    let kernel = match family {
+        Family::Reduce => Kernel::Sum,
+        Family::Map => Kernel::Add,
+        Family::Mandelbrot => Kernel::Mandelbrot,
+    };
+    bytes_touched(kernel, dtype, 1) as u64
+}
+
 /// How a call of `kernel` on `len` elements of `dtype` runs on this thread
 /// now (for Mandelbrot, `len` is pixels x `max_iter`): the ISA, the thread
 /// count (at most what `threads` allows, 1 below the size from which threads
 /// pay) and why. Every ISA and thread count gives the same bits.
+///
+/// Thresholds are compared in bytes touched: a family's `threads_from`
+/// counts elements of its representative kernel (`sum`, `add`,
+/// `mandelbrot`), so `square` (two arrays) splits from 1.5 times as many
+/// elements as `add` (three), and f64 from half as many as f32.
 pub fn plan(kernel: Kernel, dtype: Dtype, len: usize, threads: Threads) -> Plan {
-    let class = size_class(kernel, dtype, len);
-    let c = choice(kernel.family(), dtype, class);
+    let bytes = bytes_touched(kernel, dtype, len) as u64;
+    let class = SizeClass::of_bytes(bytes as usize);
+    let family = kernel.family();
+    let c = choice(family, dtype, class);
     let max = threads.max_threads();
     let threads = if let Some(n) = FORCED_THREADS.with(Cell::get) {
         n.clamp(1, max)
-    } else if max > 1 && len as u64 >= c.threads_from {
+    } else if max > 1
+        && bytes
+            >= c.threads_from
+                .saturating_mul(representative_bytes(family, dtype))
+    {
         max
     } else {
         1

@@ -133,7 +133,8 @@ pub fn multiply<T: Element>(a: &[T], b: &[T], out: &mut [T]) -> Result<(), Kerne
 /// `a[i] = a[i] + b[i]`. Errors (nothing written) on unequal lengths.
 pub fn add_assign<T: Element>(a: &mut [T], b: &[T]) -> Result<(), KernelError> {
     check_len("b", a.len(), b.len())?;
-    let t = resolve_for::<T>(Kernel::Add, a.len());
+    let n = crate::plan::in_place_len(Kernel::Add, a.len());
+    let t = resolve_for::<T>(Kernel::Add, n);
     // SAFETY: supported ISA; lengths checked.
     unsafe { (t.add_assign)(a, b) };
     Ok(())
@@ -142,7 +143,8 @@ pub fn add_assign<T: Element>(a: &mut [T], b: &[T]) -> Result<(), KernelError> {
 /// `a[i] = a[i] * b[i]`. Errors (nothing written) on unequal lengths.
 pub fn multiply_assign<T: Element>(a: &mut [T], b: &[T]) -> Result<(), KernelError> {
     check_len("b", a.len(), b.len())?;
-    let t = resolve_for::<T>(Kernel::Multiply, a.len());
+    let n = crate::plan::in_place_len(Kernel::Multiply, a.len());
+    let t = resolve_for::<T>(Kernel::Multiply, n);
     // SAFETY: supported ISA; lengths checked.
     unsafe { (t.multiply_assign)(a, b) };
     Ok(())
@@ -159,7 +161,10 @@ pub fn square<T: Element>(x: &[T], out: &mut [T]) -> Result<(), KernelError> {
 
 /// `x[i] = x[i] * x[i]`.
 pub fn square_inplace<T: Element>(x: &mut [T]) {
-    let t = resolve_for::<T>(Kernel::Square, x.len());
+    let t = resolve_for::<T>(
+        Kernel::Square,
+        crate::plan::in_place_len(Kernel::Square, x.len()),
+    );
     // SAFETY: supported ISA.
     unsafe { (t.square_inplace)(x) }
 }
@@ -175,7 +180,10 @@ pub fn scale<T: Element>(x: &[T], factor: T, out: &mut [T]) -> Result<(), Kernel
 
 /// `x[i] = x[i] * factor`.
 pub fn scale_inplace<T: Element>(x: &mut [T], factor: T) {
-    let t = resolve_for::<T>(Kernel::Scale, x.len());
+    let t = resolve_for::<T>(
+        Kernel::Scale,
+        crate::plan::in_place_len(Kernel::Scale, x.len()),
+    );
     // SAFETY: supported ISA.
     unsafe { (t.scale_inplace)(x, factor) }
 }
@@ -192,7 +200,10 @@ pub fn leaky_relu<T: Element>(x: &[T], alpha: T, out: &mut [T]) -> Result<(), Ke
 
 /// `x[i] = (x[i] > 0 ? x[i] : +0.0) + alpha * x[i]`.
 pub fn leaky_relu_inplace<T: Element>(x: &mut [T], alpha: T) {
-    let t = resolve_for::<T>(Kernel::LeakyRelu, x.len());
+    let t = resolve_for::<T>(
+        Kernel::LeakyRelu,
+        crate::plan::in_place_len(Kernel::LeakyRelu, x.len()),
+    );
     // SAFETY: supported ISA.
     unsafe { (t.leaky_relu_inplace)(x, alpha) }
 }

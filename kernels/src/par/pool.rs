@@ -23,6 +23,14 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+/// How long a caller that ran out of items spins, waiting for the helpers
+/// still inside an item, before it sleeps. One item is 16 Ki elements or
+/// more of a streaming kernel (a few microseconds), so the spin usually
+/// ends with the helpers; sleeping instead costs a futex wake of the
+/// caller, which on a VM whose vCPU halted meant tens of microseconds.
+const CALLER_SPIN: Duration = Duration::from_micros(200);
 
 /// A job as helpers see it: a shared closure whose borrow the caller keeps
 /// alive until every helper has left it (see [`Pool::run`]).
@@ -33,7 +41,7 @@ struct State {
     job: Option<Job>,
     /// How many more helpers may join the published job.
     seats: usize,
-    /// Helpers currently inside the job.
+    /// Helpers currently inside the job (mirrored in [`Pool::inside`]).
     active: usize,
     /// A helper's job panicked.
     panicked: bool,
@@ -48,6 +56,9 @@ pub(crate) struct Pool {
     work: Condvar,
     /// The caller waits here for helpers to leave its job.
     done: Condvar,
+    /// `State::active`, readable without the lock: the caller spins on it
+    /// (see [`CALLER_SPIN`]). Written only under the lock.
+    inside: AtomicUsize,
 }
 
 /// Logical CPUs this process may use (affinity and cgroup limits included),
@@ -107,11 +118,13 @@ impl Pool {
                 Some(job) if st.seats > 0 => {
                     st.seats -= 1;
                     st.active += 1;
+                    self.inside.store(st.active, Ordering::Release);
                     drop(st);
                     let ok = catch_unwind(AssertUnwindSafe(job)).is_ok();
                     st = self.lock();
                     st.panicked |= !ok;
                     st.active -= 1;
+                    self.inside.store(st.active, Ordering::Release);
                     if st.active == 0 {
                         self.done.notify_all();
                     }
@@ -131,6 +144,16 @@ impl Drop for Withdraw<'_> {
         let mut st = self.0.lock();
         st.job = None;
         st.seats = 0;
+        if st.active > 0 {
+            // No helper can join any more; the ones inside finish their
+            // item. Spin briefly for them before sleeping.
+            drop(st);
+            let t0 = Instant::now();
+            while self.0.inside.load(Ordering::Acquire) > 0 && t0.elapsed() < CALLER_SPIN {
+                std::hint::spin_loop();
+            }
+            st = self.0.lock();
+        }
         while st.active > 0 {
             st = self.0.done.wait(st).unwrap_or_else(|p| p.into_inner());
         }
@@ -163,6 +186,7 @@ pub(crate) fn pool() -> &'static Pool {
         }),
         work: Condvar::new(),
         done: Condvar::new(),
+        inside: AtomicUsize::new(0),
     }));
     let fresh_ptr = fresh as *const Pool as *mut Pool;
     match POOL.compare_exchange(current, fresh_ptr, Ordering::AcqRel, Ordering::Acquire) {
@@ -170,7 +194,10 @@ pub(crate) fn pool() -> &'static Pool {
             for i in 0..fresh.helpers {
                 let spawned = std::thread::Builder::new()
                     .name(format!("simdpar-{i}"))
-                    .spawn(move || fresh.helper_loop());
+                    .spawn(move || {
+                        HELPER_SEAT.with(|c| c.set(i + 1));
+                        fresh.helper_loop()
+                    });
                 if spawned.is_err() {
                     // Fewer helpers than planned: unclaimed seats just stay
                     // empty, the caller does their share.
@@ -186,9 +213,29 @@ pub(crate) fn pool() -> &'static Pool {
     }
 }
 
+thread_local! {
+    /// 0 on any thread but a pool helper; helper `i` holds `i + 1`.
+    static HELPER_SEAT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The home segment of the current thread among `t` participants: the
+/// caller's is 0, helper `i`'s is `1 + i mod (t - 1)` (stable across calls).
+fn home_segment(t: usize) -> usize {
+    match HELPER_SEAT.with(std::cell::Cell::get) {
+        0 => 0,
+        seat => 1 + (seat - 1) % (t - 1).max(1),
+    }
+}
+
 /// Runs `f` on every item, on the calling thread and up to `threads - 1`
-/// helpers, and returns the results in item order. Items are claimed one at
-/// a time in order, so early items start first.
+/// helpers, and returns the results in item order.
+///
+/// The items are cut into one contiguous segment per participant; each
+/// participant claims the items of its own segment first, front to back,
+/// then helps with the others. So the same thread tends to get the same
+/// part of the data call after call (repeated calls on one array find it in
+/// that core's L2), while a descheduled participant still holds at most the
+/// one item it claimed.
 pub(crate) fn map_items<I: Send, R: Send>(
     items: Vec<I>,
     threads: usize,
@@ -198,23 +245,32 @@ pub(crate) fn map_items<I: Send, R: Send>(
     if threads <= 1 || n <= 1 {
         return items.into_iter().map(f).collect();
     }
+    let t = threads.min(n);
     let slots: Vec<Mutex<(Option<I>, Option<R>)>> = items
         .into_iter()
         .map(|i| Mutex::new((Some(i), None)))
         .collect();
-    let next = AtomicUsize::new(0);
+    // Segment s holds items [bounds[s], bounds[s + 1]); next[s] is its
+    // next unclaimed item.
+    let bounds: Vec<usize> = (0..=t).map(|s| s * n / t).collect();
+    let next: Vec<AtomicUsize> = bounds[..t].iter().map(|&b| AtomicUsize::new(b)).collect();
     let claim_loop = || {
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(slot) = slots.get(i) else { break };
-            let item = slot.lock().unwrap_or_else(|p| p.into_inner()).0.take();
-            if let Some(item) = item {
-                let r = f(item);
-                slot.lock().unwrap_or_else(|p| p.into_inner()).1 = Some(r);
+        let home = home_segment(t);
+        for s in (home..t).chain(0..home) {
+            loop {
+                let i = next[s].fetch_add(1, Ordering::Relaxed);
+                if i >= bounds[s + 1] {
+                    break;
+                }
+                let item = slots[i].lock().unwrap_or_else(|p| p.into_inner()).0.take();
+                if let Some(item) = item {
+                    let r = f(item);
+                    slots[i].lock().unwrap_or_else(|p| p.into_inner()).1 = Some(r);
+                }
             }
         }
     };
-    pool().run((threads - 1).min(n - 1), &claim_loop);
+    pool().run(t - 1, &claim_loop);
     slots
         .into_iter()
         .map(|s| {

@@ -36,25 +36,22 @@ pub fn is_zen4() -> bool {
     amd_avx512() == Some(AmdAvx512::Zen4)
 }
 
-/// Elementwise kernels split between threads from this many elements.
-/// The claim-based pool costs one futex wake plus, at worst, waiting for
-/// the helper's current 16 Ki-element item, so a split pays once the call
-/// is several times that: 256 Ki f32 adds take ~25 us on one Zen 4 core.
-/// On the 2-vCPU Zen 5 VM (`examples/tune_check.rs`, interleaved medians)
-/// 2 threads ran add f32 1 Mi at 1.27-1.30x one thread while the second
-/// vCPU was free (load 2) and at 0.93-0.99x while it was shared (load 2-8;
-/// the old rayon split: 0.30-0.93x); `simdpar tune` measures the threshold
-/// per machine.
+/// Elementwise kernels split between threads from this many elements of
+/// f32 `add` (3 MiB touched; [`crate::plan()`] compares bytes touched, so
+/// `square` f32 splits from 384 Ki elements and `add` f64 from 128 Ki).
+/// Measured on the 2-vCPU Zen 5 VM with the second vCPU free (load 0.5-0.8,
+/// `examples/tune_check.rs`-style interleaved medians, 31 rounds, pool with
+/// a spinning caller; 1 thread / 2 threads): add f32 256 Ki (3 MiB) 1.10x,
+/// add f64 256 Ki (6 MiB) 1.42x, square f64 256 Ki (4 MiB) 1.28x, while
+/// square / scale / leaky_relu f32 256 Ki (2 MiB) ran at 0.94-0.95x and
+/// in-place scale of 2 MiB at 0.81-0.89x: threads pay from about 3 MiB.
 pub(crate) const MAP_THREADS_FROM: u64 = 256 * 1024;
 
-/// `sum` / `row_sums` split from this many elements: a reduction moves a
-/// third of the bytes per element of a binary map, so it needs a larger
-/// input to pay for the split. Measured on the 2-vCPU Zen 5 VM with the
-/// second vCPU free (`./tools/report.sh`, load 1.2-1.6, other processes
-/// 0.00 CPUs; medians of interleaved rounds, 2 threads / 1 thread):
-/// row_sums 4096x128 (512 Ki elements) 0.79x in f32 and 0.86x in f64,
-/// while sum f32 1 Mi ran at 1.07x (1.12x in `examples/tune_check.rs`)
-/// and sum f64 1 Mi at 1.21x; so reductions split from 1 Mi elements.
+/// `sum` / `row_sums` split from this many elements of f32 `sum` (4 MiB;
+/// f64 from 512 Ki elements). Same machine and method as above: sum f32
+/// 1 Mi ran 1.22-1.29x faster on 2 threads, row_sums f32 1 Mi 1.18-1.20x,
+/// sum f64 1 Mi 1.31-1.45x; below 4 MiB a reduction is over in under
+/// 20 us, too short to share.
 pub(crate) const REDUCE_THREADS_FROM: u64 = 1024 * 1024;
 
 /// Mandelbrot splits from this much work (pixels x iterations), the
@@ -72,11 +69,16 @@ fn preferred_isa(family: Family, _dtype: Dtype, class: SizeClass) -> Option<Isa>
         // avx2 = 1.00): the avx512 path ran add f32 1M at 0.64x, sum f32 64M
         // at 0.80x, row_sums f32 100Kx1000 at 0.82x, add f64 1M at 0.83x.
         Some(AmdAvx512::Zen4) if memory_bound => Some(Isa::Avx2),
-        // Zen 5 (family 0x1A, the 2-core EPYC this was written on), the
-        // tuner's paired medians (`examples/tune_check.rs measure 60`, load
-        // 8.6; avx2 = 1.00): beyond L2 the avx512 path ran sum f32 4M at
-        // 0.82x, sum f32 32M at 0.72x, sum f64 2M at 0.82x, add f32 11M at
-        // 0.81x; inside L2 it won (sum f32 128K 1.33x, add f32 43K 1.07x).
+        // Zen 5 (family 0x1A, the 2-core EPYC this was written on), quiet
+        // (load 0.5-0.8, 31 interleaved rounds; avx2 = 1.00): in the
+        // last-level cache the avx512 path ran the reductions faster on one
+        // thread (sum f32 1 Mi 0.86-0.95x, sum f64 512 Ki 0.93x, row_sums
+        // f64 512 Ki 0.84x; `simdpar report` row_sums f64 4096x128 0.87-0.89x
+        // in three runs) and alike on two; maps were within 3% either way.
+        // Beyond the LLC the avx512 path was slower for maps on two threads
+        // (`simdpar report`, 64M: 1.05-1.26x the time in three runs) and
+        // for sum f32 32M (0.72x, tuner, load 8.6).
+        Some(AmdAvx512::Zen5) if family == Family::Reduce && class == SizeClass::Llc => None,
         Some(AmdAvx512::Zen5) if memory_bound && class != SizeClass::Cache => Some(Isa::Avx2),
         // Compute-bound: avx512 ran mandelbrot 1.49x the avx2 path on Zen 4
         // (issue 14) and 1.7-1.9x on Zen 5 (same tuner run); elsewhere the

@@ -68,8 +68,10 @@ impl SimdVec for F32x8 {
     #[inline]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn positive_part(self) -> Self {
-        let gt = _mm256_cmp_ps::<_CMP_GT_OQ>(self.0, _mm256_setzero_ps());
-        F32x8(_mm256_and_ps(gt, self.0))
+        // MAX returns its second operand (+0) when the lanes compare equal
+        // (±0) or either is NaN, so this is exactly `x > 0 ? x : +0`, in
+        // one instruction instead of a compare and a select.
+        F32x8(_mm256_max_ps(self.0, _mm256_setzero_ps()))
     }
     #[inline]
     #[target_feature(enable = "avx2,fma")]
@@ -169,8 +171,10 @@ impl SimdVec for F64x4 {
     #[inline]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn positive_part(self) -> Self {
-        let gt = _mm256_cmp_pd::<_CMP_GT_OQ>(self.0, _mm256_setzero_pd());
-        F64x4(_mm256_and_pd(gt, self.0))
+        // MAX returns its second operand (+0) when the lanes compare equal
+        // (±0) or either is NaN, so this is exactly `x > 0 ? x : +0`, in
+        // one instruction instead of a compare and a select.
+        F64x4(_mm256_max_pd(self.0, _mm256_setzero_pd()))
     }
     #[inline]
     #[target_feature(enable = "avx2,fma")]

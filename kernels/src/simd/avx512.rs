@@ -67,8 +67,10 @@ impl SimdVec for F32x16 {
     #[inline]
     #[target_feature(enable = "avx512f")]
     unsafe fn positive_part(self) -> Self {
-        let gt = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(self.0, _mm512_setzero_ps());
-        F32x16(_mm512_maskz_mov_ps(gt, self.0))
+        // MAX returns its second operand (+0) when the lanes compare equal
+        // (±0) or either is NaN, so this is exactly `x > 0 ? x : +0`, in
+        // one instruction instead of a compare and a select.
+        F32x16(_mm512_max_ps(self.0, _mm512_setzero_ps()))
     }
     #[inline]
     #[target_feature(enable = "avx512f")]
@@ -198,8 +200,10 @@ impl SimdVec for F64x8 {
     #[inline]
     #[target_feature(enable = "avx512f")]
     unsafe fn positive_part(self) -> Self {
-        let gt = _mm512_cmp_pd_mask::<_CMP_GT_OQ>(self.0, _mm512_setzero_pd());
-        F64x8(_mm512_maskz_mov_pd(gt, self.0))
+        // MAX returns its second operand (+0) when the lanes compare equal
+        // (±0) or either is NaN, so this is exactly `x > 0 ? x : +0`, in
+        // one instruction instead of a compare and a select.
+        F64x8(_mm512_max_pd(self.0, _mm512_setzero_pd()))
     }
     #[inline]
     #[target_feature(enable = "avx512f")]
