@@ -38,7 +38,7 @@ Threads
     (at most n). Results are bitwise identical for every setting. The pool
     survives ``fork`` (a child builds its own). ``tune()`` measures this
     machine and writes a profile that later processes follow. The GIL
-    is released while a kernel of ``DETACH_MIN_ELEMS`` (4096) or more
+    is released while a kernel of ``DETACH_MIN_ELEMS`` (65 536) or more
     elements runs, and always for ``mandelbrot``.
 
 ISA selection
