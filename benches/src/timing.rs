@@ -69,6 +69,38 @@ pub fn paired_ratio(num: &Stats, den: &Stats) -> f64 {
     median(&mut r)
 }
 
+/// The fastest of `cands` and its paired ratio to `den` (median over rounds
+/// of `cand / den`), without the winner's curse: picking the lowest of
+/// several noisy medians and reporting that same median biases the
+/// "best" low (with 8 equally fast candidates the minimum sits well below
+/// their common speed). So the pick uses the even rounds and the ratio
+/// only the odd ones, an estimate of how the candidate a measurement would
+/// choose runs afterwards. With fewer than 4 rounds (or unequal round
+/// counts) it falls back to the lowest median and [`paired_ratio`].
+pub fn held_out_best(cands: &[&Stats], den: &Stats) -> Option<(usize, f64)> {
+    if cands.is_empty() {
+        return None;
+    }
+    let n = den.rounds.len();
+    if n < 4 || cands.iter().any(|c| c.rounds.len() != n) {
+        let i = (0..cands.len())
+            .min_by(|&a, &b| cands[a].median.total_cmp(&cands[b].median))
+            .expect("not empty");
+        return Some((i, paired_ratio(cands[i], den)));
+    }
+    let half = |c: &Stats, parity: usize| {
+        let mut r: Vec<f64> = (parity..n)
+            .step_by(2)
+            .map(|k| c.rounds[k] / den.rounds[k])
+            .collect();
+        median(&mut r)
+    };
+    let i = (0..cands.len())
+        .min_by(|&a, &b| half(cands[a], 0).total_cmp(&half(cands[b], 0)))
+        .expect("not empty");
+    Some((i, half(cands[i], 1)))
+}
+
 /// The median of `v` (sorted in place); NaN for an empty slice.
 pub fn median(v: &mut [f64]) -> f64 {
     if v.is_empty() {
@@ -210,6 +242,38 @@ mod tests {
         assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), 2.5);
         assert!(median(&mut []).is_nan());
+    }
+
+    fn stats(rounds: &[f64]) -> Stats {
+        let mut s = rounds.to_vec();
+        Stats {
+            name: String::new(),
+            median: median(&mut s),
+            min: s[0],
+            max: s[s.len() - 1],
+            samples: s.len(),
+            inner: 1,
+            rounds: rounds.to_vec(),
+        }
+    }
+
+    #[test]
+    fn held_out_best_picks_on_even_rounds_and_measures_on_odd_ones() {
+        let den = stats(&[1.0; 6]);
+        // A looks fastest on the even rounds (0.9) but runs at 1.1 on the
+        // odd ones; B is 1.0 then 0.95.
+        let a = stats(&[0.9, 1.1, 0.9, 1.1, 0.9, 1.1]);
+        let b = stats(&[1.0, 0.95, 1.0, 0.95, 1.0, 0.95]);
+        assert_eq!(held_out_best(&[&b, &a], &den), Some((1, 1.1)));
+        assert_eq!(held_out_best(&[], &den), None);
+    }
+
+    #[test]
+    fn held_out_best_falls_back_to_the_lowest_median_with_few_rounds() {
+        let den = stats(&[2.0, 2.0, 2.0]);
+        let a = stats(&[1.0, 3.0, 1.0]);
+        let b = stats(&[1.5, 1.5, 1.5]);
+        assert_eq!(held_out_best(&[&b, &a], &den), Some((1, 0.5)));
     }
 
     #[test]

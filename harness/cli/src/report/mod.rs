@@ -232,12 +232,18 @@ pub fn run(args: Args) -> Result<(), String> {
                 // Cheap groups: many short samples, so that the median
                 // (and the paired ratios) come from rounds no other process
                 // preempted, even on a busy machine.
+                // The goals pick the best manual choice on the even rounds
+                // and measure it on the odd ones, so every group has
+                // enough rounds for two halves.
                 "cache" | "l3" => TimingConfig {
-                    reps: 4 * cfg.reps + 3,
+                    reps: 8 * cfg.reps + 5,
                     min_sample: cfg.min_sample / 6,
                 },
                 "compute" if !opts.full => TimingConfig { reps: 5, ..cfg },
-                _ => cfg,
+                _ => TimingConfig {
+                    reps: cfg.reps.max(11),
+                    ..cfg
+                },
             };
             rows.extend(workloads::measure(w, &specs, &mojo.twins, &wcfg));
         }

@@ -7,7 +7,7 @@
 use super::{Goal, goal};
 use crate::report::Results;
 use simdpar::{Plan, Threads};
-use simdpar_bench::timing::paired_ratio;
+use simdpar_bench::timing::{Stats, held_out_best, paired_ratio};
 use simdpar_bench::workloads::{Impl, Op, Row, Shape, Workload};
 use simdpar_mojo::TwinVariant;
 
@@ -47,11 +47,16 @@ pub fn manual_rows<'a>(r: &'a Results, w: &Workload) -> Vec<&'a Row> {
         .collect()
 }
 
-/// The fastest manual choice of `w` (lowest median).
-pub fn best_manual<'a>(r: &'a Results, w: &Workload) -> Option<&'a Row> {
-    manual_rows(r, w)
-        .into_iter()
-        .min_by(|a, b| a.stats.median.total_cmp(&b.stats.median))
+/// The fastest manual choice of `w` and its time over the defaults' (a
+/// median of per-round ratios), both held out as
+/// [`simdpar_bench::timing::held_out_best`] describes: chosen on the even
+/// rounds, the ratio from the odd ones.
+pub fn best_manual<'a>(r: &'a Results, w: &Workload) -> Option<(&'a Row, f64)> {
+    let def = default_row(r, w)?;
+    let rows = manual_rows(r, w);
+    let stats: Vec<&Stats> = rows.iter().map(|x| &x.stats).collect();
+    let (i, ratio) = held_out_best(&stats, &def.stats)?;
+    Some((rows[i], ratio))
 }
 
 /// `manual/isa/tN` for a manual row.
@@ -95,10 +100,10 @@ fn vs_manual(r: &Results, w: &Workload, out: &mut Vec<Goal>) {
     let best = best_manual(r, w);
     let p = plan_of(w);
     let (measured, detail) = match (d, best) {
-        (Some(d), Some(b)) => (
-            Some(paired_ratio(&b.stats, &d.stats)),
+        (Some(d), Some((b, ratio))) => (
+            Some(ratio),
             format!(
-                "best manual {} {:.4} ms, defaults {:.4} ms (plan: {} {}T, {}); median of per-round ratios",
+                "best manual {} {:.4} ms, defaults {:.4} ms (plan: {} {}T, {}); best picked on the even rounds, median of per-round ratios over the odd ones",
                 manual_label(b),
                 b.stats.median * 1e3,
                 d.stats.median * 1e3,
@@ -133,18 +138,20 @@ fn vs_mojo(r: &Results, w: &Workload, out: &mut Vec<Goal>) {
         return;
     };
     // The exact twin (same bits as simdpar), its threaded form too where
-    // it has one: the faster of the two is the peer.
-    let twin = [1, r.threads]
+    // it has one: the faster of the two is the peer (picked held out, as
+    // the best manual choice is).
+    let twins: Vec<&Row> = [1, r.threads]
         .iter()
         .filter_map(|&t| r.find(w, Impl::Mojo(TwinVariant::Exact), t))
-        .min_by(|a, b| a.stats.median.total_cmp(&b.stats.median));
-    let (measured, detail) = match twin {
-        Some(m) => (
-            Some(paired_ratio(&m.stats, &d.stats)),
+        .collect();
+    let stats: Vec<&Stats> = twins.iter().map(|x| &x.stats).collect();
+    let (measured, detail) = match held_out_best(&stats, &d.stats) {
+        Some((i, ratio)) => (
+            Some(ratio),
             format!(
-                "mojo:exact {}T {:.4} ms, defaults {:.4} ms; median of per-round ratios",
-                m.spec.threads,
-                m.stats.median * 1e3,
+                "mojo:exact {}T {:.4} ms, defaults {:.4} ms; twin picked on the even rounds, median of per-round ratios over the odd ones",
+                twins[i].spec.threads,
+                twins[i].stats.median * 1e3,
                 d.stats.median * 1e3
             ),
         ),

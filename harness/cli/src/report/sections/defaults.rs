@@ -27,7 +27,10 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
          every forced ISA at 1 and {} threads. `plan` is `simdpar::plan(kernel, dtype, len, Auto)` \
          in this process: the ISA, the threads and why. Each manual cell is the median of \
          per-round ratios manual time / defaults time: above 1.00 the defaults are faster, \
-         below it the manual choice is; **bold**: the fastest manual choice.\n",
+         below it the manual choice is (all rounds). **Bold**: the fastest manual choice, \
+         picked on the even rounds; `defaults vs best` is its ratio over the odd rounds only, \
+         so that the noise which made it look fastest does not also make it look faster \
+         than it runs (the lowest of eight noisy medians is biased low).\n",
         r.threads
     );
     let _ = writeln!(
@@ -48,7 +51,7 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
                     manual_label(m),
                     paired_ratio(&m.stats, &def.stats)
                 );
-                if best.is_some_and(|b| std::ptr::eq(b, m)) {
+                if best.is_some_and(|(b, _)| std::ptr::eq(b, m)) {
                     format!("**{v}**")
                 } else {
                     v
@@ -65,9 +68,9 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
             p.threads,
             p.reason,
             t(def.stats.median),
-            best.map(|b| format!("{} {}", manual_label(b), t(b.stats.median)))
+            best.map(|(b, _)| format!("{} {}", manual_label(b), t(b.stats.median)))
                 .unwrap_or_else(|| "–".into()),
-            best.map(|b| format!("{:.2}x", paired_ratio(&b.stats, &def.stats)))
+            best.map(|(_, ratio)| format!("{ratio:.2}x"))
                 .unwrap_or_else(|| "–".into()),
             all.join(", ")
         );

@@ -45,8 +45,7 @@ fn evidence(d: &Doc<'_>, g: &Goal, w: &Workload) -> String {
         }
     }
     // ISA: another ISA at the plan's thread count.
-    if let Some(def) = default_row(r, w)
-        && let Some(b) = best_manual(r, w)
+    if let Some((b, ratio)) = best_manual(r, w)
         && let Impl::Simdpar(isa) = b.spec.imp
         && isa != p.isa
     {
@@ -54,7 +53,7 @@ fn evidence(d: &Doc<'_>, g: &Goal, w: &Workload) -> String {
             "ISA: {} ({}T) ran at {:.2}x the defaults' time; the plan picks {} ({})",
             isa.name(),
             b.spec.threads,
-            paired_ratio(&b.stats, &def.stats),
+            ratio,
             p.isa.name(),
             p.reason
         ));
