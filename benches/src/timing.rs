@@ -123,7 +123,7 @@ fn time(run: &mut dyn FnMut(usize), inner: usize) -> f64 {
 
 /// Measures every candidate: one warm-up call each (which also brings
 /// cache-sized inputs into cache), a calibration of `inner`, then `reps`
-/// round-robin rounds. Returns one [`Stats`] per candidate, in order.
+/// round-robin rounds, each starting one candidate later than the last. Returns one [`Stats`] per candidate, in order.
 pub fn interleaved(cands: &mut [Candidate<'_>], cfg: &TimingConfig) -> Vec<Stats> {
     let min = cfg.min_sample.as_secs_f64();
     let mut inner = Vec::with_capacity(cands.len());
@@ -140,10 +140,15 @@ pub fn interleaved(cands: &mut [Candidate<'_>], cfg: &TimingConfig) -> Vec<Stats
         };
         inner.push(n);
     }
-    let mut samples = vec![Vec::with_capacity(cfg.reps); cands.len()];
-    for _ in 0..cfg.reps.max(1) {
-        for (i, c) in cands.iter_mut().enumerate() {
-            samples[i].push(time(&mut c.run, inner[i]) / inner[i] as f64);
+    let n = cands.len();
+    let mut samples = vec![Vec::with_capacity(cfg.reps); n];
+    for round in 0..cfg.reps.max(1) {
+        // Each round starts one candidate later, so no candidate always
+        // runs right after the same neighbour (a neighbour that leaves the
+        // helper threads asleep, or the caches full of its own data).
+        for k in 0..n {
+            let i = (k + round) % n;
+            samples[i].push(time(&mut cands[i].run, inner[i]) / inner[i] as f64);
         }
     }
     samples

@@ -128,12 +128,7 @@ fn candidates() -> Vec<Isa> {
 /// The representative size (elements, or work for Mandelbrot) of a class,
 /// for the family's representative kernel.
 fn class_len(family: Family, dtype: Dtype, class: SizeClass) -> usize {
-    let kernel = match family {
-        Family::Reduce => Kernel::Sum,
-        Family::Map => Kernel::Add,
-        Family::Mandelbrot => Kernel::Mandelbrot,
-    };
-    crate::plan::class_len(kernel, dtype, class).max(1024)
+    crate::plan::class_len(representative(family), dtype, class).max(1024)
 }
 
 /// A kernel call at a fixed size, on whatever ISA and threads are in force.
@@ -241,9 +236,38 @@ fn fastest(s: &Samples, isas: &[Isa], baseline: Isa) -> usize {
     best.0
 }
 
-/// Sizes below the Cache class's representative at which the threshold
-/// of splitting is probed.
-const PROBES: [usize; 4] = [4 << 10, 16 << 10, 64 << 10, 256 << 10];
+/// The smallest size a threshold probe measures (elements).
+const MIN_PROBE: usize = 4 << 10;
+
+/// Sizes (elements) below `len` inside `class` at which the threshold of
+/// splitting is probed, largest first: halving from `len` down to the
+/// class's lower edge (the L2 size for `Llc`, the last-level cache for
+/// `Dram`, [`MIN_PROBE`] for `Cache`).
+fn probes(family: Family, dtype: Dtype, class: SizeClass, len: usize) -> Vec<usize> {
+    let (l2, llc) = cache_limits();
+    let per_elem = crate::plan::bytes_touched(representative(family), dtype, 1).max(1);
+    let floor = match class {
+        SizeClass::Cache => 0,
+        SizeClass::Llc => l2,
+        SizeClass::Dram => llc,
+    } / per_elem;
+    let mut v = Vec::new();
+    let mut n = len / 2;
+    while n >= MIN_PROBE && n > floor {
+        v.push(n);
+        n /= 2;
+    }
+    v
+}
+
+/// The kernel a family's cells are measured on.
+fn representative(family: Family) -> Kernel {
+    match family {
+        Family::Reduce => Kernel::Sum,
+        Family::Map => Kernel::Add,
+        Family::Mandelbrot => Kernel::Mandelbrot,
+    }
+}
 
 fn tune_dtype<T: Element>(
     threads: usize,
@@ -262,15 +286,15 @@ fn tune_dtype<T: Element>(
             let k = fastest(&s, &isas, baseline);
             let isa = isas[k];
             let pays = threads > 1 && paired_speedup(&s, 2 * k, 2 * k + 1) > MARGIN;
+            // Threads pay from the smallest probe inside the class from
+            // which every larger probe paid (a class's lower sizes can lose:
+            // on the 2-vCPU Zen 5, add f32 of 2 MiB ran slower on two
+            // threads while 6 MiB ran faster, both in the LLC class).
             let threads_from = if !pays {
                 None
-            } else if class != SizeClass::Cache {
-                Some(0)
             } else {
-                // Probe smaller sizes: threads pay from the smallest size
-                // from which every larger probe paid.
                 let mut from = len as u64;
-                for &n in PROBES.iter().rev().filter(|&&n| n < len) {
+                for n in probes(family, dtype, class, len) {
                     let mut b = bench_for::<T>(family, n);
                     let p = measure_cell(&mut *b, &[isa], threads, allowance / 4);
                     if paired_speedup(&p, 0, 1) > MARGIN {
@@ -336,9 +360,9 @@ fn nt_threshold<T: Element>(isas: &[Isa], allowance: Duration) -> u64 {
 pub fn measure(budget: Duration) -> TuneReport {
     let start = Instant::now();
     let threads = Threads::Auto.max_threads();
-    // 18 cells and 2 store sweeps per dtype share the budget; probes take
-    // a quarter allowance each.
-    let allowance = budget / 52;
+    // 18 cells and 2 store sweeps per dtype share the budget; threshold
+    // probes take a quarter allowance each (a few per paying cell).
+    let allowance = budget / 64;
     let mut profile = Profile::for_this_cpu();
     let mut cells = Vec::new();
     tune_dtype::<f32>(threads, allowance, &mut cells, &mut profile);

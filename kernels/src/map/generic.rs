@@ -145,8 +145,11 @@ unsafe fn drive<V: SimdVec, Op: Binary<V>>(
     let l = V::LANES;
     let mut i = 0;
     let streaming = store == Store::Streaming;
-    if streaming {
-        // Peel until `out` is aligned to the vector size.
+    // Peel until `out` is aligned to the vector size: required for
+    // streaming stores, and it pays for cached ones too once the loop runs
+    // a while (an unaligned vector store splits across two cache lines;
+    // NumPy's default allocations are only 16-byte aligned).
+    if streaming || n >= 16 * l {
         let misalign = (out as usize) % (l * size_of::<V::Elem>());
         let head = if misalign == 0 {
             0
