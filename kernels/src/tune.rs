@@ -218,22 +218,27 @@ fn medians(s: &Samples, isas: &[Isa], offset: usize) -> Vec<(Isa, f64)> {
         .collect()
 }
 
-/// The ISA to run: the one with the best median per-round speedup over
-/// `baseline` (the built-in default), if that beats [`MARGIN`], else the
-/// baseline.
-fn fastest(s: &Samples, isas: &[Isa], baseline: Isa) -> usize {
-    let base = isas
-        .iter()
-        .position(|&i| i == baseline)
-        .unwrap_or(isas.len() - 1);
+/// The ISA to run on 1 thread (`offset` 0) or on all threads (`offset`
+/// 1): the one with the best median per-round speedup over `baseline` (the
+/// built-in default) at that thread count, if that beats [`MARGIN`], else
+/// the baseline.
+fn fastest(s: &Samples, isas: &[Isa], baseline: Isa, offset: usize) -> usize {
+    let base = baseline_index(isas, baseline);
     let mut best = (base, 1.0);
     for i in 0..isas.len() {
-        let up = paired_speedup(s, 2 * base, 2 * i);
+        let up = paired_speedup(s, 2 * base + offset, 2 * i + offset);
         if up > MARGIN && up > best.1 {
             best = (i, up);
         }
     }
     best.0
+}
+
+/// Where `baseline` sits in `isas` (the widest when it is not there).
+fn baseline_index(isas: &[Isa], baseline: Isa) -> usize {
+    isas.iter()
+        .position(|&i| i == baseline)
+        .unwrap_or(isas.len() - 1)
 }
 
 /// The smallest size a threshold probe measures (elements).
@@ -283,25 +288,35 @@ fn tune_dtype<T: Element>(
             let mut bench = bench_for::<T>(family, len);
             let s = measure_cell(&mut *bench, &isas, threads, allowance);
             let baseline = crate::plan::default_choice(family, dtype, class).isa;
-            let k = fastest(&s, &isas, baseline);
-            let isa = isas[k];
-            let pays = threads > 1 && paired_speedup(&s, 2 * k, 2 * k + 1) > MARGIN;
+            // Threads first (on the default ISA), then the ISA at the thread
+            // count that will run: on the 2-vCPU Zen 5 the avx512 path lost
+            // to avx2 on one thread at 17 MB of sum f32 but not on two.
+            let b = baseline_index(&isas, baseline);
+            let pays = threads > 1 && paired_speedup(&s, 2 * b, 2 * b + 1) > MARGIN;
+            let isa = isas[fastest(&s, &isas, baseline, usize::from(pays))];
             // Threads pay from the smallest probe inside the class from
             // which every larger probe paid (a class's lower sizes can lose:
             // on the 2-vCPU Zen 5, add f32 of 2 MiB ran slower on two
-            // threads while 6 MiB ran faster, both in the LLC class).
+            // threads while 6 MiB ran faster, both in the LLC class); when
+            // every probe down to the class's lower edge paid, the whole
+            // class splits.
             let threads_from = if !pays {
                 None
             } else {
                 let mut from = len as u64;
+                let mut all_paid = true;
                 for n in probes(family, dtype, class, len) {
                     let mut b = bench_for::<T>(family, n);
                     let p = measure_cell(&mut *b, &[isa], threads, allowance / 4);
                     if paired_speedup(&p, 0, 1) > MARGIN {
                         from = n as u64;
                     } else {
+                        all_paid = false;
                         break;
                     }
+                }
+                if all_paid && class != SizeClass::Cache {
+                    from = 0;
                 }
                 Some(from)
             };
