@@ -9,7 +9,9 @@
 
 use simdpar::map::{Store, scalar as map_oracle};
 use simdpar::reduce::scalar as reduce_oracle;
-use simdpar::{Element, Isa, MandelbrotGrid, Plain, Threads, available_isas, par, with_isa};
+use simdpar::{
+    Element, Isa, Kernel, MandelbrotGrid, Plain, Threads, available_isas, par, with_isa,
+};
 use simdpar_test_support::{Coverage, GUARD, Guarded, Placed, Rng, assert_same, same, values};
 
 /// Widest vector of any ISA in elements (AVX-512 f32): tails up to 4W+3.
@@ -259,7 +261,19 @@ fn mandelbrot_matches_the_oracle_bitwise() {
 /// Parallel runs (1..4 threads) give the same bits as the scalar oracle on
 /// inputs large enough to really split.
 fn check_threads<T: Element + Plain>() {
-    let n = 3 * simdpar::par::PAR_MIN_ELEMS + 777;
+    let n = simdpar::par::PAR_MIN_ELEMS_REDUCE + simdpar::par::PAR_MIN_ELEMS + 777;
+    // The premise: with two threads allowed, every kernel below splits.
+    if simdpar::Threads::Auto.max_threads() >= 2 {
+        for (k, len) in [
+            (Kernel::Sum, n),
+            (Kernel::RowSums, n / 1000 * 1000),
+            (Kernel::Multiply, n),
+            (Kernel::LeakyRelu, n / 2), // in place: one array moves
+        ] {
+            let p = simdpar::plan(k, T::DTYPE, len, Threads::AtMost(2));
+            assert_eq!(p.threads, 2, "{k:?} {} of {len} must split: {p:?}", T::NAME);
+        }
+    }
     let a = values::<T>(n, 5, 101);
     let b = values::<T>(n, 6, 0);
     let want_sum = reduce_oracle::sum(&a);

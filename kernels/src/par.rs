@@ -26,15 +26,16 @@ use crate::reduce;
 use crate::vocab::Kernel;
 use crate::{Element, KernelError};
 
-/// The built-in size (elements) from which an elementwise kernel splits
-/// between threads where no tuned profile says otherwise (the same constant
-/// [`crate::plan()`] uses; the policy in force per size class is in
-/// [`crate::plan::plans`]).
+/// The built-in size from which an elementwise kernel splits between
+/// threads where no tuned profile says otherwise, in elements of f32 `add`:
+/// [`crate::plan()`] compares bytes touched (here 3 MiB), so other kernels
+/// and dtypes split at the same bytes (the policy in force per size class
+/// is in [`crate::plan::plans`]).
 pub const PAR_MIN_ELEMS: usize = crate::plan::MAP_THREADS_FROM as usize;
 
-/// The built-in size (elements) from which `sum` and `row_sums` split
-/// between threads where no tuned profile says otherwise (the same constant
-/// [`crate::plan()`] uses).
+/// The built-in size from which `sum` and `row_sums` split between threads
+/// where no tuned profile says otherwise, in elements of f32 (4 MiB; f64
+/// splits from half as many elements).
 pub const PAR_MIN_ELEMS_REDUCE: usize = crate::plan::REDUCE_THREADS_FROM as usize;
 
 /// How many threads a parallel kernel may use.

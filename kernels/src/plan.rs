@@ -8,8 +8,10 @@
 //! 2. **Capped**: `SIMDPAR_MAX_ISA` / `SIMDPAR_DISABLE_ISA` lower or thin
 //!    the set the next two may pick from.
 //! 3. **Profile**: a tuned profile for this CPU (`simdpar tune`; see
-//!    [`simdpar_dispatch::profile`]) per family x dtype x size class.
-//! 4. **Default**: the built-in choice ([`default_choice`]),
+//!    [`simdpar_dispatch::profile`]) per family x dtype x size class (a
+//!    family is measured on one kernel and the choice applies to all).
+//! 4. **Default**: the built-in choice per kernel x dtype x size class
+//!    ([`default_choice`]),
 //!    which encodes measurements where they exist.
 //!
 //! The ISA and the thread threshold come from the same source (profile or
@@ -85,19 +87,18 @@ pub struct Choice {
     pub from_profile: bool,
 }
 
-/// Choices for every family x dtype x class, and the non-temporal store
+/// Choices for every kernel x dtype x class, and the non-temporal store
 /// threshold per dtype.
 struct Table {
-    cells: [[[Choice; 3]; 2]; 3],
+    cells: [[[Choice; 3]; 2]; Kernel::ALL.len()],
     nt_bytes: [usize; 2],
 }
 
-fn family_index(f: Family) -> usize {
-    match f {
-        Family::Reduce => 0,
-        Family::Map => 1,
-        Family::Mandelbrot => 2,
-    }
+fn kernel_index(k: Kernel) -> usize {
+    Kernel::ALL
+        .iter()
+        .position(|&x| x == k)
+        .expect("every kernel is in Kernel::ALL")
 }
 
 fn dtype_index(d: Dtype) -> usize {
@@ -124,21 +125,25 @@ fn supported_at_or_below(isa: Isa) -> Isa {
 }
 
 impl Table {
+    /// A profile is measured per family (on the family's representative
+    /// kernel) and applies to all its kernels; the built-in defaults may
+    /// differ per kernel.
     fn build(profile: Option<&Profile>) -> Table {
-        let mut t = [[[default_choice(Family::Reduce, Dtype::F32, SizeClass::Cache); 3]; 2]; 3];
-        for f in Family::ALL {
+        let mut t = [[[default_choice(Kernel::Sum, Dtype::F32, SizeClass::Cache); 3]; 2];
+            Kernel::ALL.len()];
+        for k in Kernel::ALL {
             for d in Dtype::ALL {
                 for c in SizeClass::ALL {
-                    let tuned = profile.and_then(|p| p.get(f.name(), d.name(), c));
+                    let tuned = profile.and_then(|p| p.get(k.family().name(), d.name(), c));
                     let choice = match tuned {
                         Some(tuned) => Choice {
                             isa: supported_at_or_below(tuned.isa),
                             threads_from: tuned.threads_from.unwrap_or(u64::MAX),
                             from_profile: true,
                         },
-                        None => default_choice(f, d, c),
+                        None => default_choice(k, d, c),
                     };
-                    t[family_index(f)][dtype_index(d)][class_index(c)] = choice;
+                    t[kernel_index(k)][dtype_index(d)][class_index(c)] = choice;
                 }
             }
         }
@@ -150,8 +155,8 @@ impl Table {
         Table { cells: t, nt_bytes }
     }
 
-    fn get(&self, f: Family, d: Dtype, c: SizeClass) -> Choice {
-        self.cells[family_index(f)][dtype_index(d)][class_index(c)]
+    fn get(&self, k: Kernel, d: Dtype, c: SizeClass) -> Choice {
+        self.cells[kernel_index(k)][dtype_index(d)][class_index(c)]
     }
 }
 
@@ -197,9 +202,9 @@ fn with_table<R>(f: impl FnOnce(&Table) -> R) -> R {
 }
 
 /// The resolved choice (profile or default, before caps and forcing) for a
-/// family x dtype x class.
-pub fn choice(family: Family, dtype: Dtype, class: SizeClass) -> Choice {
-    with_table(|t| t.get(family, dtype, class))
+/// kernel x dtype x class.
+pub fn choice(kernel: Kernel, dtype: Dtype, class: SizeClass) -> Choice {
+    with_table(|t| t.get(kernel, dtype, class))
 }
 
 /// Output bytes from which out-of-place maps of `dtype` use non-temporal
@@ -285,7 +290,7 @@ pub fn isa_for(kernel: Kernel, dtype: Dtype, len: usize) -> Isa {
         Selection::Forced(isa, _) => isa,
         Selection::Free { ceiling, .. } => {
             let class = size_class(kernel, dtype, len);
-            choice(kernel.family(), dtype, class).isa.min(ceiling)
+            choice(kernel, dtype, class).isa.min(ceiling)
         }
     }
 }
@@ -328,7 +333,7 @@ pub fn plan(kernel: Kernel, dtype: Dtype, len: usize, threads: Threads) -> Plan 
     let bytes = bytes_touched(kernel, dtype, len) as u64;
     let class = SizeClass::of_bytes(bytes as usize);
     let family = kernel.family();
-    let c = choice(family, dtype, class);
+    let c = choice(kernel, dtype, class);
     let max = threads.max_threads();
     let threads = if let Some(n) = FORCED_THREADS.with(Cell::get) {
         n.clamp(1, max)

@@ -287,7 +287,7 @@ fn tune_dtype<T: Element>(
             let len = class_len(family, dtype, class);
             let mut bench = bench_for::<T>(family, len);
             let s = measure_cell(&mut *bench, &isas, threads, allowance);
-            let baseline = crate::plan::default_choice(family, dtype, class).isa;
+            let baseline = crate::plan::default_choice(representative(family), dtype, class).isa;
             // Threads first (on the default ISA), then the ISA at the thread
             // count that will run: on the 2-vCPU Zen 5 the avx512 path lost
             // to avx2 on one thread at 17 MB of sum f32 but not on two.

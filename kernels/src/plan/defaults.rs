@@ -2,7 +2,7 @@
 //! the measurement behind it.
 
 use super::Choice;
-use crate::vocab::{Dtype, Family};
+use crate::vocab::{Dtype, Family, Kernel};
 use simdpar_dispatch::{Isa, SizeClass};
 use std::sync::OnceLock;
 
@@ -60,26 +60,34 @@ pub(crate) const REDUCE_THREADS_FROM: u64 = 1024 * 1024;
 /// 256 ran at 1.97x with the second vCPU free (1.00x when shared).
 pub(crate) const MANDELBROT_THREADS_FROM: u64 = 1 << 20;
 
-/// The ISA the defaults prefer for a family x dtype x class where it
+/// The ISA the defaults prefer for a kernel x dtype x class where it
 /// differs from "the widest available".
-fn preferred_isa(family: Family, _dtype: Dtype, class: SizeClass) -> Option<Isa> {
+fn preferred_isa(kernel: Kernel, dtype: Dtype, class: SizeClass) -> Option<Isa> {
+    let family = kernel.family();
     let memory_bound = matches!(family, Family::Reduce | Family::Map);
+    let binary_f64 = matches!(kernel, Kernel::Add | Kernel::Multiply) && dtype == Dtype::F64;
     match amd_avx512() {
         // Zen 4, `simdpar report` and interleaved Python runs (issue 14;
         // avx2 = 1.00): the avx512 path ran add f32 1M at 0.64x, sum f32 64M
         // at 0.80x, row_sums f32 100Kx1000 at 0.82x, add f64 1M at 0.83x.
         Some(AmdAvx512::Zen4) if memory_bound => Some(Isa::Avx2),
-        // Zen 5 (family 0x1A, the 2-core EPYC this was written on), quiet
-        // (load 0.5-0.8, 31 interleaved rounds; avx2 = 1.00): in the
-        // last-level cache the avx512 path ran the reductions faster on one
-        // thread (sum f32 1 Mi 0.86-0.95x, sum f64 512 Ki 0.93x, row_sums
-        // f64 512 Ki 0.84x; `simdpar report` row_sums f64 4096x128 0.87-0.89x
-        // in three runs) and alike on two; maps were within 3% either way.
+        // Zen 5 (family 0x1A, the 2-core EPYC this was written on).
+        // In the last-level cache, quiet (load 0.5-0.8, 31 interleaved
+        // rounds; avx2 = 1.00), the avx512 path ran the reductions faster
+        // on one thread (sum f32 1 Mi 0.86-0.95x, sum f64 512 Ki 0.93x,
+        // row_sums f64 512 Ki 0.84x; `simdpar report` row_sums f64 4096x128
+        // 0.87-0.89x in three runs) and alike on two. The 1M maps run on two
+        // threads; there, in five `simdpar report` runs, the avx512 path
+        // took 0.87-0.97x the avx2 time for leaky_relu, multiply f32 and
+        // the f64 unary maps, within 3% for the rest, but 1.03-1.07x for
+        // add and multiply f64.
+        Some(AmdAvx512::Zen5) if class == SizeClass::Llc && binary_f64 => Some(Isa::Avx2),
+        Some(AmdAvx512::Zen5) if class == SizeClass::Llc => None,
         // Beyond the LLC the avx512 path was slower for maps on two threads
-        // (`simdpar report`, 64M: 1.05-1.26x the time in three runs) and
-        // for sum f32 32M (0.72x, tuner, load 8.6).
-        Some(AmdAvx512::Zen5) if family == Family::Reduce && class == SizeClass::Llc => None,
-        Some(AmdAvx512::Zen5) if memory_bound && class != SizeClass::Cache => Some(Isa::Avx2),
+        // (`simdpar report`, 64M: 1.05-1.26x the time in three runs), for
+        // row_sums f32 1Mx128 (1.14-1.20x, four runs) and for sum f32 32M
+        // (0.72x, tuner, load 8.6).
+        Some(AmdAvx512::Zen5) if memory_bound && class == SizeClass::Dram => Some(Isa::Avx2),
         // Compute-bound: avx512 ran mandelbrot 1.49x the avx2 path on Zen 4
         // (issue 14) and 1.7-1.9x on Zen 5 (same tuner run); elsewhere the
         // widest path is the rule.
@@ -87,14 +95,15 @@ fn preferred_isa(family: Family, _dtype: Dtype, class: SizeClass) -> Option<Isa>
     }
 }
 
-/// The built-in choice for a family x dtype x class on this CPU: its ISA
+/// The built-in choice for a kernel x dtype x class on this CPU: its ISA
 /// (the preferred one if available, else the best available) and its
-/// thread threshold.
-pub fn default_choice(family: Family, dtype: Dtype, class: SizeClass) -> Choice {
-    let isa = match preferred_isa(family, dtype, class) {
+/// family's thread threshold.
+pub fn default_choice(kernel: Kernel, dtype: Dtype, class: SizeClass) -> Choice {
+    let isa = match preferred_isa(kernel, dtype, class) {
         Some(isa) if simdpar_dispatch::is_supported(isa) => isa,
         _ => simdpar_dispatch::best_isa(),
     };
+    let family = kernel.family();
     let threads_from = match family {
         Family::Map => MAP_THREADS_FROM,
         Family::Reduce => REDUCE_THREADS_FROM,

@@ -241,7 +241,7 @@ pub fn run(args: Args) -> Result<(), String> {
                 },
                 "compute" if !opts.full => TimingConfig { reps: 5, ..cfg },
                 _ => TimingConfig {
-                    reps: cfg.reps.max(11),
+                    reps: cfg.reps.max(15),
                     ..cfg
                 },
             };
