@@ -37,7 +37,7 @@ missing = [n for n in need if n not in names]
 ext = [n for n in names if n.startswith("simdpar/_simdpar") and n.endswith(".so")]
 assert not missing, f"wheel lacks {missing}"
 assert ext == ["simdpar/_simdpar.abi3.so"], f"expected one abi3 extension, got {ext}"
-assert "-cp39-abi3-" in sys.argv[1], sys.argv[1]
+assert "-cp310-abi3-" in sys.argv[1], sys.argv[1]  # abi3-py310: fastcall with keywords
 print(f"[test-python] wheel contents ok ({len(names)} files)", file=sys.stderr)
 EOF
 "$py" -m pip install -q --force-reinstall --no-deps "$wheel"

@@ -183,41 +183,54 @@ pub(crate) fn pool() -> &'static Pool {
     {
         return p;
     }
-    let fresh: &'static Pool = Box::leak(Box::new(Pool {
-        pid,
-        helpers: logical_cpus().saturating_sub(1),
-        state: Mutex::new(State {
-            job: None,
-            seats: 0,
-            active: 0,
-            panicked: false,
-        }),
-        work: Condvar::new(),
-        done: Condvar::new(),
-        inside: AtomicUsize::new(0),
-    }));
+    let fresh = Pool::leaked(pid, logical_cpus().saturating_sub(1));
     let fresh_ptr = fresh as *const Pool as *mut Pool;
     match POOL.compare_exchange(current, fresh_ptr, Ordering::AcqRel, Ordering::Acquire) {
         Ok(_) => {
-            for i in 0..fresh.helpers {
-                let spawned = std::thread::Builder::new()
-                    .name(format!("simdpar-{i}"))
-                    .spawn(move || {
-                        HELPER_SEAT.with(|c| c.set(i + 1));
-                        fresh.helper_loop()
-                    });
-                if spawned.is_err() {
-                    // Fewer helpers than planned: unclaimed seats just stay
-                    // empty, the caller does their share.
-                    break;
-                }
-            }
+            fresh.start_helpers();
             fresh
         }
         // Another thread installed a pool first; ours has no threads and
         // is simply never used.
         // SAFETY: as above, a leaked, never-freed pool.
         Err(winner) => unsafe { &*winner },
+    }
+}
+
+impl Pool {
+    /// A pool for `helpers` helper threads, not started, never freed
+    /// (helper threads borrow it for the life of the process).
+    fn leaked(pid: u32, helpers: usize) -> &'static Pool {
+        Box::leak(Box::new(Pool {
+            pid,
+            helpers,
+            state: Mutex::new(State {
+                job: None,
+                seats: 0,
+                active: 0,
+                panicked: false,
+            }),
+            work: Condvar::new(),
+            done: Condvar::new(),
+            inside: AtomicUsize::new(0),
+        }))
+    }
+
+    /// Starts the helper threads.
+    fn start_helpers(&'static self) {
+        for i in 0..self.helpers {
+            let spawned = std::thread::Builder::new()
+                .name(format!("simdpar-{i}"))
+                .spawn(move || {
+                    HELPER_SEAT.with(|c| c.set(i + 1));
+                    self.helper_loop()
+                });
+            if spawned.is_err() {
+                // Fewer helpers than planned: unclaimed seats just stay
+                // empty, the caller does their share.
+                break;
+            }
+        }
     }
 }
 
@@ -245,6 +258,16 @@ fn home_segment(t: usize) -> usize {
 /// that core's L2), while a descheduled participant still holds at most the
 /// one item it claimed.
 pub(crate) fn map_items<I: Send, R: Send>(
+    items: Vec<I>,
+    threads: usize,
+    f: impl Fn(I) -> R + Sync,
+) -> Vec<R> {
+    map_items_on(pool(), items, threads, f)
+}
+
+/// [`map_items`] on a given pool.
+fn map_items_on<I: Send, R: Send>(
+    pool: &Pool,
     items: Vec<I>,
     threads: usize,
     f: impl Fn(I) -> R + Sync,
@@ -278,7 +301,7 @@ pub(crate) fn map_items<I: Send, R: Send>(
             }
         }
     };
-    pool().run(t - 1, &claim_loop);
+    pool.run(t - 1, &claim_loop);
     slots
         .into_iter()
         .map(|s| {
@@ -345,17 +368,20 @@ mod tests {
             println!("SKIPPED: {what}");
             return;
         }
-        // The first item waits (up to 30 s) until an item runs on another
-        // thread; the claim loop hands the second item to a helper while
-        // the caller is inside the first.
+        // A pool of its own (tests elsewhere in this binary use the shared
+        // one, and a busy pool rightly makes a caller work alone). Each item
+        // waits (up to 30 s) until items have run on two threads: a thread
+        // inside one item cannot take the other (the helper takes its home
+        // item at once and could otherwise steal the caller's too, before
+        // the caller is back from waking it).
+        let own = Pool::leaked(std::process::id(), 1);
+        own.start_helpers();
         let seen = Mutex::new(std::collections::HashSet::new());
-        let ids = map_items((0..2).collect::<Vec<u32>>(), 2, |i| {
+        let ids = map_items_on(own, (0..2).collect::<Vec<u32>>(), 2, |_| {
             seen.lock().unwrap().insert(std::thread::current().id());
-            if i == 0 {
-                let t0 = std::time::Instant::now();
-                while seen.lock().unwrap().len() < 2 && t0.elapsed().as_secs() < 30 {
-                    std::thread::sleep(std::time::Duration::from_millis(1));
-                }
+            let t0 = std::time::Instant::now();
+            while seen.lock().unwrap().len() < 2 && t0.elapsed().as_secs() < 30 {
+                std::thread::sleep(std::time::Duration::from_millis(1));
             }
             std::thread::current().id()
         });
