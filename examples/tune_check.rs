@@ -6,7 +6,15 @@
 //! ```text
 //! cargo run --release --example tune_check [rounds]
 //! cargo run --release --example tune_check measure [seconds]   # the tuner, nothing written
+//! cargo run --release --example tune_check cells KERNELS SIZES_KI [rounds] [f32|f64]
 //! ```
+//!
+//! `cells` times any kernels (`sum,row_sums,row_sums1000,add,multiply,square,
+//! scale,scale_inplace,leaky_relu`) at sizes in Ki elements on 64-byte-aligned
+//! buffers: the defaults against avx2 / avx512 forced on 1 and 2 threads,
+//! each column the median of per-round ratios forced / defaults (below 1.00
+//! the forced choice was faster). `row_sums` has 128 columns,
+//! `row_sums1000` 1000.
 //!
 //! Speed figures depend on the machine's load: quote `uptime` with them.
 
@@ -151,7 +159,114 @@ fn measure(seconds: f64) {
     println!("nt bytes: {:?}", r.profile.nt_bytes);
 }
 
+/// Times one kernel at `n` elements of `T`: the defaults and every listed
+/// manual choice, interleaved with the order rotated per round.
+fn cell<T: simdpar::Element + simdpar::Plain>(kernel: &str, n: usize, rounds: usize) {
+    let src: Vec<T> = (0..n)
+        .map(|i| T::from_f64((i * 7919 % 1000) as f64 * 0.5 - 250.0))
+        .collect();
+    let a = simdpar::AlignedVec::from_slice(&src);
+    let b = simdpar::AlignedVec::from_slice(&src);
+    let mut o = simdpar::AlignedVec::<T>::zeroed(n);
+    let mut x = simdpar::AlignedVec::from_slice(&src);
+    let (q, alpha) = (T::from_f64(1.0001), T::from_f64(0.01));
+    let mut run = |t: Threads| -> bool {
+        let r = match kernel {
+            "sum" => {
+                black_box(par::sum(&a, t));
+                Ok(())
+            }
+            "row_sums" => par::row_sums(&a, 128, &mut o[..n / 128], t),
+            "row_sums1000" => par::row_sums(&a[..n / 1000 * 1000], 1000, &mut o[..n / 1000], t),
+            "add" => par::add(&a, &b, &mut o, t),
+            "multiply" => par::multiply(&a, &b, &mut o, t),
+            "square" => par::square(&a, &mut o, t),
+            "scale" => par::scale(&a, q, &mut o, t),
+            "scale_inplace" => {
+                par::scale_inplace(&mut x, T::from_f64(1.0), t);
+                Ok(())
+            }
+            "leaky_relu" => par::leaky_relu(&a, alpha, &mut o, t),
+            _ => return false,
+        };
+        r.is_ok()
+    };
+    if !run(Threads::AtMost(1)) {
+        eprintln!("unknown kernel {kernel:?}");
+        std::process::exit(2);
+    }
+    let mut cons: Vec<(String, Option<Isa>, Threads)> =
+        vec![("defaults".into(), None, Threads::Auto)];
+    for isa in available_isas() {
+        if matches!(isa, Isa::Avx2 | Isa::Avx512 | Isa::Neon) {
+            for t in [1, 2] {
+                cons.push((format!("{isa} {t}T"), Some(isa), Threads::AtMost(t)));
+            }
+        }
+    }
+    let t0 = Instant::now();
+    run(Threads::AtMost(1));
+    let reps = ((0.004 / t0.elapsed().as_secs_f64().max(1e-7)) as usize).clamp(1, 100_000);
+    let mut s: Vec<Vec<f64>> = vec![Vec::new(); cons.len()];
+    for r in 0..rounds {
+        for k in 0..cons.len() {
+            let i = (k + r) % cons.len();
+            let (_, isa, th) = &cons[i];
+            let t0 = Instant::now();
+            for _ in 0..reps {
+                match isa {
+                    Some(isa) => with_isa(*isa, || run(*th)).map(|_| ()).unwrap(),
+                    None => {
+                        run(*th);
+                    }
+                }
+            }
+            s[i].push(t0.elapsed().as_secs_f64() / reps as f64);
+        }
+    }
+    let cols: Vec<String> = (1..cons.len())
+        .map(|i| {
+            let r = median(s[i].iter().zip(&s[0]).map(|(m, d)| m / d).collect());
+            format!("{} {r:.3}", cons[i].0)
+        })
+        .collect();
+    println!(
+        "{kernel:<13} {} {:>7}K  defaults {:>10.2} us | {}",
+        T::DTYPE.name(),
+        n >> 10,
+        median(s[0].clone()) * 1e6,
+        cols.join("  ")
+    );
+}
+
+/// `cells KERNELS SIZES_KI [rounds] [f32|f64]`.
+fn cells(args: &[String]) {
+    let (Some(kernels), Some(sizes)) = (args.first(), args.get(1)) else {
+        eprintln!("usage: tune_check cells KERNELS SIZES_KI [rounds] [f32|f64]");
+        std::process::exit(2);
+    };
+    let rounds = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(21);
+    let f64s = args.get(3).map(String::as_str) == Some("f64");
+    for k in kernels.split(',') {
+        for n in sizes.split(',') {
+            let Ok(ki) = n.parse::<usize>() else {
+                eprintln!("size {n:?} is not a number of Ki elements");
+                std::process::exit(2);
+            };
+            if f64s {
+                cell::<f64>(k, ki << 10, rounds);
+            } else {
+                cell::<f32>(k, ki << 10, rounds);
+            }
+        }
+    }
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("cells") {
+        return cells(&args[1..]);
+    }
     if std::env::args().nth(1).as_deref() == Some("measure") {
         let secs = std::env::args()
             .nth(2)
