@@ -41,6 +41,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import sys
 import time
 
@@ -260,11 +261,12 @@ def interleaved(calls, reps, min_sample):
         t = min(t, timed(fn, 1)) if t < min_sample else t
         inner[name] = 1 if t >= min_sample or t <= 0 else max(1, int(min_sample / t + 0.999))
     samples = {name: [] for name, _ in calls}
-    n = len(calls)
-    for r in range(reps):
-        # Each round starts one method later (no fixed neighbour).
-        for k in range(n):
-            name, fn = calls[(k + r) % n]
+    order = list(calls)
+    rng = random.Random(0x5EED)
+    for _ in range(reps):
+        # A fresh order every round: no method always follows the same one.
+        rng.shuffle(order)
+        for name, fn in order:
             samples[name].append(timed(fn, inner[name]))
     # samples[name][i] of every method ran in round i (paired ratios)
     return samples, inner

@@ -123,7 +123,8 @@ fn time(run: &mut dyn FnMut(usize), inner: usize) -> f64 {
 
 /// Measures every candidate: one warm-up call each (which also brings
 /// cache-sized inputs into cache), a calibration of `inner`, then `reps`
-/// round-robin rounds, each starting one candidate later than the last. Returns one [`Stats`] per candidate, in order.
+/// rounds, each in a freshly shuffled order. Returns one [`Stats`] per
+/// candidate, in order.
 pub fn interleaved(cands: &mut [Candidate<'_>], cfg: &TimingConfig) -> Vec<Stats> {
     let min = cfg.min_sample.as_secs_f64();
     let mut inner = Vec::with_capacity(cands.len());
@@ -142,12 +143,16 @@ pub fn interleaved(cands: &mut [Candidate<'_>], cfg: &TimingConfig) -> Vec<Stats
     }
     let n = cands.len();
     let mut samples = vec![Vec::with_capacity(cfg.reps); n];
-    for round in 0..cfg.reps.max(1) {
-        // Each round starts one candidate later, so no candidate always
-        // runs right after the same neighbour (a neighbour that leaves the
-        // helper threads asleep, or the caches full of its own data).
-        for k in 0..n {
-            let i = (k + round) % n;
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    for _ in 0..cfg.reps.max(1) {
+        // A fresh order every round (a fixed-seed shuffle), so that no
+        // candidate always runs right after the same neighbour: one that
+        // leaves the helper threads asleep, the caches full of its own
+        // data or a wide vector unit idle. (Rotating a fixed order keeps
+        // every candidate's neighbour.)
+        shuffle(&mut order, &mut seed);
+        for &i in &order {
             samples[i].push(time(&mut cands[i].run, inner[i]) / inner[i] as f64);
         }
     }
@@ -169,6 +174,17 @@ pub fn interleaved(cands: &mut [Candidate<'_>], cfg: &TimingConfig) -> Vec<Stats
             }
         })
         .collect()
+}
+
+/// Fisher-Yates shuffle of `v` driven by an xorshift generator in `seed`.
+fn shuffle(v: &mut [usize], seed: &mut u64) {
+    for i in (1..v.len()).rev() {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        let j = (*seed % (i as u64 + 1)) as usize;
+        v.swap(i, j);
+    }
 }
 
 /// The 1-minute load average (`/proc/loadavg`), if readable.
@@ -279,6 +295,21 @@ mod tests {
         let a = stats(&[1.0, 3.0, 1.0]);
         let b = stats(&[1.5, 1.5, 1.5]);
         assert_eq!(held_out_best(&[&b, &a], &den), Some((1, 0.5)));
+    }
+
+    #[test]
+    fn shuffle_permutes_and_varies_between_rounds() {
+        let mut seed = 1u64;
+        let mut v: Vec<usize> = (0..9).collect();
+        let mut orders = std::collections::HashSet::new();
+        for _ in 0..20 {
+            shuffle(&mut v, &mut seed);
+            let mut sorted = v.clone();
+            sorted.sort();
+            assert_eq!(sorted, (0..9).collect::<Vec<_>>());
+            orders.insert(v.clone());
+        }
+        assert!(orders.len() > 10, "only {} distinct orders", orders.len());
     }
 
     #[test]
