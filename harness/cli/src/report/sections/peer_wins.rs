@@ -73,6 +73,25 @@ fn evidence(d: &Doc<'_>, g: &Goal, w: &Workload) -> String {
             100.0 * def.gbs() / s.gbs()
         ));
     }
+    if g.group == "defaults_vs_mojo"
+        && let (Some(twin), Some(forced), Some(def)) = (
+            r.find(w, Impl::Mojo(TwinVariant::Exact), p.threads),
+            r.find(w, Impl::Simdpar(p.isa), p.threads),
+            default_row(r, w),
+        )
+    {
+        // The kernel alone (the plan's ISA and threads forced for a whole
+        // sample, so no per-call plan) against the twin on as many
+        // threads, and the defaults against that forced run.
+        why.push(format!(
+            "kernel: simdpar's {} path forced on {} thread(s) (no per-call plan) ran at {:.2}x \
+             the twin's speed on as many, the defaults at {:.2}x that forced run",
+            p.isa.name(),
+            p.threads,
+            paired_ratio(&twin.stats, &forced.stats),
+            paired_ratio(&forced.stats, &def.stats)
+        ));
+    }
     if g.group == "defaults_vs_mojo" && matches!(w.op.kernel, Kernel::Sum | Kernel::RowSums) {
         // The same width on both sides, one thread: the summation order.
         let same_width = r
