@@ -312,12 +312,7 @@ pub(crate) fn in_place_len(kernel: Kernel, len: usize) -> usize {
 /// measured on (`sum`, `add`, `mandelbrot`), so that a threshold in its
 /// elements applies to every kernel of the family by bytes touched.
 fn representative_bytes(family: Family, dtype: Dtype) -> u64 {
-    let kernel = match family {
-        Family::Reduce => Kernel::Sum,
-        Family::Map => Kernel::Add,
-        Family::Mandelbrot => Kernel::Mandelbrot,
-    };
-    bytes_touched(kernel, dtype, 1) as u64
+    bytes_touched(family.representative(), dtype, 1) as u64
 }
 
 /// How a call of `kernel` on `len` elements of `dtype` runs on this thread

@@ -19,7 +19,7 @@ use crate::mandelbrot::MandelbrotGrid;
 use crate::map::{self, Store};
 use crate::par::{self, Threads};
 use crate::plan::with_forced_threads;
-use crate::vocab::{Dtype, Family, Kernel};
+use crate::vocab::{Dtype, Family};
 use crate::{Element, KernelError};
 use simdpar_dispatch::profile::{self, Profile, SizeClass, Tuned, cache_limits};
 use simdpar_dispatch::{Isa, available_isas, with_isa};
@@ -128,7 +128,7 @@ fn candidates() -> Vec<Isa> {
 /// The representative size (elements, or work for Mandelbrot) of a class,
 /// for the family's representative kernel.
 fn class_len(family: Family, dtype: Dtype, class: SizeClass) -> usize {
-    crate::plan::class_len(representative(family), dtype, class).max(1024)
+    crate::plan::class_len(family.representative(), dtype, class).max(1024)
 }
 
 /// A kernel call at a fixed size, on whatever ISA and threads are in force.
@@ -250,7 +250,7 @@ const MIN_PROBE: usize = 4 << 10;
 /// `Dram`, [`MIN_PROBE`] for `Cache`).
 fn probes(family: Family, dtype: Dtype, class: SizeClass, len: usize) -> Vec<usize> {
     let (l2, llc) = cache_limits();
-    let per_elem = crate::plan::bytes_touched(representative(family), dtype, 1).max(1);
+    let per_elem = crate::plan::bytes_touched(family.representative(), dtype, 1).max(1);
     let floor = match class {
         SizeClass::Cache => 0,
         SizeClass::Llc => l2,
@@ -263,15 +263,6 @@ fn probes(family: Family, dtype: Dtype, class: SizeClass, len: usize) -> Vec<usi
         n /= 2;
     }
     v
-}
-
-/// The kernel a family's cells are measured on.
-fn representative(family: Family) -> Kernel {
-    match family {
-        Family::Reduce => Kernel::Sum,
-        Family::Map => Kernel::Add,
-        Family::Mandelbrot => Kernel::Mandelbrot,
-    }
 }
 
 fn tune_dtype<T: Element>(
@@ -287,7 +278,7 @@ fn tune_dtype<T: Element>(
             let len = class_len(family, dtype, class);
             let mut bench = bench_for::<T>(family, len);
             let s = measure_cell(&mut *bench, &isas, threads, allowance);
-            let baseline = crate::plan::default_choice(representative(family), dtype, class).isa;
+            let baseline = crate::plan::default_choice(family.representative(), dtype, class).isa;
             // Threads first (on the default ISA), then the ISA at the thread
             // count that will run: on the 2-vCPU Zen 5 the avx512 path lost
             // to avx2 on one thread at 17 MB of sum f32 but not on two.

@@ -183,6 +183,16 @@ impl Kernel {
 }
 
 impl Family {
+    /// The kernel this family is measured on (the tuner's cells, the
+    /// built-in thread thresholds): `sum`, `add`, `mandelbrot`.
+    pub const fn representative(self) -> Kernel {
+        match self {
+            Family::Reduce => Kernel::Sum,
+            Family::Map => Kernel::Add,
+            Family::Mandelbrot => Kernel::Mandelbrot,
+        }
+    }
+
     /// The kernels of this family, in [`Kernel::ALL`] order.
     pub fn kernels(self) -> impl Iterator<Item = Kernel> {
         Kernel::ALL.into_iter().filter(move |k| k.family() == self)
