@@ -124,6 +124,16 @@ fn map_plan<T: Element>(
     (p, map::table_for::<T>(p.isa))
 }
 
+/// [`map_plan`] for an in-place call on `n` elements (planned at
+/// [`crate::plan::in_place_len`]: one array fewer moves).
+fn map_plan_in_place<T: Element>(
+    kernel: Kernel,
+    n: usize,
+    threads: Threads,
+) -> (Plan, &'static map::MapTable<T>) {
+    map_plan::<T>(kernel, crate::plan::in_place_len(kernel, n), threads)
+}
+
 /// An out-of-place binary kernel of a map table.
 type BinaryFn<T> = unsafe fn(&[T], &[T], &mut [T], Store);
 /// An in-place binary kernel of a map table.
@@ -190,7 +200,7 @@ fn assign<T: Element>(
 ) -> Result<(), KernelError> {
     check_len("b", a.len(), b.len())?;
     let n = a.len();
-    let (p, t) = map_plan::<T>(kernel, crate::plan::in_place_len(kernel, n), threads);
+    let (p, t) = map_plan_in_place::<T>(kernel, n, threads);
     let f = pick(t);
     chunked(
         &p,
@@ -246,8 +256,7 @@ pub fn square<T: Element>(x: &[T], out: &mut [T], threads: Threads) -> Result<()
 
 /// [`crate::square_inplace`] on up to `threads` threads.
 pub fn square_inplace<T: Element>(x: &mut [T], threads: Threads) {
-    let n = crate::plan::in_place_len(Kernel::Square, x.len());
-    let (p, t) = map_plan::<T>(Kernel::Square, n, threads);
+    let (p, t) = map_plan_in_place::<T>(Kernel::Square, x.len(), threads);
     let f = t.square_inplace;
     // SAFETY: resolved for a supported ISA.
     inplace(&p, |x: &mut [T]| unsafe { f(x) }, x)
@@ -273,8 +282,7 @@ pub fn scale<T: Element>(
 
 /// [`crate::scale_inplace`] on up to `threads` threads.
 pub fn scale_inplace<T: Element>(x: &mut [T], factor: T, threads: Threads) {
-    let n = crate::plan::in_place_len(Kernel::Scale, x.len());
-    let (p, t) = map_plan::<T>(Kernel::Scale, n, threads);
+    let (p, t) = map_plan_in_place::<T>(Kernel::Scale, x.len(), threads);
     let f = t.scale_inplace;
     // SAFETY: resolved for a supported ISA.
     inplace(&p, |x: &mut [T]| unsafe { f(x, factor) }, x)
@@ -300,8 +308,7 @@ pub fn leaky_relu<T: Element>(
 
 /// [`crate::leaky_relu_inplace`] on up to `threads` threads.
 pub fn leaky_relu_inplace<T: Element>(x: &mut [T], alpha: T, threads: Threads) {
-    let n = crate::plan::in_place_len(Kernel::LeakyRelu, x.len());
-    let (p, t) = map_plan::<T>(Kernel::LeakyRelu, n, threads);
+    let (p, t) = map_plan_in_place::<T>(Kernel::LeakyRelu, x.len(), threads);
     let f = t.leaky_relu_inplace;
     // SAFETY: resolved for a supported ISA.
     inplace(&p, |x: &mut [T]| unsafe { f(x, alpha) }, x)

@@ -76,6 +76,13 @@ pub(crate) fn resolve_for<T: Element>(kernel: Kernel, len: usize) -> &'static Ma
     table_for::<T>(crate::plan::isa_for(kernel, T::DTYPE, len))
 }
 
+/// [`resolve_for`] for an in-place call of `kernel` on `len` elements
+/// (planned at [`crate::plan::in_place_len`]: one array fewer moves).
+#[inline]
+fn resolve_in_place<T: Element>(kernel: Kernel, len: usize) -> &'static MapTable<T> {
+    resolve_for::<T>(kernel, crate::plan::in_place_len(kernel, len))
+}
+
 /// Output size in bytes from which out-of-place kernels use non-temporal
 /// stores: half the last-level cache (inputs and output together no longer
 /// fit), at least 8 MiB. Measured with a 32 MiB L3 (`simdpar report`, f32,
@@ -133,8 +140,7 @@ pub fn multiply<T: Element>(a: &[T], b: &[T], out: &mut [T]) -> Result<(), Kerne
 /// `a[i] = a[i] + b[i]`. Errors (nothing written) on unequal lengths.
 pub fn add_assign<T: Element>(a: &mut [T], b: &[T]) -> Result<(), KernelError> {
     check_len("b", a.len(), b.len())?;
-    let n = crate::plan::in_place_len(Kernel::Add, a.len());
-    let t = resolve_for::<T>(Kernel::Add, n);
+    let t = resolve_in_place::<T>(Kernel::Add, a.len());
     // SAFETY: supported ISA; lengths checked.
     unsafe { (t.add_assign)(a, b) };
     Ok(())
@@ -143,8 +149,7 @@ pub fn add_assign<T: Element>(a: &mut [T], b: &[T]) -> Result<(), KernelError> {
 /// `a[i] = a[i] * b[i]`. Errors (nothing written) on unequal lengths.
 pub fn multiply_assign<T: Element>(a: &mut [T], b: &[T]) -> Result<(), KernelError> {
     check_len("b", a.len(), b.len())?;
-    let n = crate::plan::in_place_len(Kernel::Multiply, a.len());
-    let t = resolve_for::<T>(Kernel::Multiply, n);
+    let t = resolve_in_place::<T>(Kernel::Multiply, a.len());
     // SAFETY: supported ISA; lengths checked.
     unsafe { (t.multiply_assign)(a, b) };
     Ok(())
@@ -161,10 +166,7 @@ pub fn square<T: Element>(x: &[T], out: &mut [T]) -> Result<(), KernelError> {
 
 /// `x[i] = x[i] * x[i]`.
 pub fn square_inplace<T: Element>(x: &mut [T]) {
-    let t = resolve_for::<T>(
-        Kernel::Square,
-        crate::plan::in_place_len(Kernel::Square, x.len()),
-    );
+    let t = resolve_in_place::<T>(Kernel::Square, x.len());
     // SAFETY: supported ISA.
     unsafe { (t.square_inplace)(x) }
 }
@@ -180,10 +182,7 @@ pub fn scale<T: Element>(x: &[T], factor: T, out: &mut [T]) -> Result<(), Kernel
 
 /// `x[i] = x[i] * factor`.
 pub fn scale_inplace<T: Element>(x: &mut [T], factor: T) {
-    let t = resolve_for::<T>(
-        Kernel::Scale,
-        crate::plan::in_place_len(Kernel::Scale, x.len()),
-    );
+    let t = resolve_in_place::<T>(Kernel::Scale, x.len());
     // SAFETY: supported ISA.
     unsafe { (t.scale_inplace)(x, factor) }
 }
@@ -200,10 +199,7 @@ pub fn leaky_relu<T: Element>(x: &[T], alpha: T, out: &mut [T]) -> Result<(), Ke
 
 /// `x[i] = (x[i] > 0 ? x[i] : +0.0) + alpha * x[i]`.
 pub fn leaky_relu_inplace<T: Element>(x: &mut [T], alpha: T) {
-    let t = resolve_for::<T>(
-        Kernel::LeakyRelu,
-        crate::plan::in_place_len(Kernel::LeakyRelu, x.len()),
-    );
+    let t = resolve_in_place::<T>(Kernel::LeakyRelu, x.len());
     // SAFETY: supported ISA.
     unsafe { (t.leaky_relu_inplace)(x, alpha) }
 }
