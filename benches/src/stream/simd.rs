@@ -233,6 +233,35 @@ fn head(p: *const f64, bytes: usize, n: usize) -> usize {
     }
 }
 
+/// The vector part of a store pattern: from element `$h` while four
+/// vectors fit below `$n`, `$v` (an expression of the element index `$j`)
+/// is written to `$out + $j`, with streaming stores when `$nt`. Evaluates
+/// to where it stopped. The caller guarantees that every slice of the pass
+/// holds `$n` elements and, with `$nt`, that `$out + $h` is vector-aligned.
+macro_rules! store_pass {
+    ($lanes:literal, $store:ident, $stream:ident, $out:expr, $h:expr, $n:expr, $nt:expr, |$j:ident| $v:expr) => {{
+        let mut i = $h;
+        while i + 4 * $lanes <= $n {
+            for k in 0..4 {
+                let $j = i + $lanes * k;
+                // SAFETY: j + lanes <= n for every slice of the pass (all
+                // hold n elements); with streaming stores, out + j is
+                // vector-aligned (h aligned it, steps are whole vectors).
+                unsafe {
+                    let v = $v;
+                    if $nt {
+                        $stream($out.add($j), v)
+                    } else {
+                        $store($out.add($j), v)
+                    }
+                }
+            }
+            i += 4 * $lanes;
+        }
+        i
+    }};
+}
+
 /// Writes the four vector loops of one width once: `$lanes` doubles per
 /// vector, 4 vectors per step (2 per half in `read`), through the given
 /// intrinsics. Instantiated below for AVX-512 and AVX2.
@@ -281,26 +310,11 @@ macro_rules! stream_loops {
             let h = if nt { head(pc, $bytes, n) } else { 0 };
             c[..h].copy_from_slice(&a[..h]);
             let zero = $zero();
-            let mut i = h;
-            while i + 4 * $lanes <= n {
-                for k in 0..4 {
-                    let j = i + $lanes * k;
-                    // SAFETY: j + lanes <= n for both slices (c has a's
-                    // length); with NonTemporal, c + j is vector-aligned (h
-                    // aligned it, steps are whole vectors), as the streaming
-                    // store requires.
-                    unsafe {
-                        // `+ 0.0` keeps this a vector loop, not a memcpy.
-                        let v = $add($load(pa.add(j)), zero);
-                        if nt {
-                            $stream(pc.add(j), v)
-                        } else {
-                            $store(pc.add(j), v)
-                        }
-                    }
-                }
-                i += 4 * $lanes;
-            }
+            // `+ 0.0` keeps this a vector loop, not a memcpy.
+            let i = store_pass!($lanes, $store, $stream, pc, h, n, nt, |j| $add(
+                $load(pa.add(j)),
+                zero
+            ));
             c[i..].copy_from_slice(&a[i..]);
             if nt {
                 _mm_sfence();
@@ -316,23 +330,11 @@ macro_rules! stream_loops {
             let h = if nt { head(po, $bytes, n) } else { 0 };
             triad_portable(&mut o[..h], &b[..h], &c[..h], q);
             let qv = $splat(q);
-            let mut i = h;
-            while i + 4 * $lanes <= n {
-                for k in 0..4 {
-                    let j = i + $lanes * k;
-                    // SAFETY: j + lanes <= n for all three slices (same
-                    // length); with NonTemporal, o + j is vector-aligned.
-                    unsafe {
-                        let v = $fma(qv, $load(pc.add(j)), $load(pb.add(j)));
-                        if nt {
-                            $stream(po.add(j), v)
-                        } else {
-                            $store(po.add(j), v)
-                        }
-                    }
-                }
-                i += 4 * $lanes;
-            }
+            let i = store_pass!($lanes, $store, $stream, po, h, n, nt, |j| $fma(
+                qv,
+                $load(pc.add(j)),
+                $load(pb.add(j))
+            ));
             triad_portable(&mut o[i..], &b[i..], &c[i..], q);
             if nt {
                 _mm_sfence();
@@ -348,23 +350,10 @@ macro_rules! stream_loops {
             let h = if nt { head(p, $bytes, n) } else { 0 };
             scale_portable(&mut a[..h], q);
             let qv = $splat(q);
-            let mut i = h;
-            while i + 4 * $lanes <= n {
-                for k in 0..4 {
-                    let j = i + $lanes * k;
-                    // SAFETY: j + lanes <= n; with NonTemporal, a + j is
-                    // vector-aligned.
-                    unsafe {
-                        let v = $mul($load(p.add(j)), qv);
-                        if nt {
-                            $stream(p.add(j), v)
-                        } else {
-                            $store(p.add(j), v)
-                        }
-                    }
-                }
-                i += 4 * $lanes;
-            }
+            let i = store_pass!($lanes, $store, $stream, p, h, n, nt, |j| $mul(
+                $load(p.add(j)),
+                qv
+            ));
             scale_portable(&mut a[i..], q);
             if nt {
                 _mm_sfence();
