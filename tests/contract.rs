@@ -145,6 +145,63 @@ fn streaming_stores_match_cached_stores() {
     }
 }
 
+/// Prefetching ahead (the path DRAM-sized reductions take) changes no bit:
+/// every ISA that prefetches, lengths around the lane group, the block and
+/// several blocks, every element offset, and row shapes whose rows end
+/// mid-group; each against the scalar oracle.
+#[test]
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+fn prefetching_reductions_match_the_oracle() {
+    use simdpar::reduce::{Fetch, avx2, avx512};
+    let mut lens: Vec<usize> = (0..=130).collect();
+    lens.extend([1023, 1024, 1025, 4099, 70_001]);
+    for n in lens {
+        let x = values::<f32>(n, 3 * n as u64 + 1, 11);
+        let want = reduce_oracle::sum(&x);
+        for off in if n > 200 { 0..3 } else { 0..W } {
+            let px = Placed::new(&x, off);
+            for fetch in [Fetch::OnDemand, Fetch::Ahead] {
+                if let Some(t) = simdpar::Avx2::new() {
+                    let got = avx2::sum_f32(t, px.get(), fetch);
+                    assert!(same(got, want), "avx2 {fetch:?} n={n} off={off}");
+                }
+                if let Some(t) = simdpar::Avx512::new() {
+                    let got = avx512::sum_f32(t, px.get(), fetch);
+                    assert!(same(got, want), "avx512 {fetch:?} n={n} off={off}");
+                }
+            }
+        }
+    }
+    for cols in [1, 63, 64, 65, 128, 1000, 1024, 2049] {
+        let rows = 9;
+        let m = values::<f64>(rows * cols, cols as u64, 13);
+        let mut want = vec![0.0f64; rows];
+        reduce_oracle::row_sums(&m, cols, &mut want);
+        for fetch in [Fetch::OnDemand, Fetch::Ahead] {
+            if let Some(t) = simdpar::Avx2::new() {
+                let mut out = Guarded::new(rows, cols % W, -777.0f64);
+                avx2::row_sums_f64(t, &m, cols, out.out(), fetch);
+                out.check_guards("avx2 row_sums");
+                assert_same(
+                    out.result(),
+                    &want,
+                    &format!("avx2 {fetch:?} {rows}x{cols}"),
+                );
+            }
+            if let Some(t) = simdpar::Avx512::new() {
+                let mut out = Guarded::new(rows, cols % W, -777.0f64);
+                avx512::row_sums_f64(t, &m, cols, out.out(), fetch);
+                out.check_guards("avx512 row_sums");
+                assert_same(
+                    out.result(),
+                    &want,
+                    &format!("avx512 {fetch:?} {rows}x{cols}"),
+                );
+            }
+        }
+    }
+}
+
 fn check_reduce<T: Element + Plain>(cov: &Coverage) {
     let mut lens: Vec<usize> = (0..=4 * T::SUM_LANES + 3).collect();
     lens.extend([

@@ -204,11 +204,10 @@ impl StreamBufs {
         let st = form;
         match (pattern, pool) {
             (Pattern::Read, None) => {
-                std::hint::black_box(simd::read(a, form.width));
+                std::hint::black_box(simd::read(a, form));
             }
             (Pattern::Read, Some(p)) => {
-                let s: f64 =
-                    p.install(|| a.par_chunks(chunk).map(|a| simd::read(a, form.width)).sum());
+                let s: f64 = p.install(|| a.par_chunks(chunk).map(|a| simd::read(a, form)).sum());
                 std::hint::black_box(s);
             }
             (Pattern::Copy, None) => simd::copy(a, o, st),

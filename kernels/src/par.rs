@@ -67,7 +67,7 @@ impl Threads {
 pub fn sum<T: Element>(x: &[T], threads: Threads) -> T {
     let p = plan(Kernel::Sum, T::DTYPE, x.len(), threads);
     let f = reduce::table_for::<T>(p.isa).sum;
-    split::tree_sum(x, p.threads, f)
+    split::tree_sum(x, p.threads, f, reduce::Fetch::for_class(p.class))
 }
 
 /// [`crate::row_sums`] on up to `threads` threads (rows are split between
@@ -81,9 +81,10 @@ pub fn row_sums<T: Element>(
     reduce::check_matrix(matrix.len(), out.len(), cols)?;
     let p = plan(Kernel::RowSums, T::DTYPE, matrix.len(), threads);
     let f = reduce::table_for::<T>(p.isa).row_sums;
+    let fetch = reduce::Fetch::for_class(p.class);
     if p.threads <= 1 || cols == 0 || out.len() < 2 {
         // SAFETY: resolved for a supported ISA; shape checked.
-        unsafe { f(matrix, cols, out) };
+        unsafe { f(matrix, cols, out, fetch) };
         return Ok(());
     }
     let rows = split::chunk_len(matrix.len(), p.threads).div_ceil(cols);
@@ -92,7 +93,7 @@ pub fn row_sums<T: Element>(
         .zip(matrix.chunks(rows * cols))
         .collect();
     // SAFETY: as above; each item pairs whole rows with their sums.
-    pool::map_items(items, p.threads, |(o, m)| unsafe { f(m, cols, o) });
+    pool::map_items(items, p.threads, |(o, m)| unsafe { f(m, cols, o, fetch) });
     Ok(())
 }
 

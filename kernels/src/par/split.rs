@@ -3,7 +3,7 @@
 
 use super::pool::map_items;
 use crate::Element;
-use crate::reduce::split_blocks;
+use crate::reduce::{Fetch, split_blocks};
 
 /// Smallest streaming item, in elements (64 KiB of f32: the pool's hand-off
 /// costs a few microseconds, far less than the item).
@@ -63,19 +63,24 @@ fn combine<T: Element>(lo: usize, hi: usize, leaf: usize, sums: &mut impl Iterat
 /// leaves are subtrees of the fixed block tree, each summed by `sum_fn` in
 /// the fixed order, then combined by the tree's own additions, so the bits
 /// do not depend on `threads`.
-pub(crate) fn tree_sum<T: Element>(x: &[T], threads: usize, sum_fn: unsafe fn(&[T]) -> T) -> T {
+pub(crate) fn tree_sum<T: Element>(
+    x: &[T],
+    threads: usize,
+    sum_fn: unsafe fn(&[T], Fetch) -> T,
+    fetch: Fetch,
+) -> T {
     let b = T::SUM_BLOCK;
     let blocks = x.len().div_ceil(b);
     if threads <= 1 || blocks < 2 {
         // SAFETY: `sum_fn` comes from a table resolved for a supported ISA.
-        return unsafe { sum_fn(x) };
+        return unsafe { sum_fn(x, fetch) };
     }
     let leaf = (chunk_len(x.len(), threads) / b).max(1);
     let mut ranges = Vec::new();
     leaves(0, blocks, leaf, &mut ranges);
     let sums = map_items(ranges, threads, |(lo, hi)| {
         // SAFETY: as above; the range lies inside x.
-        unsafe { sum_fn(&x[lo * b..(hi * b).min(x.len())]) }
+        unsafe { sum_fn(&x[lo * b..(hi * b).min(x.len())], fetch) }
     });
     combine(0, blocks, leaf, &mut sums.into_iter())
 }

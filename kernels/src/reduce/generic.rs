@@ -3,8 +3,29 @@
 //! `L / V::LANES` vector accumulators: accumulator `k` holds lanes
 //! `k*LANES .. (k+1)*LANES`.
 
+use super::Fetch;
 use crate::Element;
 use crate::simd::SimdVec;
+
+/// How far ahead of the loads [`Fetch::Ahead`] prefetches, in bytes: 32
+/// cache lines. Measured on the Zen 5 VM (`sum` / `row_sums` f32 of 64 Mi
+/// elements, avx2, 15 interleaved rounds against no prefetch; load 0.7):
+/// 512 B ran 1.09-1.14x the time on one thread, 2 KiB 0.91-0.94x on two
+/// threads (1T 0.95-1.03x), 4-8 KiB 0.93-0.99x on two.
+const PREFETCH_AHEAD: usize = 2048;
+
+/// Prefetches the lines of `bytes` bytes from `p + PREFETCH_AHEAD`.
+#[inline(always)]
+unsafe fn prefetch_ahead<V: SimdVec>(p: *const V::Elem, bytes: usize) {
+    let base = p.cast::<u8>().wrapping_add(PREFETCH_AHEAD);
+    let mut off = 0;
+    while off < bytes {
+        // SAFETY: a prefetch never faults; wrapping_add keeps the address
+        // arithmetic defined past the end of the slice.
+        unsafe { V::prefetch(base.wrapping_add(off)) };
+        off += 64;
+    }
+}
 
 /// Upper bound on accumulators (`L / LANES`: 64 / 4 for NEON f32).
 const MAX_ACCS: usize = 16;
@@ -20,11 +41,13 @@ const MAX_ACCS: usize = 16;
 ///
 /// # Safety
 /// Each `ps[r]` must be valid for `len` reads; the ISA of `V` must be usable.
+/// With `AHEAD`, every loop step also prefetches the bytes it will read
+/// [`PREFETCH_AHEAD`] bytes later (the additions are the same).
 // Indexing `acc[r][k]` by lane group and block reads closest to the order
 // the module docs define.
 #[allow(clippy::needless_range_loop)]
 #[inline(always)]
-unsafe fn block_sums<V: SimdVec, const R: usize>(
+unsafe fn block_sums<V: SimdVec, const R: usize, const AHEAD: bool>(
     ps: [*const V::Elem; R],
     len: usize,
 ) -> [V::Elem; R] {
@@ -32,7 +55,14 @@ unsafe fn block_sums<V: SimdVec, const R: usize>(
     let accs = lanes / V::LANES;
     let mut acc = [[unsafe { V::splat(V::Elem::NEG_ZERO) }; MAX_ACCS]; R];
     let full = len / lanes;
+    let step_bytes = lanes * size_of::<V::Elem>();
     for c in 0..full {
+        if AHEAD {
+            for p in ps {
+                // SAFETY: a hint only (see prefetch_ahead).
+                unsafe { prefetch_ahead::<V>(p.wrapping_add(c * lanes), step_bytes) };
+            }
+        }
         for k in 0..accs {
             for r in 0..R {
                 // SAFETY: c*lanes + k*LANES + LANES <= full*lanes <= len.
@@ -41,6 +71,14 @@ unsafe fn block_sums<V: SimdVec, const R: usize>(
         }
     }
     let rest = len - full * lanes;
+    if AHEAD && rest > 0 {
+        for p in ps {
+            // SAFETY: a hint only (see prefetch_ahead).
+            unsafe {
+                prefetch_ahead::<V>(p.wrapping_add(full * lanes), rest * size_of::<V::Elem>())
+            };
+        }
+    }
     if rest > 0 {
         // The last partial group: element i goes to lane i; missing lanes
         // add -0.0, which changes nothing (so accumulators past the end are
@@ -113,7 +151,16 @@ fn tree_finish<T: Element>(sums: &[T; TREE_DEPTH], depth: usize) -> T {
 
 /// Sum of `x` in the fixed order, block by block.
 #[inline(always)]
-pub(crate) unsafe fn sum<V: SimdVec>(x: &[V::Elem]) -> V::Elem {
+pub(crate) unsafe fn sum<V: SimdVec>(x: &[V::Elem], fetch: Fetch) -> V::Elem {
+    match fetch {
+        // SAFETY: the caller's guarantees, passed on.
+        Fetch::OnDemand => unsafe { sum_with::<V, false>(x) },
+        Fetch::Ahead => unsafe { sum_with::<V, true>(x) },
+    }
+}
+
+#[inline(always)]
+unsafe fn sum_with<V: SimdVec, const AHEAD: bool>(x: &[V::Elem]) -> V::Elem {
     if x.is_empty() {
         return V::Elem::ZERO;
     }
@@ -122,7 +169,7 @@ pub(crate) unsafe fn sum<V: SimdVec>(x: &[V::Elem]) -> V::Elem {
     let mut depth = 0;
     for block in x.chunks(V::Elem::SUM_BLOCK) {
         // SAFETY: the block's elements are inside x.
-        let [s] = unsafe { block_sums::<V, 1>([block.as_ptr()], block.len()) };
+        let [s] = unsafe { block_sums::<V, 1, AHEAD>([block.as_ptr()], block.len()) };
         tree_push(&mut sums, &mut sizes, &mut depth, s);
     }
     tree_finish(&sums, depth)
@@ -130,7 +177,25 @@ pub(crate) unsafe fn sum<V: SimdVec>(x: &[V::Elem]) -> V::Elem {
 
 /// `out[r] = sum(row r)` for `r < out.len()`, rows of `cols` elements.
 #[inline(always)]
-pub(crate) unsafe fn row_sums<V: SimdVec>(m: &[V::Elem], cols: usize, out: &mut [V::Elem]) {
+pub(crate) unsafe fn row_sums<V: SimdVec>(
+    m: &[V::Elem],
+    cols: usize,
+    out: &mut [V::Elem],
+    fetch: Fetch,
+) {
+    match fetch {
+        // SAFETY: the caller's guarantees, passed on.
+        Fetch::OnDemand => unsafe { row_sums_with::<V, false>(m, cols, out) },
+        Fetch::Ahead => unsafe { row_sums_with::<V, true>(m, cols, out) },
+    }
+}
+
+#[inline(always)]
+unsafe fn row_sums_with<V: SimdVec, const AHEAD: bool>(
+    m: &[V::Elem],
+    cols: usize,
+    out: &mut [V::Elem],
+) {
     if cols == 0 {
         // Every row sums no elements: +0.0. The zero goes through black_box
         // so that LLVM does not turn the loop into a `memset` call (the
@@ -144,10 +209,10 @@ pub(crate) unsafe fn row_sums<V: SimdVec>(m: &[V::Elem], cols: usize, out: &mut 
     for (o, row) in out.iter_mut().zip(m.chunks_exact(cols)) {
         *o = if cols <= V::Elem::SUM_BLOCK {
             // SAFETY: the row's elements are inside m.
-            let [s] = unsafe { block_sums::<V, 1>([row.as_ptr()], cols) };
+            let [s] = unsafe { block_sums::<V, 1, AHEAD>([row.as_ptr()], cols) };
             s
         } else {
-            unsafe { sum::<V>(row) }
+            unsafe { sum_with::<V, AHEAD>(row) }
         };
     }
 }

@@ -31,6 +31,10 @@
 //!
 //! `row_sums(m)[r]` is `sum(row r)`, bit for bit.
 //!
+//! How the input is read does not change the order: beyond the last-level
+//! cache the loops also prefetch 2 KiB ahead of their loads ([`Fetch`]),
+//! with the same additions.
+//!
 //! The order also lets a sum be assembled from pieces summed apart (a
 //! stream, the chunks of a distributed array, other processes): see
 //! [`accumulator::SumAccumulator`], whose result is bitwise that of `sum` for
@@ -50,17 +54,49 @@ pub mod neon;
 
 use crate::vocab::Kernel;
 use crate::{Element, KernelError};
-use simdpar_dispatch::Isa;
+use simdpar_dispatch::{Isa, SizeClass};
+
+/// How a reduction reads its input. Either way the additions, and so the
+/// bits, are the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fetch {
+    /// Plain loads: the hardware prefetchers alone bring the lines in
+    /// (best while the input is in cache, where a prefetch instruction only
+    /// costs issue slots).
+    OnDemand,
+    /// Each loop step also prefetches the lines it will read 2 KiB later
+    /// (on AVX2 and AVX-512; other ISAs read on demand). Pays once the input
+    /// comes from DRAM: it keeps more line fills in flight than the
+    /// hardware prefetchers start on their own.
+    Ahead,
+}
+
+impl Fetch {
+    /// The read policy for a reduction whose call (all threads together)
+    /// is in size class `class`: [`Fetch::Ahead`] beyond the last-level
+    /// cache. Measured on the Zen 5 VM (64 Mi f32 elements, avx2, 15
+    /// interleaved rounds, load 0.7): prefetching 2 KiB ahead ran `sum` at
+    /// 0.94x, `row_sums` 128 columns at 0.91x, 1000 columns at 0.91x the
+    /// time on two threads; in the LLC (8 Mi f32) it ran 1.04-1.14x, so
+    /// cached inputs read on demand.
+    pub fn for_class(class: SizeClass) -> Fetch {
+        if class == SizeClass::Dram {
+            Fetch::Ahead
+        } else {
+            Fetch::OnDemand
+        }
+    }
+}
 
 /// The reduction kernels of one ISA for one dtype (function pointers
 /// resolved once; see [`Element`]). Only reachable for supported ISAs.
 pub(crate) struct ReduceTable<T: 'static> {
     pub(crate) isa: Isa,
     /// Sum of a slice in the fixed order.
-    pub(crate) sum: unsafe fn(&[T]) -> T,
+    pub(crate) sum: unsafe fn(&[T], Fetch) -> T,
     /// `out[r] = sum(matrix[r*cols..(r+1)*cols])` for `r < out.len()`;
     /// requires `matrix.len() >= out.len() * cols`.
-    pub(crate) row_sums: unsafe fn(&[T], usize, &mut [T]),
+    pub(crate) row_sums: unsafe fn(&[T], usize, &mut [T], Fetch),
 }
 
 crate::isa_tables!(ReduceTable);
@@ -74,8 +110,9 @@ crate::isa_tables!(ReduceTable);
 #[inline]
 pub fn sum<T: Element>(x: &[T]) -> T {
     let t = table_for::<T>(crate::plan::isa_for(Kernel::Sum, T::DTYPE, x.len()));
+    let fetch = Fetch::for_class(crate::plan::size_class(Kernel::Sum, T::DTYPE, x.len()));
     // SAFETY: `resolve` returns the table of a supported ISA.
-    unsafe { (t.sum)(x) }
+    unsafe { (t.sum)(x, fetch) }
 }
 
 /// Checks a row-major matrix shape: `matrix.len() == rows * cols`.
@@ -104,8 +141,9 @@ pub fn row_sums<T: Element>(matrix: &[T], cols: usize, out: &mut [T]) -> Result<
         T::DTYPE,
         matrix.len(),
     ));
+    let class = crate::plan::size_class(Kernel::RowSums, T::DTYPE, matrix.len());
     // SAFETY: supported ISA; the shape was checked above.
-    unsafe { (t.row_sums)(matrix, cols, out) };
+    unsafe { (t.row_sums)(matrix, cols, out, Fetch::for_class(class)) };
     Ok(())
 }
 
@@ -120,50 +158,52 @@ pub(crate) fn split_blocks(count: usize) -> usize {
 /// Generates the entry points and the dispatch tables of one ISA file.
 macro_rules! reduce_isa {
     (token = $token:ty, features = $feat:literal, f32 = $v32:ty, f64 = $v64:ty) => {
-        use crate::reduce::{ReduceTable, generic};
+        use crate::reduce::{Fetch, ReduceTable, generic};
 
         #[target_feature(enable = $feat)]
-        unsafe fn sum_f32_tf(x: &[f32]) -> f32 {
+        unsafe fn sum_f32_tf(x: &[f32], fetch: Fetch) -> f32 {
             // SAFETY: the features are enabled on this function.
-            unsafe { generic::sum::<$v32>(x) }
+            unsafe { generic::sum::<$v32>(x, fetch) }
         }
         #[target_feature(enable = $feat)]
-        unsafe fn sum_f64_tf(x: &[f64]) -> f64 {
+        unsafe fn sum_f64_tf(x: &[f64], fetch: Fetch) -> f64 {
             // SAFETY: as above.
-            unsafe { generic::sum::<$v64>(x) }
+            unsafe { generic::sum::<$v64>(x, fetch) }
         }
         #[target_feature(enable = $feat)]
-        unsafe fn row_sums_f32_tf(m: &[f32], cols: usize, out: &mut [f32]) {
+        unsafe fn row_sums_f32_tf(m: &[f32], cols: usize, out: &mut [f32], fetch: Fetch) {
             // SAFETY: as above.
-            unsafe { generic::row_sums::<$v32>(m, cols, out) }
+            unsafe { generic::row_sums::<$v32>(m, cols, out, fetch) }
         }
         #[target_feature(enable = $feat)]
-        unsafe fn row_sums_f64_tf(m: &[f64], cols: usize, out: &mut [f64]) {
+        unsafe fn row_sums_f64_tf(m: &[f64], cols: usize, out: &mut [f64], fetch: Fetch) {
             // SAFETY: as above.
-            unsafe { generic::row_sums::<$v64>(m, cols, out) }
+            unsafe { generic::row_sums::<$v64>(m, cols, out, fetch) }
         }
 
-        /// Sum in the fixed order (see [`crate::reduce`]) on this ISA.
-        pub fn sum_f32(_: $token, x: &[f32]) -> f32 {
+        /// Sum in the fixed order (see [`crate::reduce`]) on this ISA,
+        /// reading as `fetch` says (the bits do not depend on it).
+        pub fn sum_f32(_: $token, x: &[f32], fetch: Fetch) -> f32 {
             // SAFETY: the token proves the CPU supports this ISA.
-            unsafe { sum_f32_tf(x) }
+            unsafe { sum_f32_tf(x, fetch) }
         }
-        /// Sum in the fixed order (see [`crate::reduce`]) on this ISA.
-        pub fn sum_f64(_: $token, x: &[f64]) -> f64 {
+        /// Sum in the fixed order (see [`crate::reduce`]) on this ISA,
+        /// reading as `fetch` says (the bits do not depend on it).
+        pub fn sum_f64(_: $token, x: &[f64], fetch: Fetch) -> f64 {
             // SAFETY: the token proves the CPU supports this ISA.
-            unsafe { sum_f64_tf(x) }
-        }
-        /// Row sums of the first `out.len()` rows of `cols` columns on this ISA
-        /// (rows missing from `matrix` are left untouched).
-        pub fn row_sums_f32(_: $token, matrix: &[f32], cols: usize, out: &mut [f32]) {
-            // SAFETY: the token proves the CPU supports this ISA.
-            unsafe { row_sums_f32_tf(matrix, cols, out) }
+            unsafe { sum_f64_tf(x, fetch) }
         }
         /// Row sums of the first `out.len()` rows of `cols` columns on this ISA
         /// (rows missing from `matrix` are left untouched).
-        pub fn row_sums_f64(_: $token, matrix: &[f64], cols: usize, out: &mut [f64]) {
+        pub fn row_sums_f32(_: $token, matrix: &[f32], cols: usize, out: &mut [f32], fetch: Fetch) {
             // SAFETY: the token proves the CPU supports this ISA.
-            unsafe { row_sums_f64_tf(matrix, cols, out) }
+            unsafe { row_sums_f32_tf(matrix, cols, out, fetch) }
+        }
+        /// Row sums of the first `out.len()` rows of `cols` columns on this ISA
+        /// (rows missing from `matrix` are left untouched).
+        pub fn row_sums_f64(_: $token, matrix: &[f64], cols: usize, out: &mut [f64], fetch: Fetch) {
+            // SAFETY: the token proves the CPU supports this ISA.
+            unsafe { row_sums_f64_tf(matrix, cols, out, fetch) }
         }
 
         pub(crate) static TABLE_F32: ReduceTable<f32> = ReduceTable {
@@ -183,28 +223,28 @@ pub(crate) use reduce_isa;
 /// The portable (`wide`) entry points: no target features, no token.
 macro_rules! reduce_portable {
     (f32 = $v32:ty, f64 = $v64:ty) => {
-        use crate::reduce::{ReduceTable, generic};
+        use crate::reduce::{Fetch, ReduceTable, generic};
         use simdpar_dispatch::Isa;
 
         /// Sum in the fixed order (see [`crate::reduce`]) with `wide` vectors.
-        pub fn sum_f32(x: &[f32]) -> f32 {
+        pub fn sum_f32(x: &[f32], fetch: Fetch) -> f32 {
             // SAFETY: `wide` only uses the build's baseline instructions.
-            unsafe { generic::sum::<$v32>(x) }
+            unsafe { generic::sum::<$v32>(x, fetch) }
         }
         /// Sum in the fixed order (see [`crate::reduce`]) with `wide` vectors.
-        pub fn sum_f64(x: &[f64]) -> f64 {
+        pub fn sum_f64(x: &[f64], fetch: Fetch) -> f64 {
             // SAFETY: as above.
-            unsafe { generic::sum::<$v64>(x) }
+            unsafe { generic::sum::<$v64>(x, fetch) }
         }
         /// Row sums of the first `out.len()` rows of `cols` columns.
-        pub fn row_sums_f32(matrix: &[f32], cols: usize, out: &mut [f32]) {
+        pub fn row_sums_f32(matrix: &[f32], cols: usize, out: &mut [f32], fetch: Fetch) {
             // SAFETY: as above.
-            unsafe { generic::row_sums::<$v32>(matrix, cols, out) }
+            unsafe { generic::row_sums::<$v32>(matrix, cols, out, fetch) }
         }
         /// Row sums of the first `out.len()` rows of `cols` columns.
-        pub fn row_sums_f64(matrix: &[f64], cols: usize, out: &mut [f64]) {
+        pub fn row_sums_f64(matrix: &[f64], cols: usize, out: &mut [f64], fetch: Fetch) {
             // SAFETY: as above.
-            unsafe { generic::row_sums::<$v64>(matrix, cols, out) }
+            unsafe { generic::row_sums::<$v64>(matrix, cols, out, fetch) }
         }
 
         pub(crate) static TABLE_F32: ReduceTable<f32> = ReduceTable {

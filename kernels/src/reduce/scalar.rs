@@ -2,7 +2,7 @@
 //! plainly as possible, one element at a time (values pass through
 //! `black_box`, so LLVM cannot vectorize the lane loop).
 
-use super::{ReduceTable, split_blocks};
+use super::{Fetch, ReduceTable, split_blocks};
 use crate::Element;
 use crate::element::opaque;
 use simdpar_dispatch::Isa;
@@ -51,13 +51,21 @@ pub fn row_sums<T: Element>(matrix: &[T], cols: usize, out: &mut [T]) {
     }
 }
 
+// The oracle reads one element at a time: `Fetch` does not apply to it.
+fn sum_entry<T: Element>(x: &[T], _: Fetch) -> T {
+    sum(x)
+}
+fn row_sums_entry<T: Element>(matrix: &[T], cols: usize, out: &mut [T], _: Fetch) {
+    row_sums(matrix, cols, out)
+}
+
 pub(crate) static TABLE_F32: ReduceTable<f32> = ReduceTable {
     isa: Isa::Scalar,
-    sum: sum::<f32>,
-    row_sums: row_sums::<f32>,
+    sum: sum_entry::<f32>,
+    row_sums: row_sums_entry::<f32>,
 };
 pub(crate) static TABLE_F64: ReduceTable<f64> = ReduceTable {
     isa: Isa::Scalar,
-    sum: sum::<f64>,
-    row_sums: row_sums::<f64>,
+    sum: sum_entry::<f64>,
+    row_sums: row_sums_entry::<f64>,
 };

@@ -52,6 +52,12 @@ impl SimdVec for F32x8 {
     }
     #[inline]
     #[target_feature(enable = "avx2,fma")]
+    unsafe fn prefetch(p: *const u8) {
+        // PREFETCHT0 is a hint: it never faults, whatever p is.
+        _mm_prefetch::<_MM_HINT_T0>(p.cast())
+    }
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
     unsafe fn add(self, o: Self) -> Self {
         F32x8(_mm256_add_ps(self.0, o.0))
     }
@@ -152,6 +158,12 @@ impl SimdVec for F64x4 {
     #[target_feature(enable = "avx2,fma")]
     unsafe fn stream_fence() {
         _mm_sfence()
+    }
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn prefetch(p: *const u8) {
+        // PREFETCHT0 is a hint: it never faults, whatever p is.
+        _mm_prefetch::<_MM_HINT_T0>(p.cast())
     }
     #[inline]
     #[target_feature(enable = "avx2,fma")]

@@ -51,6 +51,12 @@ impl SimdVec for F32x16 {
     }
     #[inline]
     #[target_feature(enable = "avx512f")]
+    unsafe fn prefetch(p: *const u8) {
+        // PREFETCHT0 is a hint: it never faults, whatever p is.
+        _mm_prefetch::<_MM_HINT_T0>(p.cast())
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
     unsafe fn add(self, o: Self) -> Self {
         F32x16(_mm512_add_ps(self.0, o.0))
     }
@@ -181,6 +187,12 @@ impl SimdVec for F64x8 {
     #[target_feature(enable = "avx512f")]
     unsafe fn stream_fence() {
         _mm_sfence()
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn prefetch(p: *const u8) {
+        // PREFETCHT0 is a hint: it never faults, whatever p is.
+        _mm_prefetch::<_MM_HINT_T0>(p.cast())
     }
     #[inline]
     #[target_feature(enable = "avx512f")]

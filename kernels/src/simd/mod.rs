@@ -48,6 +48,12 @@ pub(crate) trait SimdVec: Copy {
     unsafe fn stream(self, p: *mut Self::Elem);
     /// Orders earlier non-temporal stores before later stores.
     unsafe fn stream_fence();
+    /// Hints that the cache line holding byte address `p` will be read
+    /// soon (a software prefetch into L1). Never faults, whatever `p` points
+    /// to, and changes no result; the default does nothing (ISAs where it
+    /// has not been measured).
+    #[inline(always)]
+    unsafe fn prefetch(_p: *const u8) {}
     /// Lane-wise `self + o`.
     unsafe fn add(self, o: Self) -> Self;
     /// Lane-wise `self - o`.

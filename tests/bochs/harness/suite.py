@@ -26,7 +26,9 @@ magnitude with signed zeros and subnormals, and the same sprinkled with NaN
 and +-Inf; scalars (factor, alpha) cycle through the special values; each
 kernel also gets uniform special inputs (all -0.0, all NaN, +-Inf, all
 subnormal, all max). Out-of-place elementwise kernels run with both cached
-and non-temporal (streaming) stores; Mandelbrot sweeps the width 1..67 with
+and non-temporal (streaming) stores, reductions with and without software
+prefetch ahead of the loads (a prefetch past a guard page must not fault);
+Mandelbrot sweeps the width 1..67 with
 several heights, first rows, iteration caps and special grids.
 
 Negative control: `simdpar_broken_sum_f32_avx512` reads past its input; the
@@ -209,10 +211,11 @@ class Suite:
         return finite_data(rng, dt, n) if variant % 2 == 0 else special_data(rng, dt, n)
 
     # ------------------------------------------------------------ kernels
-    def run_sum(self, tn):
+    def run_sum(self, tn, ahead):
         dt = DT[tn]
         em, nat = f"simdpar_sum_{tn}_avx512", f"simdpar_sum_{tn}_scalar"
-        rng = np.random.default_rng(1)
+        tag = em + (" [prefetch ahead]" if ahead else "")
+        rng = np.random.default_rng(1 + 100 * int(ahead))
         cases = [(n, off, self.data(rng, dt, n, i)) for n in self.sizes(SUM_EXTRA)
                  for i, off in enumerate(self.placements())]
         cases += [(n, 0, np.full(n, v, dtype=dt)) for v in uniform_patterns(dt).values()
@@ -222,21 +225,22 @@ class Suite:
             a = self.place(s, x, off)
             what = f"n={n} offset={off}"
             try:
-                got = bx.ret_bits(self.emulate(em, [a, n]), dt)
+                got = bx.ret_bits(self.emulate(em, [a, n, int(ahead)]), dt)
             except bx.EmulatorFault as e:
-                self.record(em, False, f"{what}: {e}")
+                self.record(tag, False, f"{what}: {e}")
                 continue
             want = self.native(nat, CT[tn], [ctypes.c_void_p, ctypes.c_size_t], x.ctypes.data, n)
             got_v = np.array([got], dtype=UINT[tn]).view(dt)
             ok = same_bits(got_v, np.array([want], dtype=dt), dt)
             ok_mem = self.untouched(s, a, x.nbytes) and same_bits(self.read(s, a, dt, n), x, dt)
-            self.record(em, ok and ok_mem,
+            self.record(tag, ok and ok_mem,
                         f"{what}: got {got_v[0]!r} want {want!r}" if not ok else f"{what}: memory around/inside the input changed")
 
-    def run_row_sums(self, tn):
+    def run_row_sums(self, tn, ahead):
         dt = DT[tn]
         em, nat = f"simdpar_row_sums_{tn}_avx512", f"simdpar_row_sums_{tn}_scalar"
-        rng = np.random.default_rng(2)
+        tag = em + (" [prefetch ahead]" if ahead else "")
+        rng = np.random.default_rng(2 + 100 * int(ahead))
         cols_list = SMALL + COLS_LARGE if not self.quick else SMALL + [513]
         for ci, cols in enumerate(cols_list):
             for i, off in enumerate(self.placements()):
@@ -248,9 +252,9 @@ class Suite:
                 ao = self.place(so, init, None if off is None else (off * 5 + 3) % 16)
                 what = f"rows={rows} cols={cols} offset={off}"
                 try:
-                    self.emulate(em, [am, rows, cols, ao])
+                    self.emulate(em, [am, rows, cols, ao, int(ahead)])
                 except bx.EmulatorFault as e:
-                    self.record(em, False, f"{what}: {e}")
+                    self.record(tag, False, f"{what}: {e}")
                     continue
                 got = self.read(so, ao, dt, rows)
                 want = init.copy()
@@ -259,7 +263,7 @@ class Suite:
                 ok = same_bits(got, want, dt)
                 ok_mem = (self.untouched(sm, am, m.nbytes) and self.untouched(so, ao, init.nbytes)
                           and same_bits(self.read(sm, am, dt, m.size), m, dt))
-                self.record(em, ok and ok_mem, f"{what}: got {got} want {want}" if not ok
+                self.record(tag, ok and ok_mem, f"{what}: got {got} want {want}" if not ok
                             else f"{what}: memory around/inside a buffer changed")
 
     def run_map(self, tn, kernel, arity, param, inplace, streaming):
@@ -453,8 +457,9 @@ def main():
     suite = Suite(args.so, quick=args.quick)
     print(f"[avx512-bochs] {len(suite.syms)} functions loaded, {len(suite.m.gva_to_gpa)} guest pages mapped")
     for tn in ("f32", "f64"):
-        suite.run_sum(tn)
-        suite.run_row_sums(tn)
+        for ahead in (False, True):
+            suite.run_sum(tn, ahead)
+            suite.run_row_sums(tn, ahead)
         for kernel, arity, param in (("add", 2, False), ("multiply", 2, False), ("square", 1, False),
                                      ("scale", 1, True), ("leaky_relu", 1, True)):
             for streaming in (False, True):

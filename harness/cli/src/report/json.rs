@@ -89,6 +89,8 @@ pub struct StreamJson {
     store: &'static str,
     /// The vector width of the fastest form (`avx512`, `avx2`, `portable`).
     width: &'static str,
+    /// Whether the fastest form prefetches ahead of its loads (read only).
+    prefetch: bool,
     /// Median GB/s of every other form measured (`"avx512 nt"`, ...).
     other_forms_gb_per_s: BTreeMap<String, f64>,
 }
@@ -219,6 +221,7 @@ impl<'a> ReportJson<'a> {
                     best_gb_per_s: x.best_gbs(),
                     store: x.form.store.name(),
                     width: x.form.width.name(),
+                    prefetch: x.form.prefetch,
                     other_forms_gb_per_s: x
                         .others_gbs()
                         .into_iter()

@@ -15,7 +15,9 @@
 //!
 //! Naming: `simdpar_<kernel>_<dtype>_<isa>`, with `<isa>` = `avx512` or
 //! `scalar`. Lengths count elements. `streaming != 0` asks an out-of-place
-//! elementwise kernel for non-temporal stores (the path large outputs take).
+//! elementwise kernel for non-temporal stores (the path large outputs take);
+//! `ahead != 0` asks a reduction to prefetch ahead of its loads (the path
+//! DRAM-sized inputs take), which must never fault past the input's end.
 //!
 //! `simdpar_broken_sum_f32_avx512` is deliberately wrong: it reads up to one
 //! vector past the end of its input. The harness must catch it (negative
@@ -29,7 +31,7 @@
 use simdpar_dispatch::Avx512;
 use simdpar_kernels::mandelbrot::{self, MandelbrotGrid};
 use simdpar_kernels::map::{self, Store};
-use simdpar_kernels::reduce;
+use simdpar_kernels::reduce::{self, Fetch};
 
 /// A Mandelbrot grid as plain C data (see [`MandelbrotGrid`]).
 #[repr(C)]
@@ -79,6 +81,15 @@ unsafe fn sl_mut<'a, T>(p: *mut T, n: usize) -> &'a mut [T] {
 }
 
 #[inline(always)]
+fn fetch(ahead: u32) -> Fetch {
+    if ahead != 0 {
+        Fetch::Ahead
+    } else {
+        Fetch::OnDemand
+    }
+}
+
+#[inline(always)]
 fn store(streaming: u32) -> Store {
     if streaming != 0 {
         Store::Streaming
@@ -115,8 +126,8 @@ macro_rules! exports {
 
         // ---- reduce ----
         #[unsafe(no_mangle)]
-        pub unsafe extern "C" fn $sum_v(x: *const $t, n: usize) -> $t {
-            unsafe { reduce::avx512::$sum_f(tok(), sl(x, n)) }
+        pub unsafe extern "C" fn $sum_v(x: *const $t, n: usize, ahead: u32) -> $t {
+            unsafe { reduce::avx512::$sum_f(tok(), sl(x, n), fetch(ahead)) }
         }
         #[unsafe(no_mangle)]
         pub unsafe extern "C" fn $sum_s(x: *const $t, n: usize) -> $t {
@@ -124,8 +135,15 @@ macro_rules! exports {
         }
         /// `out[r] = sum(m[r*cols..(r+1)*cols])` for `r < rows`.
         #[unsafe(no_mangle)]
-        pub unsafe extern "C" fn $rows_v(m: *const $t, rows: usize, cols: usize, out: *mut $t) {
-            unsafe { reduce::avx512::$rows_f(tok(), sl(m, rows * cols), cols, sl_mut(out, rows)) }
+        pub unsafe extern "C" fn $rows_v(
+            m: *const $t,
+            rows: usize,
+            cols: usize,
+            out: *mut $t,
+            ahead: u32,
+        ) {
+            let (m, out) = unsafe { (sl(m, rows * cols), sl_mut(out, rows)) };
+            unsafe { reduce::avx512::$rows_f(tok(), m, cols, out, fetch(ahead)) }
         }
         #[unsafe(no_mangle)]
         pub unsafe extern "C" fn $rows_s(m: *const $t, rows: usize, cols: usize, out: *mut $t) {
@@ -400,7 +418,13 @@ exports!(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn simdpar_sum_f32_avx2_probe(x: *const f32, n: usize) -> f32 {
     // SAFETY: only an AVX2 host may call this; nothing does (static check only).
-    unsafe { reduce::avx2::sum_f32(simdpar_dispatch::Avx2::new_unchecked(), sl(x, n)) }
+    unsafe {
+        reduce::avx2::sum_f32(
+            simdpar_dispatch::Avx2::new_unchecked(),
+            sl(x, n),
+            Fetch::Ahead,
+        )
+    }
 }
 
 /// DELIBERATELY BROKEN (negative control): an AVX-512 f32 sum whose loop
