@@ -88,6 +88,7 @@ impl SizeClass {
     /// The class of a kernel touching `bytes` bytes on this CPU: up to the
     /// L2 size is `Cache`, up to the last-level cache `Llc`, beyond `Dram`
     /// (256 KiB and 8 MiB where the CPU does not report its caches).
+    #[inline]
     pub fn of_bytes(bytes: usize) -> SizeClass {
         let (l2, llc) = cache_limits();
         if bytes <= l2 {
@@ -107,6 +108,7 @@ impl fmt::Display for SizeClass {
 }
 
 /// `(L2 bytes, last-level cache bytes)` of this CPU, read once.
+#[inline]
 pub fn cache_limits() -> (usize, usize) {
     static LIMITS: OnceLock<(usize, usize)> = OnceLock::new();
     *LIMITS.get_or_init(|| {
@@ -439,6 +441,7 @@ pub fn profile_status() -> ProfileStatus {
 }
 
 /// A number that changes whenever [`set_profile`] is called (0 before).
+#[inline]
 pub fn profile_generation() -> u64 {
     GENERATION.load(Ordering::Acquire)
 }

@@ -281,6 +281,7 @@ pub fn selection() -> Selection {
     free_selection()
 }
 
+#[inline]
 fn free_selection() -> Selection {
     static FREE: OnceLock<Selection> = OnceLock::new();
     *FREE.get_or_init(|| match env_force_cap() {

@@ -94,6 +94,7 @@ struct Table {
     nt_bytes: [usize; 2],
 }
 
+#[inline]
 fn kernel_index(k: Kernel) -> usize {
     Kernel::ALL
         .iter()
@@ -181,6 +182,7 @@ pub(crate) fn with_forced_threads<R>(threads: usize, f: impl FnOnce() -> R) -> R
 }
 
 /// Runs `f` on the table for the profile in force.
+#[inline]
 fn with_table<R>(f: impl FnOnce(&Table) -> R) -> R {
     static FILE: OnceLock<Table> = OnceLock::new();
     static INSTALLED: RwLock<Option<(u64, Arc<Table>)>> = RwLock::new(None);
@@ -203,6 +205,7 @@ fn with_table<R>(f: impl FnOnce(&Table) -> R) -> R {
 
 /// The resolved choice (profile or default, before caps and forcing) for a
 /// kernel x dtype x class.
+#[inline]
 pub fn choice(kernel: Kernel, dtype: Dtype, class: SizeClass) -> Choice {
     with_table(|t| t.get(kernel, dtype, class))
 }
@@ -210,12 +213,14 @@ pub fn choice(kernel: Kernel, dtype: Dtype, class: SizeClass) -> Choice {
 /// Output bytes from which out-of-place maps of `dtype` use non-temporal
 /// stores: `SIMDPAR_NT_THRESHOLD` if set, else the tuned profile's, else
 /// the built-in [`crate::map::nt_threshold_bytes`].
+#[inline]
 pub fn nt_threshold(dtype: Dtype) -> usize {
     with_table(|t| t.nt_bytes[dtype_index(dtype)])
 }
 
 /// Bytes a call of `kernel` over `len` elements reads and writes (for
 /// Mandelbrot, `len` is the work, pixels x iterations, bucketed the same way).
+#[inline]
 pub fn bytes_touched(kernel: Kernel, dtype: Dtype, len: usize) -> usize {
     let arrays = match kernel {
         Kernel::Add | Kernel::Multiply => 3,
