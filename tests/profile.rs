@@ -130,6 +130,48 @@ fn a_profile_sets_the_streaming_store_threshold() {
 }
 
 #[test]
+fn a_profile_sets_the_dram_read_policy_and_the_bits_stay() {
+    use simdpar::reduce::Fetch;
+    let _g = lock();
+    let (_, llc) = simdpar::profile::cache_limits();
+    // Just beyond the last-level cache: the DRAM class.
+    let n = llc / 4 + 4096;
+    let x = values::<f32>(n, 5, 3);
+    let want = reduce_oracle::sum(&x);
+    let cols = 1000;
+    let mut rows_want = vec![0.0f32; n / cols];
+    reduce_oracle::row_sums(&x[..n / cols * cols], cols, &mut rows_want);
+    for on in [false, true] {
+        let mut p = uniform(Isa::Portable, Some(0));
+        p.prefetch.insert("f32".into(), on);
+        let _p = Installed::new(p);
+        let dram = if on { Fetch::Ahead } else { Fetch::OnDemand };
+        assert_eq!(simdpar::plan::fetch_in(Dtype::F32, SizeClass::Dram), dram);
+        assert_eq!(simdpar::plan::fetch_for(Kernel::Sum, Dtype::F32, n), dram);
+        // In cache, and for f64 (no entry: the built-in policy), unchanged.
+        assert_eq!(
+            simdpar::plan::fetch_in(Dtype::F32, SizeClass::Llc),
+            Fetch::OnDemand
+        );
+        assert_eq!(
+            simdpar::plan::fetch_in(Dtype::F64, SizeClass::Dram),
+            Fetch::Ahead
+        );
+        for isa in available_isas() {
+            let got = simdpar::with_isa(isa, || par::sum(&x, Threads::Auto)).unwrap();
+            assert!(same(got, want), "sum {isa} prefetch {on}");
+            let mut rows = vec![0.0f32; n / cols];
+            simdpar::with_isa(isa, || {
+                par::row_sums(&x[..n / cols * cols], cols, &mut rows, Threads::Auto)
+            })
+            .unwrap()
+            .unwrap();
+            assert_same(&rows, &rows_want, &format!("row_sums {isa} prefetch {on}"));
+        }
+    }
+}
+
+#[test]
 fn scopes_and_set_isa_win_over_the_profile() {
     let _g = lock();
     let _p = Installed::new(uniform(Isa::Portable, Some(0)));

@@ -21,6 +21,8 @@
 //! entry mandelbrot f32 llc avx512 never
 //! # nt <dtype> <bytes>: out-of-place maps use non-temporal stores from here
 //! nt f32 16777216
+//! # prefetch <dtype> on|off: reductions beyond the LLC prefetch ahead
+//! prefetch f32 on
 //! ```
 //!
 //! `family` is `reduce`, `map` or `mandelbrot`; `dtype` is `f32` or `f64`;
@@ -138,6 +140,9 @@ pub struct Profile {
     pub entries: BTreeMap<(String, String, SizeClass), Tuned>,
     /// Per dtype: output bytes from which out-of-place maps stream.
     pub nt_bytes: BTreeMap<String, u64>,
+    /// Per dtype: whether reductions beyond the last-level cache prefetch
+    /// ahead of their loads (`simdpar_kernels::reduce::Fetch`).
+    pub prefetch: BTreeMap<String, bool>,
 }
 
 /// Why a profile text was refused.
@@ -180,6 +185,11 @@ impl Profile {
     /// The non-temporal store threshold (output bytes) for `dtype`, if measured.
     pub fn nt(&self, dtype: &str) -> Option<u64> {
         self.nt_bytes.get(dtype).copied()
+    }
+
+    /// Whether DRAM-sized reductions of `dtype` prefetch ahead, if measured.
+    pub fn prefetch(&self, dtype: &str) -> Option<bool> {
+        self.prefetch.get(dtype).copied()
     }
 
     /// Parses the text format (see the module docs). Never panics.
@@ -235,6 +245,14 @@ impl Profile {
                         .map_err(|_| err(n, format!("nt bytes `{bytes}` is not a number")))?;
                     p.nt_bytes.insert(dt.to_string(), b);
                 }
+                ["prefetch", dt, on] if DTYPES.contains(dt) => {
+                    let on = match *on {
+                        "on" => true,
+                        "off" => false,
+                        v => return Err(err(n, format!("prefetch `{v}` is not `on` or `off`"))),
+                    };
+                    p.prefetch.insert(dt.to_string(), on);
+                }
                 _ => return Err(err(n, format!("cannot read `{line}`"))),
             }
         }
@@ -260,6 +278,12 @@ impl Profile {
         s += "# nt <dtype> <output bytes from which out-of-place maps use non-temporal stores>\n";
         for (dt, b) in &self.nt_bytes {
             s += &format!("nt {dt} {b}\n");
+        }
+        if !self.prefetch.is_empty() {
+            s += "# prefetch <dtype> <on | off: reductions beyond the last-level cache prefetch ahead>\n";
+        }
+        for (dt, on) in &self.prefetch {
+            s += &format!("prefetch {dt} {}\n", if *on { "on" } else { "off" });
         }
         s
     }
@@ -502,6 +526,8 @@ mod tests {
             },
         );
         p.nt_bytes.insert("f64".into(), 1 << 24);
+        p.prefetch.insert("f32".into(), false);
+        p.prefetch.insert("f64".into(), true);
         p
     }
 
@@ -524,6 +550,8 @@ mod tests {
             "entry map f32 cache avx2 ten",
             "entry map f32 dram scalar 5",
             "nt f32 lots",
+            "prefetch f32 maybe",
+            "prefetch f16 on",
             "garbage",
         ] {
             let text = format!("{good}{bad}\n");

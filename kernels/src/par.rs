@@ -16,7 +16,7 @@
 //! parallel call instead of waiting for threads that do not exist there.
 
 mod pool;
-mod split;
+pub(crate) mod split;
 
 use crate::error::check_len;
 use crate::mandelbrot::{self, MandelbrotGrid};
@@ -67,7 +67,7 @@ impl Threads {
 pub fn sum<T: Element>(x: &[T], threads: Threads) -> T {
     let p = plan(Kernel::Sum, T::DTYPE, x.len(), threads);
     let f = reduce::table_for::<T>(p.isa).sum;
-    split::tree_sum(x, p.threads, f, reduce::Fetch::for_class(p.class))
+    split::tree_sum(x, p.threads, f, crate::plan::fetch_in(T::DTYPE, p.class))
 }
 
 /// [`crate::row_sums`] on up to `threads` threads (rows are split between
@@ -81,7 +81,7 @@ pub fn row_sums<T: Element>(
     reduce::check_matrix(matrix.len(), out.len(), cols)?;
     let p = plan(Kernel::RowSums, T::DTYPE, matrix.len(), threads);
     let f = reduce::table_for::<T>(p.isa).row_sums;
-    let fetch = reduce::Fetch::for_class(p.class);
+    let fetch = crate::plan::fetch_in(T::DTYPE, p.class);
     if p.threads <= 1 || cols == 0 || out.len() < 2 {
         // SAFETY: resolved for a supported ISA; shape checked.
         unsafe { f(matrix, cols, out, fetch) };

@@ -23,6 +23,7 @@
 mod defaults;
 
 use crate::par::Threads;
+use crate::reduce::Fetch;
 use crate::vocab::{Dtype, Family, Kernel};
 use simdpar_dispatch::profile::{self, Profile, SizeClass};
 use simdpar_dispatch::{ForcedBy, Isa, Selection};
@@ -30,7 +31,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::sync::{Arc, OnceLock, RwLock};
 
-pub(crate) use defaults::{MAP_THREADS_FROM, REDUCE_THREADS_FROM};
+pub(crate) use defaults::{MAP_THREADS_FROM, PREFETCH_IN_DRAM, REDUCE_THREADS_FROM};
 pub use defaults::{default_choice, is_zen4};
 
 /// Why a [`Plan`] runs its ISA.
@@ -87,11 +88,12 @@ pub struct Choice {
     pub from_profile: bool,
 }
 
-/// Choices for every kernel x dtype x class, and the non-temporal store
-/// threshold per dtype.
+/// Choices for every kernel x dtype x class, the non-temporal store
+/// threshold and the DRAM read policy of reductions, per dtype.
 struct Table {
     cells: [[[Choice; 3]; 2]; Kernel::ALL.len()],
     nt_bytes: [usize; 2],
+    prefetch_dram: [bool; 2],
 }
 
 #[inline]
@@ -153,7 +155,16 @@ impl Table {
             Some(b) if !env_nt => usize::try_from(b).unwrap_or(usize::MAX),
             _ => crate::map::nt_threshold_bytes(),
         });
-        Table { cells: t, nt_bytes }
+        let prefetch_dram = Dtype::ALL.map(|d| {
+            profile
+                .and_then(|p| p.prefetch(d.name()))
+                .unwrap_or(defaults::PREFETCH_IN_DRAM)
+        });
+        Table {
+            cells: t,
+            nt_bytes,
+            prefetch_dram,
+        }
     }
 
     fn get(&self, k: Kernel, d: Dtype, c: SizeClass) -> Choice {
@@ -216,6 +227,26 @@ pub fn choice(kernel: Kernel, dtype: Dtype, class: SizeClass) -> Choice {
 #[inline]
 pub fn nt_threshold(dtype: Dtype) -> usize {
     with_table(|t| t.nt_bytes[dtype_index(dtype)])
+}
+
+/// How a reduction of `dtype` whose call (all threads together) falls in
+/// `class` reads its input: [`Fetch::Ahead`] beyond the last-level cache
+/// when the tuned profile (else the built-in default,
+/// [`defaults::PREFETCH_IN_DRAM`]) says prefetching pays there, else
+/// [`Fetch::OnDemand`]. The bits are the same either way.
+#[inline]
+pub fn fetch_in(dtype: Dtype, class: SizeClass) -> Fetch {
+    if class == SizeClass::Dram && with_table(|t| t.prefetch_dram[dtype_index(dtype)]) {
+        Fetch::Ahead
+    } else {
+        Fetch::OnDemand
+    }
+}
+
+/// [`fetch_in`] for a call of `kernel` on `len` elements.
+#[inline]
+pub fn fetch_for(kernel: Kernel, dtype: Dtype, len: usize) -> Fetch {
+    fetch_in(dtype, size_class(kernel, dtype, len))
 }
 
 /// Bytes a call of `kernel` over `len` elements reads and writes (for

@@ -1,6 +1,7 @@
 //! The tuner: measures, on the machine that runs it, which ISA is fastest
-//! and whether threads pay for each kernel family x dtype x size class, and
-//! from which output size non-temporal stores pay; the result is a
+//! and whether threads pay for each kernel family x dtype x size class,
+//! from which output size non-temporal stores pay, and whether reductions
+//! beyond the last-level cache should prefetch ahead; the result is a
 //! [`Profile`] that [`crate::plan()`] then follows.
 //!
 //! Method (std only): for each cell, a representative kernel (`sum` for
@@ -17,8 +18,9 @@
 
 use crate::mandelbrot::MandelbrotGrid;
 use crate::map::{self, Store};
-use crate::par::{self, Threads};
+use crate::par::{self, Threads, split};
 use crate::plan::with_forced_threads;
+use crate::reduce::{self, Fetch};
 use crate::vocab::{Dtype, Family};
 use crate::{Element, KernelError};
 use simdpar_dispatch::profile::{self, Profile, SizeClass, Tuned, cache_limits};
@@ -331,6 +333,41 @@ fn tune_dtype<T: Element>(
         dtype.name().to_string(),
         nt_threshold::<T>(&isas, allowance),
     );
+    let reduce_dram = profile
+        .get(Family::Reduce.name(), dtype.name(), SizeClass::Dram)
+        .expect("the reduce x dram cell was just measured");
+    let reduce_threads = if reduce_dram.threads_from.is_some() {
+        threads
+    } else {
+        1
+    };
+    profile.prefetch.insert(
+        dtype.name().to_string(),
+        prefetch_pays::<T>(reduce_dram.isa, reduce_threads, allowance),
+    );
+}
+
+/// Whether a DRAM-sized `sum` on `isa` and `threads` threads should
+/// prefetch ahead ([`Fetch::Ahead`]): the built-in default unless the
+/// other read policy wins by more than [`MARGIN`].
+fn prefetch_pays<T: Element>(isa: Isa, threads: usize, allowance: Duration) -> bool {
+    let n = class_len(Family::Reduce, T::DTYPE, SizeClass::Dram);
+    let x = filled::<T>(n, 3);
+    let f = reduce::table_for::<T>(isa).sum;
+    let mut plain = || {
+        black_box(split::tree_sum(&x, threads, f, Fetch::OnDemand));
+    };
+    let mut ahead = || {
+        black_box(split::tree_sum(&x, threads, f, Fetch::Ahead));
+    };
+    let samples = race(&mut [&mut plain as &mut dyn FnMut(), &mut ahead], allowance);
+    let default = crate::plan::PREFETCH_IN_DRAM;
+    let (base, other) = if default { (1, 0) } else { (0, 1) };
+    if paired_speedup(&samples, base, other) > MARGIN {
+        !default
+    } else {
+        default
+    }
 }
 
 /// Output bytes from which streaming stores beat cached ones for `add` on
@@ -366,7 +403,8 @@ fn nt_threshold<T: Element>(isas: &[Isa], allowance: Duration) -> u64 {
 pub fn measure(budget: Duration) -> TuneReport {
     let start = Instant::now();
     let threads = Threads::Auto.max_threads();
-    // 18 cells and 2 store sweeps per dtype share the budget; threshold
+    // 18 cells, 2 store sweeps and a prefetch race per dtype share the
+    // budget; threshold
     // probes take a quarter allowance each (a few per paying cell).
     let allowance = budget / 64;
     let mut profile = Profile::for_this_cpu();

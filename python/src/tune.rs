@@ -8,12 +8,14 @@ use std::time::Duration;
 
 /// Measures, in about `budget_s` seconds, the fastest ISA and whether
 /// threads pay for every kernel family x dtype x size class, and the
-/// non-temporal store threshold; writes the profile to the user's cache dir
+/// non-temporal store threshold, and whether reductions beyond the
+/// last-level cache prefetch ahead; writes the profile to the user's cache dir
 /// (or SIMDPAR_TUNE_FILE) and uses it in this process from now on. Returns
 /// {"path": str | None, "write_error": str | None, "seconds": float,
 /// "threads": int, "cells": [{"family", "dtype", "class", "len", "isa",
 /// "threads_from" (None: never), "one_thread": {isa: s}, "all_threads":
-/// {isa: s}}], "nt_bytes": {dtype: bytes}}. The GIL is released meanwhile.
+/// {isa: s}}], "nt_bytes": {dtype: bytes}, "prefetch": {dtype: bool}}. The
+/// GIL is released meanwhile.
 #[pyfunction]
 #[pyo3(signature = (budget_s = 60.0))]
 pub fn tune(py: Python<'_>, budget_s: f64) -> PyResult<Bound<'_, PyDict>> {
@@ -59,6 +61,11 @@ pub fn tune(py: Python<'_>, budget_s: f64) -> PyResult<Bound<'_, PyDict>> {
         nt.set_item(dt, b)?;
     }
     d.set_item("nt_bytes", nt)?;
+    let prefetch = PyDict::new(py);
+    for (dt, on) in &report.profile.prefetch {
+        prefetch.set_item(dt, on)?;
+    }
+    d.set_item("prefetch", prefetch)?;
     Ok(d)
 }
 

@@ -76,10 +76,14 @@ def test_tune_writes_a_profile_that_a_new_process_loads(tmp_path):
         assert c["isa"] in c["one_thread"], c
         assert c["threads_from"] is None or c["threads_from"] >= 0
     assert set(r["nt_bytes"]) == {"f32", "f64"}
+    assert set(r["prefetch"]) == {"f32", "f64"}
+    assert all(isinstance(v, bool) for v in r["prefetch"].values())
     assert got["profile"] == "profile installed by the program"
     assert got["reasons"] == ["tuned profile"]
     text = path.read_text()
     assert text.startswith("simdpar-tune 1\n")
+    for dt, on in r["prefetch"].items():
+        assert f"prefetch {dt} {'on' if on else 'off'}\n" in text
 
     # A fresh process reads the file, once, and says so.
     show = "import simdpar; i = simdpar.cpu_info(); print(i['profile']); print(sorted({p['reason'] for p in i['plans']}))"

@@ -82,6 +82,14 @@ fn to_text(r: &TuneReport) -> String {
     for (dt, b) in &r.profile.nt_bytes {
         let _ = writeln!(s, "non-temporal stores for {dt} from {b} output bytes");
     }
+    for (dt, on) in &r.profile.prefetch {
+        let how = if *on {
+            "prefetch ahead"
+        } else {
+            "read on demand"
+        };
+        let _ = writeln!(s, "{dt} reductions beyond the last-level cache: {how}");
+    }
     match &r.path {
         Some(p) => {
             let _ = writeln!(s, "profile written to {}", p.display());
@@ -122,5 +130,6 @@ fn to_json(r: &TuneReport) -> serde_json::Value {
         "threads": r.threads,
         "cells": cells,
         "nt_bytes": r.profile.nt_bytes,
+        "prefetch": r.profile.prefetch,
     })
 }

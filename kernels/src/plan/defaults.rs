@@ -60,6 +60,17 @@ pub(crate) const REDUCE_THREADS_FROM: u64 = 1024 * 1024;
 /// 256 ran at 1.97x with the second vCPU free (1.00x when shared).
 pub(crate) const MANDELBROT_THREADS_FROM: u64 = 1 << 20;
 
+/// Whether reductions beyond the last-level cache prefetch 2 KiB ahead of
+/// their loads ([`crate::reduce::Fetch::Ahead`]; AVX2 and AVX-512 issue
+/// the prefetches, other ISAs read on demand either way). Measured on the
+/// 2-vCPU Zen 5 VM (64 Mi f32 elements, avx2, 15 interleaved rounds
+/// against plain loads, load 0.7): `sum` ran at 0.94x, `row_sums` with 128
+/// and with 1000 columns at 0.91x the time on two threads (0.95-1.03x on
+/// one); in the LLC (8 Mi f32) prefetching cost 1.04-1.14x, hence DRAM
+/// only. 512 B ahead ran 1.09-1.14x on one thread, 4-8 KiB 0.93-0.99x on
+/// two. Elsewhere `simdpar tune` measures it.
+pub(crate) const PREFETCH_IN_DRAM: bool = true;
+
 /// The ISA the defaults prefer for a kernel x dtype x class where it
 /// differs from "the widest available".
 fn preferred_isa(kernel: Kernel, dtype: Dtype, class: SizeClass) -> Option<Isa> {

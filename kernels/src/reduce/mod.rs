@@ -54,10 +54,10 @@ pub mod neon;
 
 use crate::vocab::Kernel;
 use crate::{Element, KernelError};
-use simdpar_dispatch::{Isa, SizeClass};
+use simdpar_dispatch::Isa;
 
 /// How a reduction reads its input. Either way the additions, and so the
-/// bits, are the same.
+/// bits, are the same. [`crate::plan::fetch_for`] picks it per call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fetch {
     /// Plain loads: the hardware prefetchers alone bring the lines in
@@ -69,23 +69,6 @@ pub enum Fetch {
     /// comes from DRAM: it keeps more line fills in flight than the
     /// hardware prefetchers start on their own.
     Ahead,
-}
-
-impl Fetch {
-    /// The read policy for a reduction whose call (all threads together)
-    /// is in size class `class`: [`Fetch::Ahead`] beyond the last-level
-    /// cache. Measured on the Zen 5 VM (64 Mi f32 elements, avx2, 15
-    /// interleaved rounds, load 0.7): prefetching 2 KiB ahead ran `sum` at
-    /// 0.94x, `row_sums` 128 columns at 0.91x, 1000 columns at 0.91x the
-    /// time on two threads; in the LLC (8 Mi f32) it ran 1.04-1.14x, so
-    /// cached inputs read on demand.
-    pub fn for_class(class: SizeClass) -> Fetch {
-        if class == SizeClass::Dram {
-            Fetch::Ahead
-        } else {
-            Fetch::OnDemand
-        }
-    }
 }
 
 /// The reduction kernels of one ISA for one dtype (function pointers
@@ -110,7 +93,7 @@ crate::isa_tables!(ReduceTable);
 #[inline]
 pub fn sum<T: Element>(x: &[T]) -> T {
     let t = table_for::<T>(crate::plan::isa_for(Kernel::Sum, T::DTYPE, x.len()));
-    let fetch = Fetch::for_class(crate::plan::size_class(Kernel::Sum, T::DTYPE, x.len()));
+    let fetch = crate::plan::fetch_for(Kernel::Sum, T::DTYPE, x.len());
     // SAFETY: `resolve` returns the table of a supported ISA.
     unsafe { (t.sum)(x, fetch) }
 }
@@ -141,9 +124,9 @@ pub fn row_sums<T: Element>(matrix: &[T], cols: usize, out: &mut [T]) -> Result<
         T::DTYPE,
         matrix.len(),
     ));
-    let class = crate::plan::size_class(Kernel::RowSums, T::DTYPE, matrix.len());
+    let fetch = crate::plan::fetch_for(Kernel::RowSums, T::DTYPE, matrix.len());
     // SAFETY: supported ISA; the shape was checked above.
-    unsafe { (t.row_sums)(matrix, cols, out, Fetch::for_class(class)) };
+    unsafe { (t.row_sums)(matrix, cols, out, fetch) };
     Ok(())
 }
 
