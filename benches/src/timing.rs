@@ -69,6 +69,24 @@ pub fn paired_ratio(num: &Stats, den: &Stats) -> f64 {
     median(&mut r)
 }
 
+/// How much more `k_one / k_all` is than `s_one / s_all` (one speedup
+/// against another), as the median over rounds of
+/// `(k_one / k_all) / (s_one / s_all)`: a round in which the machine was
+/// busier or calmer for all four cancels out, which a ratio of two separate
+/// medians does not. Falls back to the ratio of the two [`paired_ratio`]s
+/// when the four were not timed in the same rounds.
+pub fn paired_speedup_ratio(k_one: &Stats, k_all: &Stats, s_one: &Stats, s_all: &Stats) -> f64 {
+    let n = k_one.rounds.len();
+    let same = n > 0 && [k_all, s_one, s_all].iter().all(|x| x.rounds.len() == n);
+    if !same {
+        return paired_ratio(k_one, k_all) / paired_ratio(s_one, s_all);
+    }
+    let mut r: Vec<f64> = (0..n)
+        .map(|i| (k_one.rounds[i] / k_all.rounds[i]) / (s_one.rounds[i] / s_all.rounds[i]))
+        .collect();
+    median(&mut r)
+}
+
 /// The fastest of `cands` and its paired ratio to `den` (median over rounds
 /// of `cand / den`), without the winner's curse: picking the lowest of
 /// several noisy medians and reporting that same median biases the
@@ -357,5 +375,32 @@ mod tests {
         let a = st(vec![2.0, 20.0, 2.0]);
         let b = st(vec![1.0, 10.0, 1.0]);
         assert_eq!(paired_ratio(&a, &b), 2.0);
+    }
+
+    #[test]
+    fn paired_speedup_ratio_is_a_median_over_rounds() {
+        let st = |r: Vec<f64>| {
+            let mut m = r.clone();
+            Stats {
+                name: String::new(),
+                median: median(&mut m),
+                min: 0.0,
+                max: 0.0,
+                samples: r.len(),
+                inner: 1,
+                rounds: r,
+            }
+        };
+        // Kernel speedups per round 2, 1.5, 2; STREAM's 2, 1.5, 1: the
+        // round where both lost their second thread (round 2) cancels.
+        let k1 = st(vec![4.0, 3.0, 4.0]);
+        let kt = st(vec![2.0, 2.0, 2.0]);
+        let s1 = st(vec![2.0, 3.0, 2.0]);
+        let st2 = st(vec![1.0, 2.0, 2.0]);
+        assert_eq!(paired_speedup_ratio(&k1, &kt, &s1, &st2), 1.0);
+        // Not the same rounds: the ratio of the two paired ratios.
+        let short = st(vec![1.0, 2.0]);
+        // (kernel 2 over STREAM 2 / 1.5)
+        assert_eq!(paired_speedup_ratio(&k1, &kt, &s1, &short), 1.5);
     }
 }

@@ -7,7 +7,7 @@
 use super::{Goal, goal};
 use crate::report::Results;
 use simdpar::{Plan, Threads};
-use simdpar_bench::timing::{Stats, held_out_best, paired_ratio};
+use simdpar_bench::timing::{Stats, held_out_best, paired_ratio, paired_speedup_ratio};
 use simdpar_bench::workloads::{Impl, Op, Row, Shape, Workload};
 use simdpar_mojo::TwinVariant;
 
@@ -264,9 +264,12 @@ fn dram_scaling(r: &Results, w: &Workload, out: &mut Vec<Goal>) {
             let ks = paired_ratio(&k1.stats, &kt.stats);
             let ss = paired_ratio(&s1.stats, &st.stats);
             (
-                Some(ks / ss),
+                Some(paired_speedup_ratio(
+                    &k1.stats, &kt.stats, &s1.stats, &st.stats,
+                )),
                 format!(
-                    "kernel ({}) {t}T/1T speedup {ks:.2}x, STREAM {} {t}T/1T {ss:.2}x (same group)",
+                    "kernel ({}) {t}T/1T speedup {ks:.2}x, STREAM {} {t}T/1T {ss:.2}x (same group; \
+                     measured: median over rounds of the kernel's speedup / STREAM's)",
                     isa.name(),
                     p.name()
                 ),
