@@ -21,6 +21,7 @@
 
 use simdpar_dispatch::{Isa, available_isas, with_isa};
 use simdpar_kernels::map::{Store, scalar as map_oracle};
+use simdpar_kernels::reduce::Fetch;
 use simdpar_kernels::reduce::scalar as reduce_oracle;
 use simdpar_kernels::{AlignedVec, Element, KernelError, MandelbrotGrid, Plain, Threads, par};
 
@@ -309,8 +310,14 @@ fn reduce_t<T: Fuzzable>(h: Header, cols: usize, inp: &mut Input) {
     assert!(same(got, want), "sum {}: {got:?} vs {want:?}", what());
     let got = scoped(h.isa, || par::sum(px.get(), h.threads));
     assert!(same(got, want), "par sum {}: {got:?} vs {want:?}", what());
-    let got = isa_sum(h.isa, px.get());
-    assert!(same(got, want), "token sum {}: {got:?} vs {want:?}", what());
+    for fetch in [Fetch::OnDemand, Fetch::Ahead] {
+        let got = isa_sum(h.isa, px.get(), fetch);
+        assert!(
+            same(got, want),
+            "token sum {fetch:?} {}: {got:?} vs {want:?}",
+            what()
+        );
+    }
 
     // Row sums of the whole rows that fit.
     let rows = x.len().checked_div(cols).unwrap_or(h.flags as usize % 7);
@@ -342,31 +349,34 @@ fn reduce_t<T: Fuzzable>(h: Header, cols: usize, inp: &mut Input) {
         assert!(out.get().iter().all(|&v| v == sentinel), "{}", what());
     }
 
-    // The ISA's own entry point with more output rows than the matrix holds:
-    // the missing rows are left untouched.
+    // The ISA's own entry point, reading on demand and prefetching ahead,
+    // with more output rows than the matrix holds: the missing rows are
+    // left untouched.
     let extra = usize::from(h.flags >> 5 & 3);
     let fill = T::from_f64(123.0);
-    let mut out = Guarded::new(rows + extra, h.offset, fill, sentinel);
-    isa_row_sums(h.isa, m, cols, out.get_mut());
-    out.check(&what);
-    assert_same(&out.get()[..rows], &want, &|| {
-        format!("token row_sums {}", what())
-    });
-    if cols > 0 {
-        assert!(
-            out.get()[rows..].iter().all(|&v| v == fill),
-            "token row_sums wrote rows missing from the matrix {}",
-            what()
-        );
+    for fetch in [Fetch::OnDemand, Fetch::Ahead] {
+        let mut out = Guarded::new(rows + extra, h.offset, fill, sentinel);
+        isa_row_sums(h.isa, m, cols, out.get_mut(), fetch);
+        out.check(&what);
+        assert_same(&out.get()[..rows], &want, &|| {
+            format!("token row_sums {fetch:?} {}", what())
+        });
+        if cols > 0 {
+            assert!(
+                out.get()[rows..].iter().all(|&v| v == fill),
+                "token row_sums {fetch:?} wrote rows missing from the matrix {}",
+                what()
+            );
+        }
     }
 }
 
-fn isa_sum<T: Fuzzable>(isa: Isa, x: &[T]) -> T {
-    T::isa_sum(isa, x)
+fn isa_sum<T: Fuzzable>(isa: Isa, x: &[T], fetch: Fetch) -> T {
+    T::isa_sum(isa, x, fetch)
 }
 
-fn isa_row_sums<T: Fuzzable>(isa: Isa, m: &[T], cols: usize, out: &mut [T]) {
-    T::isa_row_sums(isa, m, cols, out)
+fn isa_row_sums<T: Fuzzable>(isa: Isa, m: &[T], cols: usize, out: &mut [T], fetch: Fetch) {
+    T::isa_row_sums(isa, m, cols, out, fetch)
 }
 
 // ---------------------------------------------------------------------------
@@ -677,9 +687,9 @@ fn isa_rows<T: Fuzzable>(isa: Isa, g: &MandelbrotGrid<T>, y0: usize, out: &mut [
 /// token-free for `portable`, the scalar oracle for `scalar`).
 pub trait IsaKernels: Sized {
     /// `reduce::<isa>::sum_T`.
-    fn isa_sum(isa: Isa, x: &[Self]) -> Self;
+    fn isa_sum(isa: Isa, x: &[Self], fetch: Fetch) -> Self;
     /// `reduce::<isa>::row_sums_T`.
-    fn isa_row_sums(isa: Isa, m: &[Self], cols: usize, out: &mut [Self]);
+    fn isa_row_sums(isa: Isa, m: &[Self], cols: usize, out: &mut [Self], fetch: Fetch);
     /// `map::<isa>::<op>_T`.
     fn isa_map(isa: Isa, op: &str, a: &mut [Self], b: &[Self], p: Self, out: &mut [Self], s: Store);
     /// `mandelbrot::<isa>::rows_T`.
@@ -710,11 +720,11 @@ macro_rules! impl_isa_kernels {
     ($t:ty, $sum:ident, $row_sums:ident, $add:ident, $mul:ident, $sq:ident, $scale:ident,
      $lrelu:ident, $add_assign:ident, $mul_assign:ident, $rows:ident) => {
         impl IsaKernels for $t {
-            fn isa_sum(isa: Isa, x: &[$t]) -> $t {
-                isa_match!(isa, reduce::$sum(x), scalar => reduce_oracle::sum(x))
+            fn isa_sum(isa: Isa, x: &[$t], fetch: Fetch) -> $t {
+                isa_match!(isa, reduce::$sum(x, fetch), scalar => reduce_oracle::sum(x))
             }
-            fn isa_row_sums(isa: Isa, x: &[$t], cols: usize, out: &mut [$t]) {
-                isa_match!(isa, reduce::$row_sums(x, cols, out),
+            fn isa_row_sums(isa: Isa, x: &[$t], cols: usize, out: &mut [$t], fetch: Fetch) {
+                isa_match!(isa, reduce::$row_sums(x, cols, out, fetch),
                     scalar => reduce_oracle::row_sums(x, cols, out))
             }
             fn isa_map(isa: Isa, op: &str, a: &mut [$t], b: &[$t], p: $t, out: &mut [$t], s: Store) {
