@@ -287,6 +287,9 @@ pub struct PlanRow {
     pub len: usize,
     /// What runs at that size with `Threads::Auto`.
     pub plan: Plan,
+    /// How a reduction reads its input there ([`fetch_in`]); `None` for
+    /// the other families.
+    pub fetch: Option<Fetch>,
 }
 
 /// What runs, on this thread now, for every kernel x dtype x size class
@@ -299,12 +302,14 @@ pub fn plans() -> Vec<PlanRow> {
             for class in SizeClass::ALL {
                 let len = class_len(kernel, dtype, class);
                 let plan = plan(kernel, dtype, len, Threads::Auto);
+                let fetch = (kernel.family() == Family::Reduce).then(|| fetch_in(dtype, class));
                 rows.push(PlanRow {
                     kernel,
                     dtype,
                     class,
                     len,
                     plan,
+                    fetch,
                 });
             }
         }

@@ -70,7 +70,8 @@ pub fn tune(py: Python<'_>, budget_s: f64) -> PyResult<Bound<'_, PyDict>> {
 }
 
 /// Per kernel x dtype x size class: what runs at a size inside the class
-/// ("len"), on which ISA, how many threads, and why.
+/// ("len"), on which ISA, how many threads, why, and for reductions how
+/// they read ("read": "on_demand" or "ahead"; None for the other kernels).
 pub fn plans(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     let out = PyList::empty(py);
     for r in simdpar_kernels::plan::plans() {
@@ -82,6 +83,7 @@ pub fn plans(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
         d.set_item("isa", r.plan.isa.name())?;
         d.set_item("threads", r.plan.threads)?;
         d.set_item("reason", r.plan.reason.to_string())?;
+        d.set_item("read", r.fetch.map(|f| f.name()))?;
         out.append(d)?;
     }
     Ok(out)

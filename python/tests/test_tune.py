@@ -33,6 +33,12 @@ def test_cpu_info_shows_a_plan_per_kernel_dtype_and_class():
         assert p["class"] in CLASSES
         assert p["len"] > 0
         assert p["reason"], p
+        if p["kernel"] in ("sum", "row_sums"):
+            assert p["read"] in ("on_demand", "ahead"), p
+            if p["class"] != "dram":
+                assert p["read"] == "on_demand", p
+        else:
+            assert p["read"] is None, p
 
 
 def test_a_scope_shows_as_forced_in_the_plans():

@@ -149,6 +149,9 @@ pub struct PlanJson {
     /// Why: forced (env, scope, set_isa), capped, tuned profile or
     /// built-in default.
     pub reason: String,
+    /// How a reduction reads its input (`on_demand`, or `ahead`: software
+    /// prefetch); `null` for the other kernels.
+    pub read: Option<&'static str>,
 }
 
 /// Every kernel x dtype x size class with its plan, now.
@@ -163,6 +166,7 @@ pub fn plan_rows() -> Vec<PlanJson> {
             isa: r.plan.isa.name(),
             threads: r.plan.threads,
             reason: r.plan.reason.to_string(),
+            read: r.fetch.map(|f| f.name()),
         })
         .collect()
 }
@@ -218,14 +222,21 @@ fn to_text(cpu: &CpuInfo) -> String {
     );
     let _ = writeln!(
         s,
-        "kernel       dtype  class  {:>12}  isa       threads  why",
+        "kernel       dtype  class  {:>12}  isa       threads  read       why",
         "len"
     );
     for p in plan_rows() {
         let _ = writeln!(
             s,
-            "{:<12} {:<6} {:<6} {:>12}  {:<9} {:>7}  {}",
-            p.kernel, p.dtype, p.class, p.len, p.isa, p.threads, p.reason
+            "{:<12} {:<6} {:<6} {:>12}  {:<9} {:>7}  {:<9}  {}",
+            p.kernel,
+            p.dtype,
+            p.class,
+            p.len,
+            p.isa,
+            p.threads,
+            p.read.unwrap_or("-"),
+            p.reason
         );
     }
     s

@@ -222,6 +222,15 @@ fn info_json_plans_every_kernel_dtype_and_class_with_a_reason() {
     let info = info_json(&[("SIMDPAR_NO_TUNE", "1")]);
     for p in info["plans"].as_array().unwrap() {
         assert_eq!(p["reason"], "built-in default", "{p}");
+        // Reductions say how they read (built-in: prefetch beyond the
+        // LLC); the other kernels have no read policy.
+        let reduction = p["kernel"] == "sum" || p["kernel"] == "row_sums";
+        let want = match (reduction, p["class"].as_str()) {
+            (false, _) => Value::Null,
+            (true, Some("dram")) => "ahead".into(),
+            (true, _) => "on_demand".into(),
+        };
+        assert_eq!(p["read"], want, "{p}");
         assert!(
             is_supported(Isa::from_name(p["isa"].as_str().unwrap()).unwrap()),
             "{p}"

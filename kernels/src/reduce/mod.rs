@@ -71,6 +71,16 @@ pub enum Fetch {
     Ahead,
 }
 
+impl Fetch {
+    /// `on_demand` or `ahead`, for tables and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fetch::OnDemand => "on_demand",
+            Fetch::Ahead => "ahead",
+        }
+    }
+}
+
 /// The reduction kernels of one ISA for one dtype (function pointers
 /// resolved once; see [`Element`]). Only reachable for supported ISAs.
 pub(crate) struct ReduceTable<T: 'static> {
