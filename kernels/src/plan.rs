@@ -29,6 +29,7 @@ use simdpar_dispatch::profile::{self, Profile, SizeClass};
 use simdpar_dispatch::{ForcedBy, Isa, Selection};
 use std::cell::Cell;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 pub(crate) use defaults::{MAP_THREADS_FROM, PREFETCH_IN_DRAM, REDUCE_THREADS_FROM};
@@ -178,6 +179,21 @@ thread_local! {
     static FORCED_THREADS: Cell<Option<usize>> = const { Cell::new(None) };
 }
 
+/// How many [`with_forced_threads`] scopes are open in the process: while
+/// none is, a call skips the thread-local lookup (a TLS access costs more
+/// in a shared library, such as the Python extension, than in a program).
+static FORCING_SCOPES: AtomicUsize = AtomicUsize::new(0);
+
+/// The thread count the tuner forces on this thread, if any.
+#[inline]
+fn forced_threads() -> Option<usize> {
+    if FORCING_SCOPES.load(Ordering::Relaxed) == 0 {
+        None
+    } else {
+        FORCED_THREADS.with(Cell::get)
+    }
+}
+
 /// Runs `f` with every kernel called on this thread split across `threads`
 /// threads (at most what each call's [`Threads`] allows), ignoring the
 /// thresholds: how the tuner measures whether threads pay.
@@ -186,8 +202,10 @@ pub(crate) fn with_forced_threads<R>(threads: usize, f: impl FnOnce() -> R) -> R
     impl Drop for Restore {
         fn drop(&mut self) {
             FORCED_THREADS.with(|c| c.set(self.0));
+            FORCING_SCOPES.fetch_sub(1, Ordering::SeqCst);
         }
     }
+    FORCING_SCOPES.fetch_add(1, Ordering::SeqCst);
     let _restore = Restore(FORCED_THREADS.with(|c| c.replace(Some(threads))));
     f()
 }
@@ -365,13 +383,14 @@ fn representative_bytes(family: Family, dtype: Dtype) -> u64 {
 /// counts elements of its representative kernel (`sum`, `add`,
 /// `mandelbrot`), so `square` (two arrays) splits from 1.5 times as many
 /// elements as `add` (three), and f64 from half as many as f32.
+#[inline]
 pub fn plan(kernel: Kernel, dtype: Dtype, len: usize, threads: Threads) -> Plan {
     let bytes = bytes_touched(kernel, dtype, len) as u64;
     let class = SizeClass::of_bytes(bytes as usize);
     let family = kernel.family();
     let c = choice(kernel, dtype, class);
     let max = threads.max_threads();
-    let threads = if let Some(n) = FORCED_THREADS.with(Cell::get) {
+    let threads = if let Some(n) = forced_threads() {
         n.clamp(1, max)
     } else if max > 1
         && bytes
