@@ -359,47 +359,23 @@ mod tests {
 
     #[test]
     fn paired_ratio_ignores_a_shared_burst() {
-        let st = |r: Vec<f64>| {
-            let mut m = r.clone();
-            Stats {
-                name: String::new(),
-                median: median(&mut m),
-                min: 0.0,
-                max: 0.0,
-                samples: r.len(),
-                inner: 1,
-                rounds: r,
-            }
-        };
         // Round 2 is slowed 10x for both: the paired ratio stays 2.
-        let a = st(vec![2.0, 20.0, 2.0]);
-        let b = st(vec![1.0, 10.0, 1.0]);
+        let a = stats(&[2.0, 20.0, 2.0]);
+        let b = stats(&[1.0, 10.0, 1.0]);
         assert_eq!(paired_ratio(&a, &b), 2.0);
     }
 
     #[test]
     fn paired_speedup_ratio_is_a_median_over_rounds() {
-        let st = |r: Vec<f64>| {
-            let mut m = r.clone();
-            Stats {
-                name: String::new(),
-                median: median(&mut m),
-                min: 0.0,
-                max: 0.0,
-                samples: r.len(),
-                inner: 1,
-                rounds: r,
-            }
-        };
         // Kernel speedups per round 2, 1.5, 2; STREAM's 2, 1.5, 1: the
         // round where both lost their second thread (round 2) cancels.
-        let k1 = st(vec![4.0, 3.0, 4.0]);
-        let kt = st(vec![2.0, 2.0, 2.0]);
-        let s1 = st(vec![2.0, 3.0, 2.0]);
-        let st2 = st(vec![1.0, 2.0, 2.0]);
+        let k1 = stats(&[4.0, 3.0, 4.0]);
+        let kt = stats(&[2.0, 2.0, 2.0]);
+        let s1 = stats(&[2.0, 3.0, 2.0]);
+        let st2 = stats(&[1.0, 2.0, 2.0]);
         assert_eq!(paired_speedup_ratio(&k1, &kt, &s1, &st2), 1.0);
         // Not the same rounds: the ratio of the two paired ratios.
-        let short = st(vec![1.0, 2.0]);
+        let short = stats(&[1.0, 2.0]);
         // (kernel 2 over STREAM 2 / 1.5)
         assert_eq!(paired_speedup_ratio(&k1, &kt, &s1, &short), 1.5);
     }
