@@ -141,7 +141,8 @@ fn time(run: &mut dyn FnMut(usize), inner: usize) -> f64 {
 
 /// Measures every candidate: one warm-up call each (which also brings
 /// cache-sized inputs into cache), a calibration of `inner`, then `reps`
-/// rounds, each in a freshly shuffled order. Returns one [`Stats`] per
+/// rounds, each in a freshly shuffled order; a sample of several calls
+/// follows one untimed call of the same candidate. Returns one [`Stats`] per
 /// candidate, in order.
 pub fn interleaved(cands: &mut [Candidate<'_>], cfg: &TimingConfig) -> Vec<Stats> {
     let min = cfg.min_sample.as_secs_f64();
@@ -178,6 +179,17 @@ pub fn interleaved(cands: &mut [Candidate<'_>], cfg: &TimingConfig) -> Vec<Stats
         // every candidate's neighbour.)
         shuffle(&mut order, &mut seed);
         for &i in &order {
+            if inner[i] > 1 {
+                // One untimed call first, so that a sample starts the way
+                // the calls inside it run (helper threads awake, inputs
+                // where the previous call left them), whichever candidate
+                // ran before it: the previous candidate may have left the
+                // helpers asleep (1-thread rows), and the wake-up then
+                // landed on 1 of only 4 calls of a 1M two-thread sample.
+                // Calls of a sample that lasts by itself (inner = 1:
+                // DRAM-sized) are timed cold, as they run.
+                (cands[i].run)(1);
+            }
             samples[i].push(time(&mut cands[i].run, inner[i]) / inner[i] as f64);
         }
     }
@@ -347,7 +359,7 @@ mod tests {
         ];
         let cfg = TimingConfig {
             reps: 3,
-            min_sample: Duration::from_micros(10),
+            min_sample: Duration::from_millis(1),
         };
         let s = interleaved(&mut cands, &cfg);
         drop(cands);
@@ -355,6 +367,11 @@ mod tests {
         assert!(s.iter().all(|s| s.samples == 3 && s.inner >= 1));
         assert!(a >= 3 && b >= 3);
         assert_eq!(s[0].rounds.len(), 3);
+        // Calls: 4 to calibrate (these closures take far less than 1 ms),
+        // then per round one untimed call and the `inner` timed ones.
+        assert!(s[0].inner > 1);
+        assert_eq!(a, 4 + 3 * (1 + s[0].inner));
+        assert_eq!(b, 4 + 3 * (1 + s[1].inner));
     }
 
     #[test]
