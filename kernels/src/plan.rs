@@ -345,12 +345,16 @@ pub fn size_class(kernel: Kernel, dtype: Dtype, len: usize) -> SizeClass {
 /// serial entry points call this once per call).
 #[inline]
 pub fn isa_for(kernel: Kernel, dtype: Dtype, len: usize) -> Isa {
+    isa_in(kernel, dtype, size_class(kernel, dtype, len))
+}
+
+/// [`isa_for`] for a call already known to fall in `class` (the serial
+/// reductions also need the class for [`fetch_in`], so they compute it once).
+#[inline]
+pub(crate) fn isa_in(kernel: Kernel, dtype: Dtype, class: SizeClass) -> Isa {
     match simdpar_dispatch::selection() {
         Selection::Forced(isa, _) => isa,
-        Selection::Free { ceiling, .. } => {
-            let class = size_class(kernel, dtype, len);
-            choice(kernel, dtype, class).isa.min(ceiling)
-        }
+        Selection::Free { ceiling, .. } => choice(kernel, dtype, class).isa.min(ceiling),
     }
 }
 

@@ -94,6 +94,17 @@ pub(crate) struct ReduceTable<T: 'static> {
 
 crate::isa_tables!(ReduceTable);
 
+/// The kernels and the read policy of a single-threaded reduction over
+/// `len` elements, from one size-class lookup.
+#[inline]
+fn serial_plan<T: Element>(kernel: Kernel, len: usize) -> (&'static ReduceTable<T>, Fetch) {
+    let class = crate::plan::size_class(kernel, T::DTYPE, len);
+    (
+        table_for::<T>(crate::plan::isa_in(kernel, T::DTYPE, class)),
+        crate::plan::fetch_in(T::DTYPE, class),
+    )
+}
+
 /// Sum of `x` in simdpar's fixed order (see the module docs): bitwise the
 /// same on every ISA and thread count; `+0.0` for an empty slice.
 ///
@@ -102,9 +113,8 @@ crate::isa_tables!(ReduceTable);
 /// ```
 #[inline]
 pub fn sum<T: Element>(x: &[T]) -> T {
-    let t = table_for::<T>(crate::plan::isa_for(Kernel::Sum, T::DTYPE, x.len()));
-    let fetch = crate::plan::fetch_for(Kernel::Sum, T::DTYPE, x.len());
-    // SAFETY: `resolve` returns the table of a supported ISA.
+    let (t, fetch) = serial_plan::<T>(Kernel::Sum, x.len());
+    // SAFETY: `serial_plan` returns the table of a supported ISA.
     unsafe { (t.sum)(x, fetch) }
 }
 
@@ -129,12 +139,7 @@ pub(crate) fn check_matrix(len: usize, rows: usize, cols: usize) -> Result<(), K
 /// ```
 pub fn row_sums<T: Element>(matrix: &[T], cols: usize, out: &mut [T]) -> Result<(), KernelError> {
     check_matrix(matrix.len(), out.len(), cols)?;
-    let t = table_for::<T>(crate::plan::isa_for(
-        Kernel::RowSums,
-        T::DTYPE,
-        matrix.len(),
-    ));
-    let fetch = crate::plan::fetch_for(Kernel::RowSums, T::DTYPE, matrix.len());
+    let (t, fetch) = serial_plan::<T>(Kernel::RowSums, matrix.len());
     // SAFETY: supported ISA; the shape was checked above.
     unsafe { (t.row_sums)(matrix, cols, out, fetch) };
     Ok(())
