@@ -126,9 +126,30 @@ impl StreamResult {
     }
 }
 
-/// Runs `f` on `threads` equal pieces of the index range (one per thread).
-fn split(n: usize, threads: usize) -> usize {
-    n.div_ceil(threads.max(1)).max(1)
+/// Elements (doubles) per piece a thread claims on more than one thread:
+/// 2 MiB, long enough for the hardware prefetchers to stream each piece.
+const PIECE: usize = 256 << 10;
+
+/// The piece length of a pass over `n` elements on `threads` threads:
+/// [`PIECE`], or one piece per thread for arrays too short to give every
+/// thread eight pieces.
+///
+/// Many pieces, claimed by rayon's work stealing, not one equal piece per
+/// thread: with one half each, a helper that the scheduler woke on the
+/// caller's CPU ran its half only after the caller finished (measured on the
+/// 2-vCPU VM, read of 256 MiB: two halves 3.5-8.5 ms per pass, erratic and
+/// often slower than one thread's 6.5-7 ms; 64 or 256 pieces 3.3-4.4 ms in
+/// every pass), so the 2-thread pattern measured at 1-thread speed and
+/// kernels that claim their work in pieces (simdpar's pool) ran "above" it.
+fn piece_len(n: usize, threads: usize) -> usize {
+    if threads <= 1 {
+        return n.max(1);
+    }
+    if n >= PIECE * 8 * threads {
+        PIECE
+    } else {
+        n.div_ceil(threads).max(1)
+    }
 }
 
 /// The arrays of the STREAM-like bench.
@@ -193,11 +214,11 @@ impl StreamBufs {
     }
 
     /// One pass of `pattern` in `form`: serial when `pool` is None, else
-    /// split in one equal piece per thread of `pool`.
+    /// split in pieces of [`piece_len`] that the threads of `pool` claim.
     pub fn pass_with(&mut self, pattern: Pattern, form: Form, pool: Option<&rayon::ThreadPool>) {
         let n = self.a.get().len();
         let t = pool.map(|p| p.current_num_threads()).unwrap_or(1);
-        let chunk = split(n, t);
+        let chunk = piece_len(n, t);
         let a: &[f64] = self.a.get();
         let (b, c) = (self.b.get(), self.c.get());
         let o: &mut [f64] = self.out.get_mut();
@@ -332,6 +353,19 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn long_arrays_split_in_pieces_that_threads_claim() {
+        // One thread: the whole array.
+        assert_eq!(piece_len(10 * PIECE, 1), 10 * PIECE);
+        // Long enough for eight pieces per thread: fixed pieces.
+        assert_eq!(piece_len(16 * PIECE, 2), PIECE);
+        assert_eq!(piece_len(1 << 30, 2), PIECE);
+        // Shorter: one piece per thread, covering every element.
+        assert_eq!(piece_len(16 * PIECE - 1, 2), 8 * PIECE);
+        assert_eq!(piece_len(1001, 3), 334);
+        assert_eq!(piece_len(0, 2), 1);
     }
 
     #[test]
