@@ -14,8 +14,9 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
     let _ = writeln!(
         s,
         "## Memory bandwidth (STREAM-like)\n\n{} Mi doubles per array ({} MiB), 8 independent \
-         accumulators or vectors in flight (read walks both halves of its array at once). Every \
-         pattern ran in every form this CPU has (vector width {}; store patterns with cached and \
+         accumulators or vectors in flight (read walks both halves of its array at once); on \
+         several threads the threads claim 2 MiB pieces (work stealing), so a thread the \
+         scheduler starts late does not hold the pass. Every pattern ran in every form this CPU has (vector width {}; store patterns with cached and \
          with non-temporal stores) in the same interleaved rounds, and the fastest form is kept \
          (`form`; the others' medians in the last column). Bytes counted as read + written (no \
          write-allocate), medians. A kernel or peer above its pattern is flagged as a \
