@@ -98,8 +98,9 @@ pub struct ParRow {
     pub n: usize,
     /// Serial.
     pub serial: Stats,
-    /// Two halves on rayon's global pool, called from outside the pool
-    /// (what `simdpar::par` does).
+    /// Equal pieces, one per thread, on rayon's global pool, called from
+    /// outside the pool: a plain fork-join reference (simdpar's own pool
+    /// claims pieces; `simdpar tune` measures where it pays).
     pub parallel: Stats,
     /// Threads of the parallel run.
     pub threads: usize,

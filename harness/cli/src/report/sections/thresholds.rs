@@ -63,8 +63,9 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
     let _ = writeln!(
         s,
         "### Parallel threshold\n\nf32, serial call vs the input split in {} equal pieces on \
-         rayon's global pool from outside it (the way `simdpar::par` splits). Speedup = serial \
-         time / split time.\n",
+         rayon's global pool from outside it: a plain fork-join reference for where splitting \
+         starts to pay, not simdpar's own pool (whose split sizes `simdpar tune` measures and \
+         the plan table above shows). Speedup = serial time / split time.\n",
         r.par.first().map(|p| p.threads).unwrap_or(2)
     );
     let _ = writeln!(
