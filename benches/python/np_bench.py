@@ -260,10 +260,12 @@ def interleaved(calls, reps, min_sample):
         t = timed(fn, 1)
         # The first call is the warm-up (it may fault buffers in); the
         # fastest of three more warm calls calibrates unless it was clearly
-        # long: one slow calibration call would give a method fewer calls
-        # per sample than its peers (as in timing.rs).
+        # long twice: one slow calibration call would give a method fewer
+        # calls per sample than its peers (as in timing.rs).
+        if t >= 4 * min_sample:
+            t = timed(fn, 1)
         if t < 4 * min_sample:
-            t = min(timed(fn, 1) for _ in range(3))
+            t = min([t] + [timed(fn, 1) for _ in range(3)])
         inner[name] = 1 if t >= min_sample or t <= 0 else max(1, int(min_sample / t + 0.999))
     samples = {name: [] for name, _ in calls}
     order = list(calls)
