@@ -145,6 +145,122 @@ fn streaming_stores_match_cached_stores() {
     }
 }
 
+/// Every store policy gives the oracle's bits on every x86 ISA entry point
+/// (the line-per-step loop of `Store::ByLine` runs on AVX-512; the others
+/// take it as `Store::Cached`): all five out-of-place kernels, f32 and f64,
+/// lengths around one vector, one line and the four-vector step, every
+/// element offset of the output and an input offset that differs from it,
+/// with guard zones around the output.
+#[test]
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+fn every_store_policy_matches_the_oracle() {
+    /// An ISA entry point as (name, call with inputs a and b, output, store).
+    type Entry<'a, T> = (&'a str, &'a dyn Fn(&[T], &[T], &mut [T], Store));
+    /// The oracle of a kernel: (name, call with a, b, parameter, output).
+    type Oracle<T> = (&'static str, fn(&[T], &[T], T, &mut [T]));
+    fn check<T: Element + Plain>(kernels: &[Entry<'_, T>], isa: &str) {
+        let mut lens: Vec<usize> = (0..=4 * W + 3).collect();
+        lens.extend([127, 128, 129, 1000, 4099]);
+        let q = T::from_f64(-0.75);
+        for n in lens {
+            let a = values::<T>(n, 5 * n as u64 + 2, 7);
+            let b = values::<T>(n, 5 * n as u64 + 3, 5);
+            let oracles: [Oracle<T>; 5] = [
+                ("add", |a, b, _, o| map_oracle::add(a, b, o, Store::Cached)),
+                ("multiply", |a, b, _, o| {
+                    map_oracle::multiply(a, b, o, Store::Cached)
+                }),
+                ("square", |a, _, _, o| {
+                    map_oracle::square(a, o, Store::Cached)
+                }),
+                ("scale", |a, _, q, o| {
+                    map_oracle::scale(a, q, o, Store::Cached)
+                }),
+                ("leaky_relu", |a, _, q, o| {
+                    map_oracle::leaky_relu(a, q, o, Store::Cached)
+                }),
+            ];
+            for off in 0..W {
+                let pa = Placed::new(&a, (off + 1) % W);
+                let pb = Placed::new(&b, (off + 5) % W);
+                for ((name, kernel), (oname, oracle)) in kernels.iter().zip(&oracles) {
+                    assert_eq!(name, oname);
+                    let mut want = vec![T::ZERO; n];
+                    oracle(&a, &b, q, &mut want);
+                    for store in [Store::Cached, Store::ByLine, Store::Streaming] {
+                        let mut out = Guarded::new(n, off, T::from_f64(4321.0));
+                        kernel(pa.get(), pb.get(), out.out(), store);
+                        let what = format!("{isa} {name} {} {store:?} n={n} off={off}", T::NAME);
+                        out.check_guards(&what);
+                        assert_same(out.result(), &want, &what);
+                    }
+                }
+            }
+        }
+    }
+    use simdpar::map::{avx2, avx512};
+    if let Some(t) = simdpar::Avx2::new() {
+        check::<f32>(
+            &[
+                ("add", &|a, b, o, s| avx2::add_f32(t, a, b, o, s)),
+                ("multiply", &|a, b, o, s| avx2::multiply_f32(t, a, b, o, s)),
+                ("square", &|a, _, o, s| avx2::square_f32(t, a, o, s)),
+                ("scale", &|a, _, o, s| avx2::scale_f32(t, a, -0.75, o, s)),
+                ("leaky_relu", &|a, _, o, s| {
+                    avx2::leaky_relu_f32(t, a, -0.75, o, s)
+                }),
+            ],
+            "avx2",
+        );
+        check::<f64>(
+            &[
+                ("add", &|a, b, o, s| avx2::add_f64(t, a, b, o, s)),
+                ("multiply", &|a, b, o, s| avx2::multiply_f64(t, a, b, o, s)),
+                ("square", &|a, _, o, s| avx2::square_f64(t, a, o, s)),
+                ("scale", &|a, _, o, s| avx2::scale_f64(t, a, -0.75, o, s)),
+                ("leaky_relu", &|a, _, o, s| {
+                    avx2::leaky_relu_f64(t, a, -0.75, o, s)
+                }),
+            ],
+            "avx2",
+        );
+    }
+    if let Some(t) = simdpar::Avx512::new() {
+        check::<f32>(
+            &[
+                ("add", &|a, b, o, s| avx512::add_f32(t, a, b, o, s)),
+                ("multiply", &|a, b, o, s| {
+                    avx512::multiply_f32(t, a, b, o, s)
+                }),
+                ("square", &|a, _, o, s| avx512::square_f32(t, a, o, s)),
+                ("scale", &|a, _, o, s| avx512::scale_f32(t, a, -0.75, o, s)),
+                ("leaky_relu", &|a, _, o, s| {
+                    avx512::leaky_relu_f32(t, a, -0.75, o, s)
+                }),
+            ],
+            "avx512",
+        );
+        check::<f64>(
+            &[
+                ("add", &|a, b, o, s| avx512::add_f64(t, a, b, o, s)),
+                ("multiply", &|a, b, o, s| {
+                    avx512::multiply_f64(t, a, b, o, s)
+                }),
+                ("square", &|a, _, o, s| avx512::square_f64(t, a, o, s)),
+                ("scale", &|a, _, o, s| avx512::scale_f64(t, a, -0.75, o, s)),
+                ("leaky_relu", &|a, _, o, s| {
+                    avx512::leaky_relu_f64(t, a, -0.75, o, s)
+                }),
+            ],
+            "avx512",
+        );
+    } else {
+        eprintln!(
+            "every_store_policy_matches_the_oracle: no AVX-512 on this CPU; the Bochs suite runs Store::ByLine's loop (tests/bochs)"
+        );
+    }
+}
+
 /// Prefetching ahead (the path DRAM-sized reductions take) changes no bit:
 /// every ISA that prefetches, lengths around the lane group, the block and
 /// several blocks, every element offset, and row shapes whose rows end

@@ -121,6 +121,14 @@ pub fn cache_limits() -> (usize, usize) {
     })
 }
 
+/// Bytes of this CPU's level-1 data cache, read once (32 KiB when CPUID
+/// does not say).
+#[inline]
+pub fn l1_data_bytes() -> usize {
+    static L1: OnceLock<usize> = OnceLock::new();
+    *L1.get_or_init(|| crate::cpu_info().cache_bytes(1).unwrap_or(32 << 10) as usize)
+}
+
 /// What a profile says for one family x dtype x size class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tuned {

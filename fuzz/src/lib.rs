@@ -542,11 +542,13 @@ fn map_t<T: Fuzzable>(h: Header, op_i: usize, mismatch: u8, inp: &mut Input) {
         }
     }
 
-    // The ISA's own entry points: both store kinds, and slices of unequal
+    // The ISA's own entry points: every store policy, and slices of unequal
     // length (they work over the shortest; the rest is left untouched).
     if !inplace || op.ends_with("_assign") {
         let store = if h.flags & 0x40 != 0 {
             Store::Streaming
+        } else if h.flags & 0x03 == 0x03 {
+            Store::ByLine
         } else {
             Store::Cached
         };

@@ -154,7 +154,7 @@ fn binary<T: Element>(
     let n = out.len();
     let (p, t) = map_plan::<T>(kernel, n, threads);
     let f = pick(t);
-    let store = map::store_for::<T>(n);
+    let store = map::store_for_arrays::<T>(n, 2);
     chunked(
         &p,
         n,
@@ -175,7 +175,7 @@ fn unary<T: Element>(
 ) -> Result<(), KernelError> {
     check_len("out", x.len(), out.len())?;
     let n = out.len();
-    let store = map::store_for::<T>(n);
+    let store = map::store_for_arrays::<T>(n, 1);
     chunked(
         p,
         n,

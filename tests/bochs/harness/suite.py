@@ -25,8 +25,9 @@ one-byte over-read faults). Inputs alternate between finite values of mixed
 magnitude with signed zeros and subnormals, and the same sprinkled with NaN
 and +-Inf; scalars (factor, alpha) cycle through the special values; each
 kernel also gets uniform special inputs (all -0.0, all NaN, +-Inf, all
-subnormal, all max). Out-of-place elementwise kernels run with both cached
-and non-temporal (streaming) stores, reductions with and without software
+subnormal, all max). Out-of-place elementwise kernels run with every store
+policy (cached, non-temporal "streaming", and one cache line per loop step
+"by_line"), reductions with and without software
 prefetch ahead of the loads (a prefetch past a guard page must not fault);
 Mandelbrot sweeps the width 1..67 with
 several heights, first rows, iteration caps and special grids.
@@ -68,6 +69,9 @@ CANARY = 0xA5
 CANARY_BEFORE = 256                            # bytes checked before a buffer
 
 DT = {"f32": np.float32, "f64": np.float64}
+# The `streaming` argument of the out-of-place elementwise ABI functions:
+# their store policy (simdpar::map::Store).
+STORES = {"cached": 0, "streaming": 1, "by_line": 2}
 UINT = {"f32": np.uint32, "f64": np.uint64}
 CT = {"f32": ctypes.c_float, "f64": ctypes.c_double}
 
@@ -266,13 +270,14 @@ class Suite:
                 self.record(tag, ok and ok_mem, f"{what}: got {got} want {want}" if not ok
                             else f"{what}: memory around/inside a buffer changed")
 
-    def run_map(self, tn, kernel, arity, param, inplace, streaming):
+    def run_map(self, tn, kernel, arity, param, inplace, store):
         """arity 1/2 inputs; param: takes a scalar (factor/alpha); inplace:
-        the first input is also the output."""
+        the first input is also the output; store: a key of STORES."""
         dt = DT[tn]
         em, nat = f"simdpar_{kernel}_{tn}_avx512", f"simdpar_{kernel}_{tn}_scalar"
-        tag = em + (" [streaming]" if streaming else "")
-        rng = np.random.default_rng(zlib.crc32(f"{tn} {kernel} {streaming}".encode()))
+        tag = em + ("" if store == "cached" else f" [{store}]")
+        streaming = STORES[store]
+        rng = np.random.default_rng(zlib.crc32(f"{tn} {kernel} {store}".encode()))
         params = scalar_params(dt)
         cases = []
         for n in self.sizes():
@@ -462,12 +467,12 @@ def main():
             suite.run_row_sums(tn, ahead)
         for kernel, arity, param in (("add", 2, False), ("multiply", 2, False), ("square", 1, False),
                                      ("scale", 1, True), ("leaky_relu", 1, True)):
-            for streaming in (False, True):
-                suite.run_map(tn, kernel, arity, param, False, streaming)
+            for store in STORES:
+                suite.run_map(tn, kernel, arity, param, False, store)
         for kernel, arity, param in (("add_assign", 2, False), ("multiply_assign", 2, False),
                                      ("square_inplace", 1, False), ("scale_inplace", 1, True),
                                      ("leaky_relu_inplace", 1, True)):
-            suite.run_map(tn, kernel, arity, param, True, False)
+            suite.run_map(tn, kernel, arity, param, True, "cached")
         suite.run_mandelbrot(tn)
 
     print("[avx512-bochs] emulated cases per kernel (passed/failed):")

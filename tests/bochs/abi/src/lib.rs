@@ -14,8 +14,10 @@
 //! no such restriction.
 //!
 //! Naming: `simdpar_<kernel>_<dtype>_<isa>`, with `<isa>` = `avx512` or
-//! `scalar`. Lengths count elements. `streaming != 0` asks an out-of-place
-//! elementwise kernel for non-temporal stores (the path large outputs take);
+//! `scalar`. Lengths count elements. `streaming` picks an out-of-place
+//! elementwise kernel's store policy: 0 cached, 1 non-temporal stores (the
+//! path large outputs take), 2 one cache line per loop step (the path
+//! L2-sized calls take);
 //! `ahead != 0` asks a reduction to prefetch ahead of its loads (the path
 //! DRAM-sized inputs take), which must never fault past the input's end.
 //!
@@ -91,10 +93,10 @@ fn fetch(ahead: u32) -> Fetch {
 
 #[inline(always)]
 fn store(streaming: u32) -> Store {
-    if streaming != 0 {
-        Store::Streaming
-    } else {
-        Store::Cached
+    match streaming {
+        0 => Store::Cached,
+        2 => Store::ByLine,
+        _ => Store::Streaming,
     }
 }
 
