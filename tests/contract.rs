@@ -19,7 +19,9 @@ const W: usize = 16;
 
 fn lengths() -> Vec<usize> {
     let mut v: Vec<usize> = (0..=4 * W + 3).collect();
-    v.extend([127, 128, 129, 1000, 4099, 65_536 + 13]);
+    // 16 Ki + 5: a one-input kernel there runs `Store::ByLine` (arrays past
+    // L1, inside a quarter of L2).
+    v.extend([127, 128, 129, 1000, 4099, 16_384 + 5, 65_536 + 13]);
     v
 }
 

@@ -51,8 +51,8 @@ pub enum Store {
     /// Ordinary stores, one cache line of output per loop step (each vector
     /// loaded, computed and stored before the next) where a vector is a
     /// whole line (AVX-512; other ISAs run [`Store::Cached`]'s loop): faster
-    /// once the arrays outgrow L1 but still fit in L2 (see
-    /// [`store_for_arrays`] for the measurement).
+    /// for one-input kernels once the arrays outgrow L1 while they fit in a
+    /// quarter of L2 (see [`store_for_arrays`] for the measurement).
     ByLine,
     /// Non-temporal stores where the ISA has them (the output bypasses the
     /// cache; pays only when the output would not fit in it anyway).
@@ -118,27 +118,31 @@ pub fn nt_threshold_bytes() -> usize {
 /// The store policy for an out-of-place call on `len` elements of `T` that
 /// reads `inputs` arrays: streaming from [`crate::plan::nt_threshold`]
 /// bytes of output (`SIMDPAR_NT_THRESHOLD` > tuned profile >
-/// [`nt_threshold_bytes`]); [`Store::ByLine`] while the bytes touched (inputs
-/// and output) are more than the level-1 data cache holds and no more than
-/// L2 does; [`Store::Cached`] otherwise.
+/// [`nt_threshold_bytes`]); [`Store::ByLine`] for a one-input kernel whose
+/// two arrays are more than the level-1 data cache holds and at most a
+/// quarter of L2; [`Store::Cached`] otherwise.
 ///
-/// Why by line in L2 only: measured on the 2-vCPU Zen 5 VM (AVX-512, one
-/// thread, interleaved in one process, 31 rounds; time with four vectors /
-/// time by line): scale and square f32 at 8 Ki to 64 Ki elements 1.02-1.03
-/// (square 8 Ki 1.11), scale f64 8-16 Ki 1.02, add f64 8-64 Ki 1.04-1.10;
-/// in L1 (4 Ki f32) 0.98-1.00; beyond L2 (256 Ki and 1 Mi f32 on two
-/// threads) 0.97-0.98. Against the Mojo twins (`simdpar report`, 1 thread,
-/// medians of per-round ratios, two runs each), add / square / scale /
-/// leaky_relu f32 and f64 16K went from 0.97-1.01 (mean 0.98) to 0.99-1.00.
+/// The window is where a line per step measured faster on the 2-vCPU Zen 5
+/// VM (AVX-512 entry points, one thread, both policies interleaved in one
+/// process, 31 rounds; time cached / time by line): scale and square f32
+/// and scale f64 with 64-256 KiB touched 1.01-1.08; in L1 (32 KiB) 0.77-0.98
+/// (square f32 4 Ki 0.77); at 384-512 KiB 0.91-1.01; from 768 KiB on
+/// 0.99-1.01; `add` (two inputs) 0.91-1.07 with no consistent side, so
+/// binary kernels keep the four-vector loop. Against the Mojo twins
+/// (`simdpar report`, 1 thread, two runs each), square / scale / leaky_relu
+/// f32 and f64 16K went from 0.97-0.99 to 0.99-1.02.
 #[inline]
 pub(crate) fn store_for_arrays<T: Element>(len: usize, inputs: usize) -> Store {
     let out = len.saturating_mul(std::mem::size_of::<T>());
     if out >= crate::plan::nt_threshold(T::DTYPE) {
         return Store::Streaming;
     }
-    let touched = out.saturating_mul(inputs + 1);
+    if inputs != 1 {
+        return Store::Cached;
+    }
+    let touched = 2 * out;
     let (l2, _) = simdpar_dispatch::profile::cache_limits();
-    if touched > simdpar_dispatch::profile::l1_data_bytes() && touched <= l2 {
+    if touched > simdpar_dispatch::profile::l1_data_bytes() && touched <= l2 / 4 {
         Store::ByLine
     } else {
         Store::Cached
@@ -394,3 +398,34 @@ macro_rules! map_isa {
     };
 }
 pub(crate) use map_isa;
+
+#[cfg(test)]
+mod tests {
+    use super::{Store, store_for_arrays};
+    use simdpar_dispatch::profile::{cache_limits, l1_data_bytes};
+
+    #[test]
+    fn store_policy_follows_the_caches_and_the_nt_threshold() {
+        let (l1, l2) = (l1_data_bytes(), cache_limits().0);
+        // Elements of f32 whose two arrays (input and output) touch `bytes`.
+        let unary = |bytes: usize| bytes / 8;
+        assert_eq!(store_for_arrays::<f32>(0, 1), Store::Cached);
+        assert_eq!(store_for_arrays::<f32>(unary(l1), 1), Store::Cached);
+        if l1 < l2 / 4 {
+            assert_eq!(store_for_arrays::<f32>(unary(l1) + 16, 1), Store::ByLine);
+            assert_eq!(store_for_arrays::<f32>(unary(l2 / 4), 1), Store::ByLine);
+            // Two inputs keep the four-vector loop at the same size.
+            assert_eq!(store_for_arrays::<f32>(unary(l1) + 16, 2), Store::Cached);
+        }
+        assert_eq!(
+            store_for_arrays::<f32>(unary(l2 / 4) + 16, 1),
+            Store::Cached
+        );
+        let nt = crate::plan::nt_threshold(crate::Dtype::F32);
+        if nt < usize::MAX / 8 {
+            assert_eq!(store_for_arrays::<f32>(nt / 4, 1), Store::Streaming);
+            assert_eq!(store_for_arrays::<f32>(nt / 4, 2), Store::Streaming);
+            assert_eq!(store_for_arrays::<f32>(nt / 4 - 1, 1), Store::Cached);
+        }
+    }
+}
