@@ -201,61 +201,51 @@ fn every_store_policy_matches_the_oracle() {
         }
     }
     use simdpar::map::{avx2, avx512};
+    // The five out-of-place entry points of one ISA module for one dtype.
+    macro_rules! entries {
+        ($m:ident, $t:expr, $add:ident, $mul:ident, $sq:ident, $scale:ident, $lrelu:ident) => {
+            [
+                ("add", &|a, b, o, s| $m::$add($t, a, b, o, s)),
+                ("multiply", &|a, b, o, s| $m::$mul($t, a, b, o, s)),
+                ("square", &|a, _, o, s| $m::$sq($t, a, o, s)),
+                ("scale", &|a, _, o, s| $m::$scale($t, a, -0.75, o, s)),
+                ("leaky_relu", &|a, _, o, s| $m::$lrelu($t, a, -0.75, o, s)),
+            ]
+        };
+    }
+    macro_rules! both_dtypes {
+        ($m:ident, $t:expr) => {
+            check::<f32>(
+                &entries!(
+                    $m,
+                    $t,
+                    add_f32,
+                    multiply_f32,
+                    square_f32,
+                    scale_f32,
+                    leaky_relu_f32
+                ),
+                stringify!($m),
+            );
+            check::<f64>(
+                &entries!(
+                    $m,
+                    $t,
+                    add_f64,
+                    multiply_f64,
+                    square_f64,
+                    scale_f64,
+                    leaky_relu_f64
+                ),
+                stringify!($m),
+            );
+        };
+    }
     if let Some(t) = simdpar::Avx2::new() {
-        check::<f32>(
-            &[
-                ("add", &|a, b, o, s| avx2::add_f32(t, a, b, o, s)),
-                ("multiply", &|a, b, o, s| avx2::multiply_f32(t, a, b, o, s)),
-                ("square", &|a, _, o, s| avx2::square_f32(t, a, o, s)),
-                ("scale", &|a, _, o, s| avx2::scale_f32(t, a, -0.75, o, s)),
-                ("leaky_relu", &|a, _, o, s| {
-                    avx2::leaky_relu_f32(t, a, -0.75, o, s)
-                }),
-            ],
-            "avx2",
-        );
-        check::<f64>(
-            &[
-                ("add", &|a, b, o, s| avx2::add_f64(t, a, b, o, s)),
-                ("multiply", &|a, b, o, s| avx2::multiply_f64(t, a, b, o, s)),
-                ("square", &|a, _, o, s| avx2::square_f64(t, a, o, s)),
-                ("scale", &|a, _, o, s| avx2::scale_f64(t, a, -0.75, o, s)),
-                ("leaky_relu", &|a, _, o, s| {
-                    avx2::leaky_relu_f64(t, a, -0.75, o, s)
-                }),
-            ],
-            "avx2",
-        );
+        both_dtypes!(avx2, t);
     }
     if let Some(t) = simdpar::Avx512::new() {
-        check::<f32>(
-            &[
-                ("add", &|a, b, o, s| avx512::add_f32(t, a, b, o, s)),
-                ("multiply", &|a, b, o, s| {
-                    avx512::multiply_f32(t, a, b, o, s)
-                }),
-                ("square", &|a, _, o, s| avx512::square_f32(t, a, o, s)),
-                ("scale", &|a, _, o, s| avx512::scale_f32(t, a, -0.75, o, s)),
-                ("leaky_relu", &|a, _, o, s| {
-                    avx512::leaky_relu_f32(t, a, -0.75, o, s)
-                }),
-            ],
-            "avx512",
-        );
-        check::<f64>(
-            &[
-                ("add", &|a, b, o, s| avx512::add_f64(t, a, b, o, s)),
-                ("multiply", &|a, b, o, s| {
-                    avx512::multiply_f64(t, a, b, o, s)
-                }),
-                ("square", &|a, _, o, s| avx512::square_f64(t, a, o, s)),
-                ("scale", &|a, _, o, s| avx512::scale_f64(t, a, -0.75, o, s)),
-                ("leaky_relu", &|a, _, o, s| {
-                    avx512::leaky_relu_f64(t, a, -0.75, o, s)
-                }),
-            ],
-            "avx512",
-        );
+        both_dtypes!(avx512, t);
     } else {
         eprintln!(
             "every_store_policy_matches_the_oracle: no AVX-512 on this CPU; the Bochs suite runs Store::ByLine's loop (tests/bochs)"

@@ -357,15 +357,13 @@ mod tests {
         assert!(orders.len() > 10, "only {} distinct orders", orders.len());
     }
 
-    #[test]
-    fn a_slow_first_call_does_not_calibrate() {
-        // The first call (the warm-up) is slow, as a cold first call of a
-        // kernel is; the later ones are not: the candidate must still run
-        // several calls per sample.
+    /// A candidate whose first call sleeps `first_ms` and whose later calls
+    /// are fast runs several calls per 5 ms sample.
+    fn several_calls_per_sample_despite_a_first_call_of(first_ms: u64) {
         let mut calls = 0usize;
-        let mut cands = vec![Candidate::new("cold start", |n| {
+        let mut cands = vec![Candidate::new("slow first call", |n| {
             if calls == 0 {
-                std::thread::sleep(Duration::from_millis(6));
+                std::thread::sleep(Duration::from_millis(first_ms));
             }
             calls += n;
         })];
@@ -374,27 +372,25 @@ mod tests {
             min_sample: Duration::from_millis(5),
         };
         let s = interleaved(&mut cands, &cfg);
-        assert!(s[0].inner > 1, "inner {}", s[0].inner);
+        assert!(
+            s[0].inner > 1,
+            "first call {first_ms} ms: inner {}",
+            s[0].inner
+        );
+    }
+
+    #[test]
+    fn a_slow_first_call_does_not_calibrate() {
+        // The first call (the warm-up) is slow, as a cold first call of a
+        // kernel is; the later ones are not.
+        several_calls_per_sample_despite_a_first_call_of(6);
     }
 
     #[test]
     fn one_long_call_does_not_calibrate() {
         // A first call long enough to count by itself (4x the sample), but
-        // a one-off (the process was preempted): the candidate must still
-        // run several calls per sample.
-        let mut calls = 0usize;
-        let mut cands = vec![Candidate::new("preempted once", |n| {
-            if calls == 0 {
-                std::thread::sleep(Duration::from_millis(25));
-            }
-            calls += n;
-        })];
-        let cfg = TimingConfig {
-            reps: 1,
-            min_sample: Duration::from_millis(5),
-        };
-        let s = interleaved(&mut cands, &cfg);
-        assert!(s[0].inner > 1, "inner {}", s[0].inner);
+        // a one-off (the process was preempted).
+        several_calls_per_sample_despite_a_first_call_of(25);
     }
 
     #[test]
