@@ -81,8 +81,14 @@ pub struct Plan {
 /// One family x dtype x class cell of the resolved table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Choice {
-    /// The ISA to run (supported here, below any cap applied per call).
+    /// The ISA to run on one thread (supported here, below any cap applied
+    /// per call).
     pub isa: Isa,
+    /// The ISA to run when the call is split across threads: the same as
+    /// `isa` except where a built-in default measured otherwise (a profile
+    /// measures its ISA at the thread count its class runs on and sets
+    /// both).
+    pub split_isa: Isa,
     /// Size from which threads pay (`u64::MAX`: never).
     pub threads_from: u64,
     /// From the profile (else the built-in default).
@@ -142,6 +148,7 @@ impl Table {
                     let choice = match tuned {
                         Some(tuned) => Choice {
                             isa: supported_at_or_below(tuned.isa),
+                            split_isa: supported_at_or_below(tuned.isa),
                             threads_from: tuned.threads_from.unwrap_or(u64::MAX),
                             from_profile: true,
                         },
@@ -410,15 +417,49 @@ pub fn plan(kernel: Kernel, dtype: Dtype, len: usize, threads: Threads) -> Plan 
     } else {
         Reason::Default
     };
+    let chosen = if threads > 1 { c.split_isa } else { c.isa };
     let (isa, reason) = match simdpar_dispatch::selection() {
         Selection::Forced(isa, by) => (isa, Reason::Forced(by)),
-        Selection::Free { ceiling, .. } if c.isa > ceiling => (ceiling, Reason::Capped),
-        Selection::Free { .. } => (c.isa, source),
+        Selection::Free { ceiling, .. } if chosen > ceiling => (ceiling, Reason::Capped),
+        Selection::Free { .. } => (chosen, source),
     };
     Plan {
         isa,
         threads,
         reason,
         class,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ISA a plan must show for a free choice of `want` (or the forced
+    /// ISA when the environment forces one).
+    fn expected(want: Isa) -> Isa {
+        match simdpar_dispatch::selection() {
+            Selection::Forced(isa, _) => isa,
+            Selection::Free { ceiling, .. } => want.min(ceiling),
+        }
+    }
+
+    #[test]
+    fn split_calls_run_the_split_isa_and_one_thread_calls_the_other() {
+        for k in Kernel::ALL {
+            for d in Dtype::ALL {
+                for c in SizeClass::ALL {
+                    let ch = choice(k, d, c);
+                    let len = class_len(k, d, c);
+                    let one = plan(k, d, len, Threads::AtMost(1));
+                    assert_eq!(one.threads, 1);
+                    assert_eq!(one.isa, expected(ch.isa), "{k:?} {d:?} {c:?} 1 thread");
+                    let split = with_forced_threads(2, || plan(k, d, len, Threads::AtMost(2)));
+                    if split.threads > 1 {
+                        assert_eq!(split.isa, expected(ch.split_isa), "{k:?} {d:?} {c:?} split");
+                    }
+                }
+            }
+        }
     }
 }

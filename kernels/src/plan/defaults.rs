@@ -72,8 +72,9 @@ pub(crate) const MANDELBROT_THREADS_FROM: u64 = 1 << 20;
 pub(crate) const PREFETCH_IN_DRAM: bool = true;
 
 /// The ISA the defaults prefer for a kernel x dtype x class where it
-/// differs from "the widest available".
-fn preferred_isa(kernel: Kernel, dtype: Dtype, class: SizeClass) -> Option<Isa> {
+/// differs from "the widest available", on one thread or (`split`) on
+/// several.
+fn preferred_isa(kernel: Kernel, dtype: Dtype, class: SizeClass, split: bool) -> Option<Isa> {
     let family = kernel.family();
     let memory_bound = matches!(family, Family::Reduce | Family::Map);
     let binary_f64 = matches!(kernel, Kernel::Add | Kernel::Multiply) && dtype == Dtype::F64;
@@ -93,6 +94,19 @@ fn preferred_isa(kernel: Kernel, dtype: Dtype, class: SizeClass) -> Option<Isa> 
         // the f64 unary maps, within 3% for the rest, but 1.03-1.07x for
         // add and multiply f64.
         Some(AmdAvx512::Zen5) if class == SizeClass::Llc && binary_f64 => Some(Isa::Avx2),
+        // `sum` f64 split across threads in the LLC: the forced avx2 path
+        // took less time than avx512 on two threads at 1 Mi elements in 9
+        // of 14 `simdpar report` runs (0.90-0.997, below 0.97 in 7; 1.003-
+        // 1.028 in the other 5), and the tuner measured avx2 at 0.92x on two
+        // threads at 2 Mi (load 0.7); on one thread avx512 stays faster (512
+        // Ki: avx2 1.09x the time, `tune_check`, two runs), and `row_sums`
+        // f64 4096x128 on two threads ran at 0.87-0.89x on avx512, so only
+        // split `sum` calls change.
+        Some(AmdAvx512::Zen5)
+            if class == SizeClass::Llc && split && kernel == Kernel::Sum && dtype == Dtype::F64 =>
+        {
+            Some(Isa::Avx2)
+        }
         Some(AmdAvx512::Zen5) if class == SizeClass::Llc => None,
         // Beyond the LLC the avx512 path was slower for maps on two threads
         // (`simdpar report`, 64M: 1.05-1.26x the time in three runs), for
@@ -110,10 +124,11 @@ fn preferred_isa(kernel: Kernel, dtype: Dtype, class: SizeClass) -> Option<Isa> 
 /// (the preferred one if available, else the best available) and its
 /// family's thread threshold.
 pub fn default_choice(kernel: Kernel, dtype: Dtype, class: SizeClass) -> Choice {
-    let isa = match preferred_isa(kernel, dtype, class) {
+    let pick = |split| match preferred_isa(kernel, dtype, class, split) {
         Some(isa) if simdpar_dispatch::is_supported(isa) => isa,
         _ => simdpar_dispatch::best_isa(),
     };
+    let (isa, split_isa) = (pick(false), pick(true));
     let family = kernel.family();
     let threads_from = match family {
         Family::Map => MAP_THREADS_FROM,
@@ -122,6 +137,7 @@ pub fn default_choice(kernel: Kernel, dtype: Dtype, class: SizeClass) -> Choice 
     };
     Choice {
         isa,
+        split_isa,
         threads_from,
         from_profile: false,
     }
