@@ -256,8 +256,11 @@ def timed(call, inner):
 def interleaved(calls, reps, min_sample):
     """calls: list of (name, fn). Returns {name: [seconds per call, ...]}."""
     inner = {}
+    # Every method's warm-up call comes before any calibrates (as in
+    # timing.rs): the first method does not calibrate while the group is cold.
+    first = {name: timed(fn, 1) for name, fn in calls}
     for name, fn in calls:
-        t = timed(fn, 1)
+        t = first[name]
         # The first call is the warm-up (it may fault buffers in); the
         # fastest of three more warm calls calibrates unless it was clearly
         # long twice: one slow calibration call would give a method fewer
