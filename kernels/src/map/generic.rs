@@ -131,43 +131,6 @@ unsafe fn unrolled<V: SimdVec, Op: Binary<V>, const STREAM: bool>(
     i
 }
 
-/// The loop of [`Store::ByLine`]: one cache line of output per step, each
-/// vector loaded, computed and stored before the next. Returns where it
-/// stopped.
-///
-/// With the arrays in L1, [`unrolled`]'s four loads ahead of four stores
-/// ran fastest (scale f32 4 Ki, avx512, Zen 5: 63 ns against 87 ns one
-/// vector per step); with them in L2, where each output line comes from L2
-/// before it is written, this loop did (see [`super::store_for_arrays`]).
-///
-/// # Safety
-/// `a`, `b` and `out` must be valid for `n` elements.
-#[inline(always)]
-unsafe fn by_line<V: SimdVec, Op: Binary<V>>(
-    a: *const V::Elem,
-    b: *const V::Elem,
-    out: *mut V::Elem,
-    mut i: usize,
-    n: usize,
-    op: Op,
-) -> usize {
-    let l = V::LANES;
-    let per = (64 / (l * size_of::<V::Elem>())).max(1);
-    while i + per * l <= n {
-        for k in 0..per {
-            let j = i + k * l;
-            // SAFETY: j + l <= i + per * l <= n, the length the caller
-            // guarantees.
-            unsafe {
-                op.apply(V::load(a.add(j)), V::load(b.add(j)))
-                    .store(out.add(j))
-            };
-        }
-        i += per * l;
-    }
-    i
-}
-
 /// `out[i] = op(a[i], b[i])` for `i < n`. `out` may equal `a` or `b`
 /// exactly, never partially overlap them.
 #[inline(always)]
@@ -208,13 +171,17 @@ unsafe fn drive<V: SimdVec, Op: Binary<V>>(
             i = unrolled::<V, Op, true>(a, b, out, i, n, op);
             V::stream_fence();
         }
-        // A line per step where the caller asked for it and a vector is a
-        // whole line (AVX-512): the only place it was measured to pay.
-        i = if store == Store::ByLine && l * size_of::<V::Elem>() >= 64 {
-            by_line::<V, Op>(a, b, out, i, n, op)
-        } else {
-            unrolled::<V, Op, false>(a, b, out, i, n, op)
-        };
+        // `Store::ByLine` where a vector is a whole cache line (AVX-512):
+        // skip the four-vector loop, so the one-vector loop below writes
+        // one line per step, each vector loaded, computed and stored before
+        // the next. With the arrays in L1 the four loads ahead of four
+        // stores ran fastest (scale f32 4 Ki, avx512, Zen 5: 63 ns against
+        // 87 ns); with them in L2, where each output line comes from L2
+        // before it is written, a line per step did (see
+        // `super::store_for_arrays`).
+        if !(store == Store::ByLine && l * size_of::<V::Elem>() >= 64) {
+            i = unrolled::<V, Op, false>(a, b, out, i, n, op);
+        }
         while i + l <= n {
             op.apply(V::load(a.add(i)), V::load(b.add(i)))
                 .store(out.add(i));
