@@ -382,11 +382,11 @@ def main():
         if timed(calls[0][1], 1) < 1e-3:
             # Cheap calls: many short samples, so the median (and the paired
             # ratios) come from rounds no other process preempted; as many
-            # rounds as the report's cheap Rust groups (8 * reps + 5): with
+            # rounds as the report's cheap Rust groups (16 * reps + 9): with
             # 31, the median ratio of two kernels of equal speed (simdpar
             # and NumKong, scale 16K) moved between 0.94 and 0.98 from run
-            # to run.
-            reps, min_sample = 8 * reps + 5, min_sample / 6
+            # to run, with 61 between 0.96 and 1.02.
+            reps, min_sample = 16 * reps + 9, min_sample / 6
         samples, inner = interleaved(calls, reps, min_sample)
         for name, s in samples.items():
             method, _, t = name.partition(":")

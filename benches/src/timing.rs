@@ -91,20 +91,27 @@ pub fn paired_speedup_ratio(k_one: &Stats, k_all: &Stats, s_one: &Stats, s_all: 
 /// of `cand / den`), without the winner's curse: picking the lowest of
 /// several noisy medians and reporting that same median biases the
 /// "best" low (with 8 equally fast candidates the minimum sits well below
-/// their common speed). So the pick uses the even rounds and the ratio
-/// only the odd ones, an estimate of how the candidate a measurement would
-/// choose runs afterwards. With fewer than 4 rounds (or unequal round
-/// counts) it falls back to the lowest median and [`paired_ratio`].
+/// their common speed). So no round measures a candidate that was picked
+/// with that round's own timings: two-fold cross-fitting picks one
+/// candidate on the even rounds and one on the odd rounds, and the ratio is
+/// the median over all rounds of `cand / den` where an odd round uses the
+/// even rounds' pick and an even round the odd rounds' pick. Every round
+/// counts once (holding out one half and measuring on the other alone
+/// would throw half the rounds away and double the noise variance of the
+/// median). The index returned is the candidate with the lowest median
+/// over all rounds (the one a table shows as best). With fewer than 4
+/// rounds (or unequal round counts) it falls back to the lowest median and
+/// [`paired_ratio`].
 pub fn held_out_best(cands: &[&Stats], den: &Stats) -> Option<(usize, f64)> {
     if cands.is_empty() {
         return None;
     }
+    let lowest = (0..cands.len())
+        .min_by(|&a, &b| cands[a].median.total_cmp(&cands[b].median))
+        .expect("not empty");
     let n = den.rounds.len();
     if n < 4 || cands.iter().any(|c| c.rounds.len() != n) {
-        let i = (0..cands.len())
-            .min_by(|&a, &b| cands[a].median.total_cmp(&cands[b].median))
-            .expect("not empty");
-        return Some((i, paired_ratio(cands[i], den)));
+        return Some((lowest, paired_ratio(cands[lowest], den)));
     }
     let half = |c: &Stats, parity: usize| {
         let mut r: Vec<f64> = (parity..n)
@@ -113,10 +120,18 @@ pub fn held_out_best(cands: &[&Stats], den: &Stats) -> Option<(usize, f64)> {
             .collect();
         median(&mut r)
     };
-    let i = (0..cands.len())
-        .min_by(|&a, &b| half(cands[a], 0).total_cmp(&half(cands[b], 0)))
-        .expect("not empty");
-    Some((i, half(cands[i], 1)))
+    let pick = |parity: usize| {
+        (0..cands.len())
+            .min_by(|&a, &b| half(cands[a], parity).total_cmp(&half(cands[b], parity)))
+            .expect("not empty")
+    };
+    // picks[p]: the candidate chosen on the rounds of parity p, used on
+    // the rounds of the other parity.
+    let picks = [pick(0), pick(1)];
+    let mut r: Vec<f64> = (0..n)
+        .map(|k| cands[picks[1 - k % 2]].rounds[k] / den.rounds[k])
+        .collect();
+    Some((lowest, median(&mut r)))
 }
 
 /// The median of `v` (sorted in place); NaN for an empty slice.
@@ -332,14 +347,51 @@ mod tests {
     }
 
     #[test]
-    fn held_out_best_picks_on_even_rounds_and_measures_on_odd_ones() {
+    fn held_out_best_measures_each_half_with_the_other_halfs_pick() {
         let den = stats(&[1.0; 6]);
         // A looks fastest on the even rounds (0.9) but runs at 1.1 on the
-        // odd ones; B is 1.0 then 0.95.
+        // odd ones; B is 1.0 on the even rounds and the fastest (0.95) on
+        // the odd ones. The odd rounds measure A (the even rounds' pick):
+        // 1.1; the even rounds measure B (the odd rounds' pick): 1.0. The
+        // median of the six is 1.05, not the 0.9 or 0.95 that either
+        // pick's own rounds would claim.
         let a = stats(&[0.9, 1.1, 0.9, 1.1, 0.9, 1.1]);
         let b = stats(&[1.0, 0.95, 1.0, 0.95, 1.0, 0.95]);
-        assert_eq!(held_out_best(&[&b, &a], &den), Some((1, 1.1)));
+        let (best, ratio) = held_out_best(&[&b, &a], &den).unwrap();
+        assert_eq!(best, 0, "B has the lower median over all rounds");
+        assert!((ratio - 1.05).abs() < 1e-12, "{ratio}");
         assert_eq!(held_out_best(&[], &den), None);
+    }
+
+    #[test]
+    fn held_out_best_of_equal_candidates_is_not_biased_low() {
+        // Eight candidates of one speed with independent noise: the lowest
+        // median lies below 1, the cross-fitted ratio does not (on average
+        // over many groups).
+        let mut seed = 0x1234_5678_9abc_def0u64;
+        let mut noise = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            1.0 + ((seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 0.2
+        };
+        let (mut fitted, mut naive) = (0.0, 0.0);
+        let groups = 200;
+        for _ in 0..groups {
+            let den = stats(&[1.0; 21]);
+            let cands: Vec<Stats> = (0..8)
+                .map(|_| stats(&(0..21).map(|_| noise()).collect::<Vec<_>>()))
+                .collect();
+            let refs: Vec<&Stats> = cands.iter().collect();
+            let (best, ratio) = held_out_best(&refs, &den).unwrap();
+            fitted += ratio / groups as f64;
+            naive += cands[best].median / groups as f64;
+        }
+        assert!(
+            naive < 0.97,
+            "the lowest of eight medians is biased low: {naive}"
+        );
+        assert!((fitted - 1.0).abs() < 0.01, "cross-fitted ratio {fitted}");
     }
 
     #[test]

@@ -231,21 +231,23 @@ pub fn run(args: Args) -> Result<(), String> {
             let wcfg = match w.shape.class(w.dtype) {
                 // Cheap groups: many short samples, so that the median
                 // (and the paired ratios) come from rounds no other process
-                // preempted, even on a busy machine.
-                // The goals pick the best manual choice on the even rounds
-                // and measure it on the odd ones, so every group has
-                // enough rounds for two halves.
+                // preempted, even on a busy machine. 121 rounds in quick
+                // mode (a group takes 1-2 s): with 61, ratios of two
+                // equally fast choices (the defaults and the same ISA and
+                // threads forced, or simdpar and its twin at 16K) had a
+                // run-to-run spread of 2-3% on this VM, enough to cross a
+                // goal's line now and then.
                 "cache" | "l3" => TimingConfig {
-                    reps: 8 * cfg.reps + 5,
+                    reps: 16 * cfg.reps + 9,
                     min_sample: cfg.min_sample / 6,
                 },
                 "compute" if !opts.full => TimingConfig { reps: 5, ..cfg },
-                // DRAM: 25 rounds. With 15, the held-out half had 7 rounds
-                // and a median of 7 DRAM timings moved by 10% on this VM
-                // (sum f32 64M: best manual 0.99x the defaults over all
-                // rounds, 0.88x over the odd ones).
+                // DRAM: 31 rounds. With 15, a median over the 7 odd rounds
+                // moved by 10% on this VM (sum f32 64M: best manual 0.99x
+                // the defaults over all rounds, 0.88x over the odd ones);
+                // with 25, equally fast choices still spread by 2-3%.
                 _ => TimingConfig {
-                    reps: cfg.reps.max(25),
+                    reps: cfg.reps.max(31),
                     ..cfg
                 },
             };

@@ -48,9 +48,9 @@ pub fn manual_rows<'a>(r: &'a Results, w: &Workload) -> Vec<&'a Row> {
 }
 
 /// The fastest manual choice of `w` and its time over the defaults' (a
-/// median of per-round ratios), both held out as
-/// [`simdpar_bench::timing::held_out_best`] describes: chosen on the even
-/// rounds, the ratio from the odd ones.
+/// median of per-round ratios), cross-fitted as
+/// [`simdpar_bench::timing::held_out_best`] describes: each round measures
+/// the choice picked on the rounds of the other parity.
 pub fn best_manual<'a>(r: &'a Results, w: &Workload) -> Option<(&'a Row, f64)> {
     let def = default_row(r, w)?;
     let rows = manual_rows(r, w);
@@ -103,7 +103,7 @@ fn vs_manual(r: &Results, w: &Workload, out: &mut Vec<Goal>) {
         (Some(d), Some((b, ratio))) => (
             Some(ratio),
             format!(
-                "best manual {} {:.4} ms, defaults {:.4} ms (plan: {} {}T, {}); best picked on the even rounds, median of per-round ratios over the odd ones",
+                "best manual {} {:.4} ms, defaults {:.4} ms (plan: {} {}T, {}); median of per-round ratios, each round measuring the best manual choice picked on the other half of the rounds",
                 manual_label(b),
                 b.stats.median * 1e3,
                 d.stats.median * 1e3,
@@ -149,7 +149,7 @@ fn vs_mojo(r: &Results, w: &Workload, out: &mut Vec<Goal>) {
         Some((i, ratio)) => (
             Some(ratio),
             format!(
-                "mojo:exact {}T {:.4} ms, defaults {:.4} ms; twin picked on the even rounds, median of per-round ratios over the odd ones",
+                "mojo:exact {}T {:.4} ms, defaults {:.4} ms; median of per-round ratios, each round measuring the faster twin picked on the other half of the rounds",
                 twins[i].spec.threads,
                 twins[i].stats.median * 1e3,
                 d.stats.median * 1e3

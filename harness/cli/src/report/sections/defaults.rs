@@ -27,10 +27,12 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
          every forced ISA at 1 and {} threads. `plan` is `simdpar::plan(kernel, dtype, len, Auto)` \
          in this process: the ISA, the threads and why. Each manual cell is the median of \
          per-round ratios manual time / defaults time: above 1.00 the defaults are faster, \
-         below it the manual choice is (all rounds). **Bold**: the fastest manual choice, \
-         picked on the even rounds; `defaults vs best` is its ratio over the odd rounds only, \
-         so that the noise which made it look fastest does not also make it look faster \
-         than it runs (the lowest of eight noisy medians is biased low).\n",
+         below it the manual choice is (all rounds). **Bold**: the fastest manual choice over all \
+         rounds. `defaults vs best` is cross-fitted: the best manual choice is picked on the even \
+         rounds and measured on the odd ones, picked on the odd ones and measured on the even \
+         ones, and the median of those per-round ratios is given, so that the noise which made \
+         a choice look fastest never also makes it look faster than it runs (the lowest of eight noisy \
+         medians is biased low).\n",
         r.threads
     );
     let _ = writeln!(
