@@ -22,14 +22,20 @@ fn lock() -> std::sync::MutexGuard<'static, ()> {
     PROFILE.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// A profile for this CPU saying `isa` and `threads_from` everywhere.
+/// A profile for this CPU saying `isa` (one thread and split) and
+/// `threads_from` everywhere.
 fn uniform(isa: Isa, threads_from: Option<u64>) -> Profile {
     let mut p = Profile::for_this_cpu();
     for fam in simdpar::profile::FAMILIES {
         for dt in simdpar::profile::DTYPES {
             for class in SizeClass::ALL {
                 let key = (fam.to_string(), dt.to_string(), class);
-                p.entries.insert(key, Tuned { isa, threads_from });
+                let tuned = Tuned {
+                    isa,
+                    split_isa: isa,
+                    threads_from,
+                };
+                p.entries.insert(key, tuned);
             }
         }
     }
@@ -109,6 +115,50 @@ fn a_profile_sets_the_isa_and_the_thread_policy() {
         plan(Kernel::Sum, Dtype::F64, 5000, Threads::Auto).threads,
         want
     );
+}
+
+#[test]
+fn a_profile_sets_the_isa_of_split_calls_apart_from_one_thread_calls() {
+    let _g = lock();
+    if !environment_leaves_the_choice_free() {
+        return;
+    }
+    if !multi_thread_machine() {
+        simdpar_test_support::skip("split ISA of a profile (one thread here: calls never split)");
+        return;
+    }
+    // Portable on one thread, scalar when split: every call from the size
+    // where threads pay runs scalar, every smaller (or one-thread) call
+    // portable.
+    let mut p = uniform(Isa::Portable, Some(5000));
+    for t in p.entries.values_mut() {
+        t.split_isa = Isa::Scalar;
+    }
+    let _p = Installed::new(p);
+    for k in [
+        Kernel::Sum,
+        Kernel::Add,
+        Kernel::RowSums,
+        Kernel::Mandelbrot,
+    ] {
+        for d in Dtype::ALL {
+            let small = plan(k, d, 4999, Threads::Auto);
+            assert_eq!(
+                (small.isa, small.threads),
+                (Isa::Portable, 1),
+                "{k:?} {d:?}"
+            );
+            let split = plan(k, d, 1 << 20, Threads::Auto);
+            assert!(split.threads > 1, "{k:?} {d:?}");
+            assert_eq!((split.isa, split.reason), (Isa::Scalar, Reason::Profile));
+            let one = plan(k, d, 1 << 20, Threads::AtMost(1));
+            assert_eq!((one.isa, one.threads), (Isa::Portable, 1), "{k:?} {d:?}");
+        }
+    }
+    // And the bits stay: a split scalar sum equals the oracle.
+    let x = values::<f64>(1 << 16, 9, 0);
+    let got = par::sum(&x, Threads::Auto);
+    assert!(same(got, reduce_oracle::sum(&x)));
 }
 
 #[test]
@@ -377,6 +427,7 @@ fn random_profile(seed: u64) -> Profile {
     let mut p = uniform(Isa::Scalar, None);
     for t in p.entries.values_mut() {
         t.isa = isas[(rng.next_u64() % isas.len() as u64) as usize];
+        t.split_isa = isas[(rng.next_u64() % isas.len() as u64) as usize];
         t.threads_from = match rng.next_u64() % 3 {
             0 => None,
             1 => Some(0),

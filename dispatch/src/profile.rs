@@ -15,9 +15,9 @@
 //! ```text
 //! simdpar-tune 1
 //! cpu x86_64:AuthenticAMD:25.17.1:2:avx2,avx512f,...
-//! # entry <family> <dtype> <class> <isa> <threads-from>
-//! entry map f32 cache avx2 65536
-//! entry reduce f64 dram avx2 0
+//! # entry <family> <dtype> <class> <isa> <threads-from> [<split-isa>]
+//! entry map f32 cache avx2 65536 avx2
+//! entry reduce f64 llc avx512 0 avx2
 //! entry mandelbrot f32 llc avx512 never
 //! # nt <dtype> <bytes>: out-of-place maps use non-temporal stores from here
 //! nt f32 16777216
@@ -26,9 +26,14 @@
 //! ```
 //!
 //! `family` is `reduce`, `map` or `mandelbrot`; `dtype` is `f32` or `f64`;
-//! `class` is a [`SizeClass`] name; `threads-from` is the size (elements;
-//! pixels x iterations for Mandelbrot) from which the kernel splits between
-//! threads, or `never`. The first line must be `simdpar-tune 1`; any line
+//! `class` is a [`SizeClass`] name; `isa` runs calls on one thread;
+//! `threads-from` is the size (elements; pixels x iterations for
+//! Mandelbrot) from which the kernel splits between threads, or `never`;
+//! `split-isa` runs calls split between threads (an ISA can win on one
+//! thread and lose on two: on the 2-vCPU Zen 5, `sum` f64 in the LLC ran
+//! fastest on avx512 alone and on avx2 split). Without `split-isa` (the
+//! tuner wrote none before it measured both) split calls run `isa`. The
+//! first line must be `simdpar-tune 1`; any line
 //! that does not parse makes the whole profile corrupt (it is then ignored
 //! with a warning). A profile whose `cpu` line is not this CPU's identity is
 //! ignored with a note: its measurements say nothing about this machine.
@@ -132,8 +137,11 @@ pub fn l1_data_bytes() -> usize {
 /// What a profile says for one family x dtype x size class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tuned {
-    /// The fastest ISA measured.
+    /// The fastest ISA measured on one thread: calls that do not split.
     pub isa: Isa,
+    /// The fastest ISA measured on all threads: calls that split (the same
+    /// as `isa` where splitting never paid).
+    pub split_isa: Isa,
     /// Size (elements; pixels x iterations for Mandelbrot) from which
     /// splitting between threads paid; `None`: it never did.
     pub threads_from: Option<u64>,
@@ -223,7 +231,7 @@ impl Profile {
             let f: Vec<&str> = line.split_whitespace().collect();
             match f.as_slice() {
                 ["cpu", id] => p.cpu = id.to_string(),
-                ["entry", fam, dt, class, isa, from] => {
+                ["entry", fam, dt, class, isa, from, split @ ..] if split.len() <= 1 => {
                     if !FAMILIES.contains(fam) {
                         return Err(err(n, format!("unknown family `{fam}`")));
                     }
@@ -232,10 +240,17 @@ impl Profile {
                     }
                     let class = SizeClass::from_name(class)
                         .ok_or_else(|| err(n, format!("unknown size class `{class}`")))?;
-                    let isa = Isa::ALL
-                        .into_iter()
-                        .find(|i| i.name() == *isa)
-                        .ok_or_else(|| err(n, format!("unknown ISA `{isa}`")))?;
+                    let isa_named = |name: &str| {
+                        Isa::ALL
+                            .into_iter()
+                            .find(|i| i.name() == name)
+                            .ok_or_else(|| err(n, format!("unknown ISA `{name}`")))
+                    };
+                    let isa = isa_named(isa)?;
+                    let split_isa = match split {
+                        [name] => isa_named(name)?,
+                        _ => isa,
+                    };
                     let threads_from = match *from {
                         "never" => None,
                         v => Some(v.parse::<u64>().map_err(|_| {
@@ -243,7 +258,12 @@ impl Profile {
                         })?),
                     };
                     let key = (fam.to_string(), dt.to_string(), class);
-                    if p.entries.insert(key, Tuned { isa, threads_from }).is_some() {
+                    let tuned = Tuned {
+                        isa,
+                        split_isa,
+                        threads_from,
+                    };
+                    if p.entries.insert(key, tuned).is_some() {
                         return Err(err(n, "duplicate entry".into()));
                     }
                 }
@@ -274,14 +294,18 @@ impl Profile {
     pub fn to_text(&self) -> String {
         let mut s = format!(
             "{PROFILE_HEADER}\n# written by simdpar's tuner; see simdpar_dispatch::profile\ncpu {}\n\
-             # entry <family> <dtype> <class> <isa> <threads-from (elements; mandelbrot: pixels x iterations) | never>\n",
+             # entry <family> <dtype> <class> <isa (one thread)> <threads-from (elements; mandelbrot: pixels x iterations) | never> <split-isa (calls split between threads)>\n",
             self.cpu
         );
         for ((fam, dt, class), t) in &self.entries {
             let from = t
                 .threads_from
                 .map_or("never".to_string(), |v| v.to_string());
-            s += &format!("entry {fam} {dt} {class} {} {from}\n", t.isa.name());
+            s += &format!(
+                "entry {fam} {dt} {class} {} {from} {}\n",
+                t.isa.name(),
+                t.split_isa.name()
+            );
         }
         s += "# nt <dtype> <output bytes from which out-of-place maps use non-temporal stores>\n";
         for (dt, b) in &self.nt_bytes {
@@ -523,6 +547,7 @@ mod tests {
             ("map".into(), "f32".into(), SizeClass::Dram),
             Tuned {
                 isa: Isa::Scalar,
+                split_isa: Isa::Portable,
                 threads_from: Some(1000),
             },
         );
@@ -530,6 +555,7 @@ mod tests {
             ("mandelbrot".into(), "f64".into(), SizeClass::Cache),
             Tuned {
                 isa: Isa::Portable,
+                split_isa: Isa::Portable,
                 threads_from: None,
             },
         );
@@ -557,6 +583,8 @@ mod tests {
             "entry blur f32 cache avx2 10",
             "entry map f32 cache avx2 ten",
             "entry map f32 dram scalar 5",
+            "entry map f64 dram scalar 5 avx9",
+            "entry map f64 dram scalar 5 avx2 avx2",
             "nt f32 lots",
             "prefetch f32 maybe",
             "prefetch f16 on",
@@ -568,6 +596,22 @@ mod tests {
         }
         let no_cpu = format!("{PROFILE_HEADER}\nentry map f32 cache avx2 10\n");
         assert!(Profile::from_text(&no_cpu).is_err());
+    }
+
+    #[test]
+    fn an_entry_without_a_split_isa_splits_on_its_isa() {
+        let text = format!(
+            "{PROFILE_HEADER}\ncpu x\nentry reduce f64 llc avx512 0\nentry map f32 llc avx512 0 avx2\n"
+        );
+        let p = Profile::from_text(&text).unwrap();
+        let old = p.get("reduce", "f64", SizeClass::Llc).unwrap();
+        assert_eq!((old.isa, old.split_isa), (Isa::Avx512, Isa::Avx512));
+        let new = p.get("map", "f32", SizeClass::Llc).unwrap();
+        assert_eq!((new.isa, new.split_isa), (Isa::Avx512, Isa::Avx2));
+        assert!(
+            p.to_text()
+                .contains("entry reduce f64 llc avx512 0 avx512\n")
+        );
     }
 
     #[test]

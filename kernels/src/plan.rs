@@ -85,9 +85,8 @@ pub struct Choice {
     /// per call).
     pub isa: Isa,
     /// The ISA to run when the call is split across threads: the same as
-    /// `isa` except where a built-in default measured otherwise (a profile
-    /// measures its ISA at the thread count its class runs on and sets
-    /// both).
+    /// `isa` except where a built-in default or the profile measured
+    /// otherwise (the tuner measures every ISA on one thread and on all).
     pub split_isa: Isa,
     /// Size from which threads pay (`u64::MAX`: never).
     pub threads_from: u64,
@@ -148,7 +147,7 @@ impl Table {
                     let choice = match tuned {
                         Some(tuned) => Choice {
                             isa: supported_at_or_below(tuned.isa),
-                            split_isa: supported_at_or_below(tuned.isa),
+                            split_isa: supported_at_or_below(tuned.split_isa),
                             threads_from: tuned.threads_from.unwrap_or(u64::MAX),
                             from_profile: true,
                         },

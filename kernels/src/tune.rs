@@ -280,28 +280,44 @@ fn tune_dtype<T: Element>(
             let len = class_len(family, dtype, class);
             let mut bench = bench_for::<T>(family, len);
             let s = measure_cell(&mut *bench, &isas, threads, allowance);
-            let baseline = crate::plan::default_choice(family.representative(), dtype, class).isa;
-            // Threads first (on the default ISA), then the ISA at the thread
-            // count that will run: on the 2-vCPU Zen 5 the avx512 path lost
-            // to avx2 on one thread at 17 MB of sum f32 but not on two.
-            let b = baseline_index(&isas, baseline);
-            let pays = threads > 1 && paired_speedup(&s, 2 * b, 2 * b + 1) > MARGIN;
-            let isa = isas[fastest(&s, &isas, baseline, usize::from(pays))];
+            let default = crate::plan::default_choice(family.representative(), dtype, class);
+            // The fastest ISA on one thread and on all threads, each
+            // against its built-in default: an ISA can win on one and lose
+            // on the other (on the 2-vCPU Zen 5, avx512 beat avx2 for sum
+            // f64 in the LLC on one thread and lost to it on two).
+            let one = fastest(&s, &isas, default.isa, 0);
+            let split = if threads > 1 {
+                fastest(&s, &isas, default.split_isa, 1)
+            } else {
+                one
+            };
+            let (isa, split_isa) = (isas[one], isas[split]);
+            // Splitting pays when the best split call beats the best
+            // one-thread call.
+            let pays = threads > 1 && paired_speedup(&s, 2 * one, 2 * split + 1) > MARGIN;
+            let split_isa = if pays { split_isa } else { isa };
             // Threads pay from the smallest probe inside the class from
             // which every larger probe paid (a class's lower sizes can lose:
             // on the 2-vCPU Zen 5, add f32 of 2 MiB ran slower on two
             // threads while 6 MiB ran faster, both in the LLC class); when
             // every probe down to the class's lower edge paid, the whole
-            // class splits.
+            // class splits. A probe runs `isa` on one thread against
+            // `split_isa` on all.
             let threads_from = if !pays {
                 None
             } else {
                 let mut from = len as u64;
                 let mut all_paid = true;
+                let probe_isas: Vec<Isa> = if isa == split_isa {
+                    vec![isa]
+                } else {
+                    vec![isa, split_isa]
+                };
+                let last = probe_isas.len() - 1;
                 for n in probes(family, dtype, class, len) {
                     let mut b = bench_for::<T>(family, n);
-                    let p = measure_cell(&mut *b, &[isa], threads, allowance / 4);
-                    if paired_speedup(&p, 0, 1) > MARGIN {
+                    let p = measure_cell(&mut *b, &probe_isas, threads, allowance / 4);
+                    if paired_speedup(&p, 0, 2 * last + 1) > MARGIN {
                         from = n as u64;
                     } else {
                         all_paid = false;
@@ -313,7 +329,11 @@ fn tune_dtype<T: Element>(
                 }
                 Some(from)
             };
-            let tuned = Tuned { isa, threads_from };
+            let tuned = Tuned {
+                isa,
+                split_isa,
+                threads_from,
+            };
             profile.entries.insert(
                 (family.name().to_string(), dtype.name().to_string(), class),
                 tuned,

@@ -12,8 +12,9 @@ use std::time::Duration;
 /// last-level cache prefetch ahead; writes the profile to the user's cache dir
 /// (or SIMDPAR_TUNE_FILE) and uses it in this process from now on. Returns
 /// {"path": str | None, "write_error": str | None, "seconds": float,
-/// "threads": int, "cells": [{"family", "dtype", "class", "len", "isa",
-/// "threads_from" (None: never), "one_thread": {isa: s}, "all_threads":
+/// "threads": int, "cells": [{"family", "dtype", "class", "len", "isa"
+/// (one thread), "split_isa" (calls split between threads), "threads_from"
+/// (None: never), "one_thread": {isa: s}, "all_threads":
 /// {isa: s}}], "nt_bytes": {dtype: bytes}, "prefetch": {dtype: bool}}. The
 /// GIL is released meanwhile.
 #[pyfunction]
@@ -42,6 +43,7 @@ pub fn tune(py: Python<'_>, budget_s: f64) -> PyResult<Bound<'_, PyDict>> {
         cd.set_item("class", c.class.name())?;
         cd.set_item("len", c.len)?;
         cd.set_item("isa", c.tuned.isa.name())?;
+        cd.set_item("split_isa", c.tuned.split_isa.name())?;
         cd.set_item("threads_from", c.tuned.threads_from)?;
         for (key, v) in [
             ("one_thread", &c.one_thread),

@@ -80,7 +80,14 @@ def test_tune_writes_a_profile_that_a_new_process_loads(tmp_path):
     assert len(r["cells"]) == 3 * 2 * 3
     for c in r["cells"]:
         assert c["isa"] in c["one_thread"], c
+        assert c["split_isa"] in c["all_threads"], c
+        # Where splitting never paid, split calls run the one-thread ISA.
+        assert c["threads_from"] is not None or c["split_isa"] == c["isa"], c
         assert c["threads_from"] is None or c["threads_from"] >= 0
+        line = f"entry {c['family']} {c['dtype']} {c['class']} {c['isa']} "
+        assert any(
+            l.startswith(line) and l.endswith(" " + c["split_isa"]) for l in path.read_text().splitlines()
+        ), c
     assert set(r["nt_bytes"]) == {"f32", "f64"}
     assert set(r["prefetch"]) == {"f32", "f64"}
     assert all(isinstance(v, bool) for v in r["prefetch"].values())

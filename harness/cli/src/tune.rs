@@ -57,8 +57,8 @@ fn to_text(r: &TuneReport) -> String {
     );
     let _ = writeln!(
         s,
-        "{:<11} {:<5} {:<6} {:>10}  {:<8} {:>14}  medians 1 thread / all threads",
-        "family", "dtype", "class", "len", "isa", "threads from"
+        "{:<11} {:<5} {:<6} {:>10}  {:<8} {:>14}  {:<9}  medians 1 thread / all threads",
+        "family", "dtype", "class", "len", "isa", "threads from", "split isa"
     );
     for c in &r.cells {
         let times: Vec<String> = c
@@ -69,13 +69,14 @@ fn to_text(r: &TuneReport) -> String {
             .collect();
         let _ = writeln!(
             s,
-            "{:<11} {:<5} {:<6} {:>10}  {:<8} {:>14}  {}",
+            "{:<11} {:<5} {:<6} {:>10}  {:<8} {:>14}  {:<9}  {}",
             c.family.name(),
             c.dtype.name(),
             c.class.name(),
             c.len,
             c.tuned.isa.name(),
             threads_from(c.tuned.threads_from),
+            c.tuned.split_isa.name(),
             times.join(", ")
         );
     }
@@ -117,6 +118,7 @@ fn to_json(r: &TuneReport) -> serde_json::Value {
                 "class": c.class.name(),
                 "len": c.len,
                 "isa": c.tuned.isa.name(),
+                "split_isa": c.tuned.split_isa.name(),
                 "threads_from": c.tuned.threads_from,
                 "one_thread_s": map(&c.one_thread),
                 "all_threads_s": map(&c.all_threads),
