@@ -18,6 +18,15 @@ pub const VS_MANUAL: f64 = 0.95;
 pub const VS_PEER: f64 = 0.97;
 /// Mandelbrot on all threads >= this multiple of one thread.
 pub const MANDEL_SCALING: f64 = 1.8;
+/// A DRAM-sized kernel's all-threads/1-thread speedup >= this fraction of
+/// the STREAM pattern's own. The pattern is the limit, so a kernel at the
+/// memory limit on one thread and on all measures 1.00 plus noise: on the
+/// 2-vCPU Zen 5 such ties read 0.98-1.02 from run to run, so a bar of 1.00
+/// failed half of the best kernels at random. The same 3% measurement
+/// tolerance as "never slower on 2 threads" ([`VS_PEER`]); the runtime
+/// failures this goal exists for (2 threads at 0.3-0.8x of 1) stay far
+/// below it.
+pub const DRAM_SCALING: f64 = 0.97;
 
 /// The `len` [`simdpar::plan`] takes for a workload (work, pixels x
 /// iterations, for Mandelbrot).
@@ -283,12 +292,12 @@ fn dram_scaling(r: &Results, w: &Workload, out: &mut Vec<Goal>) {
         w,
         t,
         format!(
-            "{}: {t}T/1T speedup >= STREAM {}'s own {t}T/1T speedup",
+            "{}: {t}T/1T speedup >= {DRAM_SCALING}x STREAM {}'s own {t}T/1T speedup",
             cell(w),
             p.name()
         ),
         measured,
-        1.0,
+        DRAM_SCALING,
         detail,
     ));
 }
@@ -440,5 +449,27 @@ mod tests {
         // Kernel 2.0x against STREAM's own 1.6x: 1.25, passes.
         let d = find(&goals, "dram_scaling/sum/f32/64M");
         assert_eq!((d.measured, d.pass), (Some(1.25), Some(true)));
+        // Kernel 1.5x against STREAM's 1.6x: 0.9375, fails; a tie at the
+        // memory limit (1.6x against 1.6x, 1.00) passes.
+        for (k2, want) in [(4.0 / 3.0, false), (1.25, true)] {
+            let rows: Vec<Row> = r
+                .rows
+                .iter()
+                .map(|x| {
+                    let mut x = x.clone();
+                    if x.workload == dram
+                        && matches!(x.spec.imp, Impl::Simdpar(_))
+                        && x.spec.threads == 2
+                    {
+                        x = row(dram, x.spec.imp, 2, &[k2, k2]);
+                    }
+                    x
+                })
+                .collect();
+            let mut goals = Vec::new();
+            super::goals(&results(rows), &mut goals);
+            let d = find(&goals, "dram_scaling/sum/f32/64M");
+            assert_eq!((d.target, d.pass), (DRAM_SCALING, Some(want)), "{d:?}");
+        }
     }
 }
