@@ -17,11 +17,28 @@
 //!   and builds a fresh pool instead of touching the old one.
 //! * **Concurrent callers**: one job at a time; a caller that finds the pool
 //!   busy runs its job alone (it still gets every item, so it still finishes).
-//! * **Helpers sleep between jobs.** Spinning 50 us after each job for the
-//!   next one was measured (`examples/tune_check.rs`, 2-vCPU VM, interleaved):
-//!   with the second vCPU free it lifted 2T/1T for sum f32 1M from 1.04x to
-//!   1.28x, but with the vCPU shared it dropped add/sum f32 1M to 0.66-0.75x
-//!   (the spinner steals the caller's CPU) against 0.91-0.96x sleeping.
+//! * **Helpers spin briefly after a job, and stop when it does not pay.** A
+//!   helper that finished a job (or was woken for one) watches for the next
+//!   job for [`HELPER_SPIN`] before it sleeps, so back-to-back calls do not
+//!   pay a futex wake each (on a VM whose vCPU halted, tens of
+//!   microseconds, a large part of a call of 1 Mi elements). A spinner is
+//!   only worth its CPU if it gets one: when a job ends and no helper
+//!   joined it although one was spinning when it was published, the
+//!   spinner had no CPU of its own (another process holds it, or it shares
+//!   the caller's), so helpers sleep at once for the next [`SPIN_PAUSE`]
+//!   jobs and then try again. Measured (`examples/tune_check.rs cells
+//!   scale_inplace,multiply,sum,add 1024`, 2-vCPU Zen 5 VM, 31 interleaved
+//!   rounds, one binary run alternately sleeping and spinning, twice each,
+//!   load 0.7-1.1), the defaults (two threads) at 1 Mi f32: `scale_inplace`
+//!   32.7-33.1 us sleeping, 20.6-21.0 us spinning (two threads 1.24x one
+//!   thread, now 1.95-2.02x); `sum` 32.4-33.3 against 20.9-21.3 us; `add`
+//!   65-69 against 53-54 us; `multiply` 61-69 against 54-60 us. With
+//!   another process busy on one vCPU (21 rounds, twice each): `sum` 38.0
+//!   and 38.3 us sleeping, 22.2 and 36.9 spinning; `add` 80-83 against
+//!   54-60; `scale_inplace` 38.3-38.7 against 33.8-36.9; one thread took
+//!   1.04-1.37x the defaults' time sleeping, 1.04-1.86x spinning. Before the guard existed, an unguarded
+//!   50 us spin had dropped add/sum f32 1M to 0.66-0.75x of one thread with
+//!   the second vCPU shared.
 //!   The caller's own spin is different: it lasts at most one item, while
 //!   the caller has nothing else to do. Measured (same VM, quiet, 31
 //!   interleaved rounds, three alternating runs of each build): add f32 1M
@@ -40,6 +57,14 @@ use std::time::{Duration, Instant};
 /// caller, which on a VM whose vCPU halted meant tens of microseconds.
 const CALLER_SPIN: Duration = Duration::from_micros(200);
 
+/// How long a helper watches for the next job after one ended (or after
+/// it was woken) before it sleeps; see the module doc.
+const HELPER_SPIN: Duration = Duration::from_micros(100);
+
+/// How many jobs helpers sleep at once after a job that a spinning helper
+/// could not join (its CPU was taken), before they try spinning again.
+const SPIN_PAUSE: usize = 256;
+
 /// A job as helpers see it: a shared closure whose borrow the caller keeps
 /// alive until every helper has left it (see [`Pool::run`]).
 type Job = &'static (dyn Fn() + Sync);
@@ -53,6 +78,8 @@ struct State {
     active: usize,
     /// A helper's job panicked.
     panicked: bool,
+    /// Helpers asleep on [`Pool::work`] (the caller wakes only these).
+    sleeping: usize,
 }
 
 /// The pool of one process.
@@ -67,6 +94,15 @@ pub(crate) struct Pool {
     /// `State::active`, readable without the lock: the caller spins on it
     /// (see [`CALLER_SPIN`]). Written only under the lock.
     inside: AtomicUsize,
+    /// Counts published jobs; spinning helpers watch it. Written only
+    /// under the lock.
+    epoch: AtomicUsize,
+    /// Helpers spinning right now (see [`HELPER_SPIN`]).
+    spinning: AtomicUsize,
+    /// Jobs left during which helpers do not spin (see [`SPIN_PAUSE`]).
+    spin_pause: AtomicUsize,
+    /// How long helpers spin ([`HELPER_SPIN`]; tests lengthen it).
+    spin: Duration,
 }
 
 /// Logical CPUs this process may use (affinity and cgroup limits included),
@@ -91,7 +127,7 @@ impl Pool {
         if helpers == 0 {
             return job();
         }
-        {
+        let published = {
             let mut st = self.lock();
             if st.job.is_some() || st.active > 0 {
                 // Another caller owns the pool: do the whole job here.
@@ -106,21 +142,39 @@ impl Pool {
             st.job = Some(erased);
             st.seats = helpers;
             st.panicked = false;
-        }
-        for _ in 0..helpers {
+            self.epoch.fetch_add(1, Ordering::Release);
+            // Spinning helpers see the new epoch; sleeping ones need a wake.
+            (
+                helpers.min(st.sleeping),
+                self.spinning.load(Ordering::Acquire),
+            )
+        };
+        let (wake, spinners) = published;
+        for _ in 0..wake {
             self.work.notify_one();
         }
+        let _ = self
+            .spin_pause
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| p.checked_sub(1));
         let withdraw = Withdraw(self);
         job();
-        drop(withdraw);
+        let joined = helpers - withdraw.finish();
+        if spinners > 0 && joined == 0 {
+            // A helper was spinning when the job was published yet never
+            // joined it: it had no CPU. Stop spinning for a while.
+            self.spin_pause.store(SPIN_PAUSE, Ordering::Relaxed);
+        }
         if std::mem::take(&mut self.lock().panicked) {
             panic!("simdpar: a parallel kernel panicked on a worker thread");
         }
     }
 
-    /// A helper thread's life: wait for a job, run it, repeat.
+    /// A helper thread's life: wait for a job, run it, repeat; after a job
+    /// (or a wake) watch for the next one for [`HELPER_SPIN`] before
+    /// sleeping, unless spinning is paused.
     fn helper_loop(&self) {
         let mut st = self.lock();
+        let mut may_spin = false;
         loop {
             match st.job {
                 Some(job) if st.seats > 0 => {
@@ -136,8 +190,26 @@ impl Pool {
                     if st.active == 0 {
                         self.done.notify_all();
                     }
+                    may_spin = true;
                 }
-                _ => st = self.work.wait(st).unwrap_or_else(|p| p.into_inner()),
+                _ if may_spin && self.spin_pause.load(Ordering::Relaxed) == 0 => {
+                    may_spin = false;
+                    let seen = self.epoch.load(Ordering::Acquire);
+                    self.spinning.fetch_add(1, Ordering::AcqRel);
+                    drop(st);
+                    let t0 = Instant::now();
+                    while self.epoch.load(Ordering::Acquire) == seen && t0.elapsed() < self.spin {
+                        std::hint::spin_loop();
+                    }
+                    self.spinning.fetch_sub(1, Ordering::AcqRel);
+                    st = self.lock();
+                }
+                _ => {
+                    st.sleeping += 1;
+                    st = self.work.wait(st).unwrap_or_else(|p| p.into_inner());
+                    st.sleeping -= 1;
+                    may_spin = true;
+                }
             }
         }
     }
@@ -147,9 +219,19 @@ impl Pool {
 /// and on unwind alike).
 struct Withdraw<'a>(&'a Pool);
 
-impl Drop for Withdraw<'_> {
-    fn drop(&mut self) {
+impl Withdraw<'_> {
+    /// Withdraws the job on return; the seats no helper took.
+    fn finish(self) -> usize {
+        let empty = self.withdraw();
+        std::mem::forget(self);
+        empty
+    }
+
+    /// Withdraws the job, waits for the helpers inside it; the seats no
+    /// helper took.
+    fn withdraw(&self) -> usize {
         let mut st = self.0.lock();
+        let empty = st.seats;
         st.job = None;
         st.seats = 0;
         if st.active > 0 {
@@ -165,6 +247,13 @@ impl Drop for Withdraw<'_> {
         while st.active > 0 {
             st = self.0.done.wait(st).unwrap_or_else(|p| p.into_inner());
         }
+        empty
+    }
+}
+
+impl Drop for Withdraw<'_> {
+    fn drop(&mut self) {
+        self.withdraw();
     }
 }
 
@@ -201,6 +290,11 @@ impl Pool {
     /// A pool for `helpers` helper threads, not started, never freed
     /// (helper threads borrow it for the life of the process).
     fn leaked(pid: u32, helpers: usize) -> &'static Pool {
+        Self::leaked_spinning(pid, helpers, HELPER_SPIN)
+    }
+
+    /// [`Pool::leaked`] with helpers that spin for `spin` after a job.
+    fn leaked_spinning(pid: u32, helpers: usize, spin: Duration) -> &'static Pool {
         Box::leak(Box::new(Pool {
             pid,
             helpers,
@@ -209,10 +303,15 @@ impl Pool {
                 seats: 0,
                 active: 0,
                 panicked: false,
+                sleeping: 0,
             }),
             work: Condvar::new(),
             done: Condvar::new(),
             inside: AtomicUsize::new(0),
+            epoch: AtomicUsize::new(0),
+            spinning: AtomicUsize::new(0),
+            spin_pause: AtomicUsize::new(0),
+            spin,
         }))
     }
 
@@ -386,6 +485,80 @@ mod tests {
             std::thread::current().id()
         });
         assert_ne!(ids[0], ids[1], "no helper thread ran an item within 30 s");
+    }
+
+    /// Waits up to 30 s for `cond`; whether it came true.
+    fn eventually(cond: impl Fn() -> bool) -> bool {
+        let t0 = std::time::Instant::now();
+        while !cond() {
+            if t0.elapsed().as_secs() >= 30 {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        true
+    }
+
+    /// Items that each wait (up to 30 s) until two threads have run items,
+    /// so a job of two of them proves a helper took part.
+    fn two_thread_job(pool: &Pool) -> bool {
+        let seen = Mutex::new(std::collections::HashSet::new());
+        let ids = map_items_on(pool, (0..2).collect::<Vec<u32>>(), 2, |_| {
+            seen.lock().unwrap().insert(std::thread::current().id());
+            eventually(|| seen.lock().unwrap().len() >= 2);
+            std::thread::current().id()
+        });
+        ids[0] != ids[1]
+    }
+
+    #[test]
+    fn a_spinning_helper_takes_the_next_job_without_a_wake() {
+        let _turn = turn();
+        if logical_cpus() < 2 {
+            let what = "helper spinning (one logical CPU: no helpers)";
+            assert!(
+                std::env::var("SIMDPAR_CI").as_deref() != Ok("1"),
+                "SKIPPED in CI (SIMDPAR_CI=1 makes a skip a failure): {what}"
+            );
+            println!("SKIPPED: {what}");
+            return;
+        }
+        // A helper that spins for 5 s: after the first job it must be seen
+        // spinning (not asleep), and it must take the second job although
+        // nobody wakes it.
+        let own = Pool::leaked_spinning(std::process::id(), 1, Duration::from_secs(5));
+        own.start_helpers();
+        assert!(
+            two_thread_job(own),
+            "no helper ran an item of the first job"
+        );
+        assert!(
+            eventually(|| own.spinning.load(Ordering::Acquire) == 1),
+            "the helper did not spin after its job"
+        );
+        assert_eq!(own.lock().sleeping, 0);
+        assert!(
+            two_thread_job(own),
+            "the spinning helper did not take the next job"
+        );
+        assert_eq!(own.spin_pause.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn a_spinner_that_cannot_join_pauses_spinning() {
+        let _turn = turn();
+        // A pool whose one helper is never started, counted as spinning:
+        // like a spinner without a CPU, it joins no job.
+        let own = Pool::leaked(std::process::id(), 1);
+        own.spinning.store(1, Ordering::Release);
+        let got = map_items_on(own, (0..8).collect::<Vec<u32>>(), 2, |i| i * 2);
+        assert_eq!(got, (0..8).map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(own.spin_pause.load(Ordering::Relaxed), SPIN_PAUSE);
+        // Each later job counts the pause down; none re-arms it while no
+        // helper is counted as spinning.
+        own.spinning.store(0, Ordering::Release);
+        map_items_on(own, (0..8).collect::<Vec<u32>>(), 2, |i| i);
+        assert_eq!(own.spin_pause.load(Ordering::Relaxed), SPIN_PAUSE - 1);
     }
 
     #[test]
