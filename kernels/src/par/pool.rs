@@ -455,16 +455,24 @@ mod tests {
         assert_eq!(total.load(Ordering::Relaxed), 4 * 50 * 5050);
     }
 
+    /// `true`, with a loud SKIPPED line (a failure in CI), when this
+    /// machine has one logical CPU, so a pool has no helpers.
+    fn no_helpers_here(what: &str) -> bool {
+        if logical_cpus() >= 2 {
+            return false;
+        }
+        assert!(
+            std::env::var("SIMDPAR_CI").as_deref() != Ok("1"),
+            "SKIPPED in CI (SIMDPAR_CI=1 makes a skip a failure): {what}"
+        );
+        println!("SKIPPED: {what}");
+        true
+    }
+
     #[test]
     fn a_helper_thread_takes_part_in_the_work() {
         let _turn = turn();
-        if logical_cpus() < 2 {
-            let what = "helper participation (one logical CPU: no helpers)";
-            assert!(
-                std::env::var("SIMDPAR_CI").as_deref() != Ok("1"),
-                "SKIPPED in CI (SIMDPAR_CI=1 makes a skip a failure): {what}"
-            );
-            println!("SKIPPED: {what}");
+        if no_helpers_here("helper participation (one logical CPU: no helpers)") {
             return;
         }
         // A pool of its own (tests elsewhere in this binary use the shared
@@ -475,16 +483,10 @@ mod tests {
         // the caller is back from waking it).
         let own = Pool::leaked(std::process::id(), 1);
         own.start_helpers();
-        let seen = Mutex::new(std::collections::HashSet::new());
-        let ids = map_items_on(own, (0..2).collect::<Vec<u32>>(), 2, |_| {
-            seen.lock().unwrap().insert(std::thread::current().id());
-            let t0 = std::time::Instant::now();
-            while seen.lock().unwrap().len() < 2 && t0.elapsed().as_secs() < 30 {
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-            std::thread::current().id()
-        });
-        assert_ne!(ids[0], ids[1], "no helper thread ran an item within 30 s");
+        assert!(
+            two_thread_job(own),
+            "no helper thread ran an item within 30 s"
+        );
     }
 
     /// Waits up to 30 s for `cond`; whether it came true.
@@ -514,13 +516,7 @@ mod tests {
     #[test]
     fn a_spinning_helper_takes_the_next_job_without_a_wake() {
         let _turn = turn();
-        if logical_cpus() < 2 {
-            let what = "helper spinning (one logical CPU: no helpers)";
-            assert!(
-                std::env::var("SIMDPAR_CI").as_deref() != Ok("1"),
-                "SKIPPED in CI (SIMDPAR_CI=1 makes a skip a failure): {what}"
-            );
-            println!("SKIPPED: {what}");
+        if no_helpers_here("helper spinning (one logical CPU: no helpers)") {
             return;
         }
         // A helper that spins for 5 s: after the first job it must be seen
