@@ -291,11 +291,12 @@ fn tune_dtype<T: Element>(
             } else {
                 one
             };
-            let (isa, split_isa) = (isas[one], isas[split]);
             // Splitting pays when the best split call beats the best
-            // one-thread call.
+            // one-thread call; where it does not, split calls (forced
+            // threads) keep the one-thread ISA.
             let pays = threads > 1 && paired_speedup(&s, 2 * one, 2 * split + 1) > MARGIN;
-            let split_isa = if pays { split_isa } else { isa };
+            let isa = isas[one];
+            let split_isa = if pays { isas[split] } else { isa };
             // Threads pay from the smallest probe inside the class from
             // which every larger probe paid (a class's lower sizes can lose:
             // on the 2-vCPU Zen 5, add f32 of 2 MiB ran slower on two

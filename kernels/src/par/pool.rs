@@ -20,8 +20,8 @@
 //! * **Helpers spin briefly after a job, and stop when it does not pay.** A
 //!   helper that finished a job (or was woken for one) watches for the next
 //!   job for [`HELPER_SPIN`] before it sleeps, so back-to-back calls do not
-//!   pay a futex wake each (on a VM whose vCPU halted, tens of
-//!   microseconds, a large part of a call of 1 Mi elements). A spinner is
+//!   pay a futex wake each (about 12 us per call on the VM measured
+//!   below, a third of a call of 1 Mi elements). A spinner is
 //!   only worth its CPU if it gets one: when a job ends and no helper
 //!   joined it although one was spinning when it was published, the
 //!   spinner had no CPU of its own (another process holds it, or it shares
@@ -36,9 +36,9 @@
 //!   another process busy on one vCPU (21 rounds, twice each): `sum` 38.0
 //!   and 38.3 us sleeping, 22.2 and 36.9 spinning; `add` 80-83 against
 //!   54-60; `scale_inplace` 38.3-38.7 against 33.8-36.9; one thread took
-//!   1.04-1.37x the defaults' time sleeping, 1.04-1.86x spinning. Before the guard existed, an unguarded
-//!   50 us spin had dropped add/sum f32 1M to 0.66-0.75x of one thread with
-//!   the second vCPU shared.
+//!   1.04-1.37x the defaults' time sleeping, 1.04-1.86x spinning. Before
+//!   the guard existed, an unguarded 50 us spin had dropped add/sum f32 1M
+//!   to 0.66-0.75x of one thread with the second vCPU shared.
 //!   The caller's own spin is different: it lasts at most one item, while
 //!   the caller has nothing else to do. Measured (same VM, quiet, 31
 //!   interleaved rounds, three alternating runs of each build): add f32 1M
