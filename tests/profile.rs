@@ -420,6 +420,91 @@ fn other_cpu_and_corrupt_files_are_ignored_with_a_message() {
     assert!(out.contains("STATUS[no tuned profile"), "{out}");
 }
 
+/// Runs `child_report` with `SIMDPAR_TUNE_FILE=path`, killing the child
+/// after `limit` so that a read that blocks fails the test instead of
+/// hanging it. Returns stdout and stderr.
+fn child_with_tune_file_in_time(path: &str, limit: std::time::Duration) -> (String, String) {
+    use std::io::Read;
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    for var in [
+        "SIMDPAR_ISA",
+        "SIMDPAR_MAX_ISA",
+        "SIMDPAR_DISABLE_ISA",
+        "SIMDPAR_NO_TUNE",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("SIMDPAR_PROFILE_CHILD", "1")
+        .env("SIMDPAR_TUNE_FILE", path)
+        .args(["--exact", "child_report", "--nocapture", "--test-threads=1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut proc = cmd.spawn().expect("run the test binary");
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = proc.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = proc.kill();
+            let _ = proc.wait();
+            panic!("SIMDPAR_TUNE_FILE={path}: the first kernel call did not return in {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let (mut so, mut se) = (String::new(), String::new());
+    proc.stdout.take().unwrap().read_to_string(&mut so).unwrap();
+    proc.stderr.take().unwrap().read_to_string(&mut se).unwrap();
+    assert!(status.success(), "child failed for {path}:\n{so}\n{se}");
+    (so, se)
+}
+
+#[test]
+fn a_tune_file_that_is_not_a_small_regular_file_is_not_read() {
+    if in_child() {
+        return;
+    }
+    let limit = std::time::Duration::from_secs(60);
+    let mut cases: Vec<(String, &str)> = Vec::new();
+    let dir = std::env::temp_dir().join(format!("simdpar-profile-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("fifo");
+    let _ = std::fs::remove_file(&fifo);
+    match Command::new("mkfifo").arg(&fifo).status() {
+        Ok(s) if s.success() => cases.push((fifo.to_str().unwrap().into(), "FIFO")),
+        other => simdpar_test_support::skip(&format!("FIFO tune file (mkfifo: {other:?})")),
+    }
+    if std::path::Path::new("/dev/zero").exists() {
+        cases.push(("/dev/zero".into(), "character device"));
+    } else {
+        simdpar_test_support::skip("/dev/zero tune file (no /dev/zero)");
+    }
+    cases.push((dir.to_str().unwrap().into(), "directory"));
+    // Larger than the cap: a profile of 1 MiB + comment lines.
+    let big = dir.join("big.txt");
+    let mut text = uniform(Isa::Portable, None).to_text();
+    while (text.len() as u64) <= simdpar::profile::MAX_PROFILE_BYTES {
+        text.push_str("# padding padding padding padding padding padding padding\n");
+    }
+    std::fs::write(&big, &text).unwrap();
+    cases.push((big.to_str().unwrap().into(), "larger than the cap"));
+    for (path, why) in cases {
+        let (out, err) = child_with_tune_file_in_time(&path, limit);
+        assert!(
+            out.contains("STATUS[warning: profile") && out.contains(why),
+            "{path}: {out}"
+        );
+        assert!(out.contains("PLAN["), "{path}: {out}");
+        assert!(!out.contains("tuned profile]"), "{path}: {out}");
+        assert_eq!(
+            err.matches("simdpar: warning: profile").count(),
+            1,
+            "{path}: {err}"
+        );
+    }
+    let _ = std::fs::remove_file(&fifo);
+}
+
 /// A random profile over the available ISAs with random thread thresholds.
 fn random_profile(seed: u64) -> Profile {
     let isas = available_isas();

@@ -43,6 +43,11 @@
 //! Loading never fails a kernel call. What happened is [`profile_status`]
 //! (for `simdpar info`, `cpu_info()` in Python and tests); a corrupt profile
 //! also prints one warning line on stderr, once per process.
+//!
+//! Only a regular file of at most [`MAX_PROFILE_BYTES`] is read: a FIFO, a
+//! device (`/dev/zero`), a directory or a huge file is ignored with one
+//! warning line, so that a bad `SIMDPAR_TUNE_FILE` can neither block the
+//! first kernel call nor read until memory runs out.
 
 use crate::Isa;
 use std::collections::BTreeMap;
@@ -55,6 +60,9 @@ use std::sync::{Arc, OnceLock, RwLock};
 pub const ENV_TUNE_FILE: &str = "SIMDPAR_TUNE_FILE";
 /// Environment variable that, set to `1`, makes simdpar ignore any profile.
 pub const ENV_NO_TUNE: &str = "SIMDPAR_NO_TUNE";
+/// The largest profile file read (1 MiB; a real one is a few KiB): a larger
+/// file is ignored with a warning.
+pub const MAX_PROFILE_BYTES: u64 = 1 << 20;
 /// The first line of every profile of this format version.
 pub const PROFILE_HEADER: &str = "simdpar-tune 1";
 
@@ -391,6 +399,14 @@ pub enum ProfileStatus {
         /// Why.
         error: String,
     },
+    /// Not a regular file (a FIFO, a device, a directory) or larger than
+    /// [`MAX_PROFILE_BYTES`]: not read, ignored.
+    NotRead {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead.
+        why: String,
+    },
     /// Installed by [`set_profile`] (tests, the tuner).
     Installed,
 }
@@ -421,6 +437,11 @@ impl fmt::Display for ProfileStatus {
                 "warning: profile {} is corrupt ({error}): ignored, built-in defaults; run `simdpar tune` again",
                 path.display()
             ),
+            ProfileStatus::NotRead { path, why } => write!(
+                f,
+                "warning: profile {} is {why}: not read, built-in defaults; {ENV_TUNE_FILE} must name a regular file of at most {MAX_PROFILE_BYTES} bytes",
+                path.display()
+            ),
             ProfileStatus::Installed => write!(f, "profile installed by the program"),
         }
     }
@@ -434,19 +455,21 @@ fn load_file() -> (Option<Arc<Profile>>, ProfileStatus) {
     let Some(path) = profile_path() else {
         return (None, ProfileStatus::NoPath);
     };
-    let text = match std::fs::read(&path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(_) => {
-                let error = "not UTF-8 text".to_string();
-                return (None, ProfileStatus::Corrupt { path, error });
-            }
-        },
+    let bytes = match read_small_regular_file(&path) {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(why)) => return (None, ProfileStatus::NotRead { path, why }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return (None, ProfileStatus::Missing(path));
         }
         Err(e) => {
             let error = e.to_string();
+            return (None, ProfileStatus::Corrupt { path, error });
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(_) => {
+            let error = "not UTF-8 text".to_string();
             return (None, ProfileStatus::Corrupt { path, error });
         }
     };
@@ -460,13 +483,73 @@ fn load_file() -> (Option<Arc<Profile>>, ProfileStatus) {
     }
 }
 
+/// What a path is when it is not a regular file, in words.
+fn kind_of(meta: &std::fs::Metadata) -> String {
+    let ft = meta.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO (named pipe)".into();
+        }
+        if ft.is_char_device() {
+            return "a character device".into();
+        }
+        if ft.is_block_device() {
+            return "a block device".into();
+        }
+        if ft.is_socket() {
+            return "a socket".into();
+        }
+    }
+    if ft.is_dir() {
+        "a directory".into()
+    } else {
+        "not a regular file".into()
+    }
+}
+
+/// Reads `path` if it is a regular file of at most [`MAX_PROFILE_BYTES`].
+/// `Ok(Err(why))` when it is something else: the kind is checked before
+/// opening (opening a FIFO blocks until a writer comes) and again on the
+/// open file (the path may have changed in between), and the read stops
+/// after the cap whatever the file claims its size is.
+fn read_small_regular_file(path: &std::path::Path) -> std::io::Result<Result<Vec<u8>, String>> {
+    use std::io::Read;
+    let check = |meta: &std::fs::Metadata| -> Result<(), String> {
+        if !meta.is_file() {
+            return Err(kind_of(meta));
+        }
+        if meta.len() > MAX_PROFILE_BYTES {
+            return Err(format!("{} bytes, larger than the cap", meta.len()));
+        }
+        Ok(())
+    };
+    if let Err(why) = check(&std::fs::metadata(path)?) {
+        return Ok(Err(why));
+    }
+    let file = std::fs::File::open(path)?;
+    if let Err(why) = check(&file.metadata()?) {
+        return Ok(Err(why));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_PROFILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_PROFILE_BYTES {
+        return Ok(Err("larger than the cap".into()));
+    }
+    Ok(Ok(bytes))
+}
+
 type Current = (Option<Arc<Profile>>, ProfileStatus);
 
 fn file_profile() -> &'static Current {
     static FILE: OnceLock<Current> = OnceLock::new();
     FILE.get_or_init(|| {
         let loaded = load_file();
-        if matches!(loaded.1, ProfileStatus::Corrupt { .. }) {
+        if matches!(
+            loaded.1,
+            ProfileStatus::Corrupt { .. } | ProfileStatus::NotRead { .. }
+        ) {
             eprintln!("simdpar: {}", loaded.1);
         }
         loaded
