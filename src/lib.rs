@@ -35,6 +35,9 @@ pub use simdpar_dispatch::{
     Avx2, Avx512, CacheInfo, CpuInfo, Isa, IsaError, IsaScope, Neon, active_isa, available_isas,
     best_isa, check_env, clear_isa, cpu_info, is_supported, set_isa, with_isa,
 };
+pub use simdpar_kernels::par::{
+    Runtime, RuntimeUnavailable, max_threads, runtime, set_max_threads, set_runtime, thread_limit,
+};
 pub use simdpar_kernels::{AccumulatorError, SumAccumulator};
 pub use simdpar_kernels::{
     AlignedVec, Arena, ArenaError, BufferError, Dtype, Element, Family, Kernel, KernelError,

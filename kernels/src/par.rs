@@ -14,9 +14,27 @@
 //! Mandelbrot rows are claimed in small batches (their cost varies a lot),
 //! and a child process made by `fork` builds a pool of its own on its first
 //! parallel call instead of waiting for threads that do not exist there.
+//!
+//! # Runtimes and the thread limit
+//!
+//! With the `rayon` feature, a call made on a rayon worker thread runs its
+//! chunks on that rayon pool instead (no simdpar thread starts), and
+//! [`set_runtime`] (or `SIMDPAR_RUNTIME=rayon`) sends calls made elsewhere
+//! there too; see [`Runtime`] for when to choose which (rayon's pool does
+//! not survive `fork`). [`set_max_threads`] (or `SIMDPAR_NUM_THREADS`)
+//! caps [`Threads::Auto`] process-wide. Every runtime and thread count
+//! gives the same bits.
 
+mod limit;
 mod pool;
+#[cfg(feature = "rayon")]
+mod rayon;
 pub(crate) mod split;
+
+pub use limit::{
+    ENV_NUM_THREADS, ENV_RUNTIME, EnvError, Runtime, RuntimeUnavailable, check_env, max_threads,
+    runtime, set_max_threads, set_runtime, thread_limit,
+};
 
 use crate::error::check_len;
 use crate::mandelbrot::{self, MandelbrotGrid};
@@ -41,9 +59,10 @@ pub const PAR_MIN_ELEMS_REDUCE: usize = crate::plan::REDUCE_THREADS_FROM as usiz
 /// How many threads a parallel kernel may use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Threads {
-    /// One thread per logical CPU this process may use, when the size pays
-    /// for it (see [`crate::plan()`]); small inputs stay on the calling
-    /// thread.
+    /// One thread per logical CPU this process may use, capped by the
+    /// process-wide limit ([`set_max_threads`], `SIMDPAR_NUM_THREADS`), when
+    /// the size pays for it (see [`crate::plan()`]); small inputs stay on
+    /// the calling thread.
     #[default]
     Auto,
     /// At most this many threads (`AtMost(1)`: the calling thread only;
@@ -55,10 +74,9 @@ pub enum Threads {
 impl Threads {
     /// The largest number of threads this setting allows on this machine.
     pub fn max_threads(self) -> usize {
-        let cpus = pool::logical_cpus();
         match self {
-            Threads::Auto => cpus,
-            Threads::AtMost(n) => n.clamp(1, cpus.max(1)),
+            Threads::Auto => limit::max_threads(),
+            Threads::AtMost(n) => n.clamp(1, pool::logical_cpus().max(1)),
         }
     }
 }

@@ -356,12 +356,91 @@ fn home_segment(t: usize) -> usize {
 /// part of the data call after call (repeated calls on one array find it in
 /// that core's L2), while a descheduled participant still holds at most the
 /// one item it claimed.
+///
+/// With the `rayon` feature, a call made on a rayon worker thread (or any
+/// call while [`super::Runtime::Rayon`] is chosen) runs the same claim loop
+/// as rayon tasks instead (`par/rayon.rs`): the results, and so the bits,
+/// are the same.
 pub(crate) fn map_items<I: Send, R: Send>(
     items: Vec<I>,
     threads: usize,
     f: impl Fn(I) -> R + Sync,
 ) -> Vec<R> {
+    if threads <= 1 || items.len() <= 1 {
+        return items.into_iter().map(f).collect();
+    }
+    #[cfg(feature = "rayon")]
+    if super::rayon::wanted() {
+        return super::rayon::map_items(items, threads, f);
+    }
     map_items_on(pool(), items, threads, f)
+}
+
+/// The items of one parallel call, claimed through atomic counters by up
+/// to `t` participants, each starting with its home segment.
+pub(crate) struct Claims<I, R> {
+    slots: Vec<Mutex<(Option<I>, Option<R>)>>,
+    /// Segment s holds items `[bounds[s], bounds[s + 1])`.
+    bounds: Vec<usize>,
+    /// `next[s]`: the next unclaimed item of segment s.
+    next: Vec<AtomicUsize>,
+}
+
+impl<I: Send, R: Send> Claims<I, R> {
+    /// The items cut into `t` segments (`t` at most the item count).
+    pub(crate) fn new(items: Vec<I>, t: usize) -> Self {
+        let n = items.len();
+        let t = t.clamp(1, n.max(1));
+        let slots = items
+            .into_iter()
+            .map(|i| Mutex::new((Some(i), None)))
+            .collect();
+        let bounds: Vec<usize> = (0..=t).map(|s| s * n / t).collect();
+        let next = bounds[..t].iter().map(|&b| AtomicUsize::new(b)).collect();
+        Claims {
+            slots,
+            bounds,
+            next,
+        }
+    }
+
+    /// Segments (participants).
+    pub(crate) fn segments(&self) -> usize {
+        self.next.len()
+    }
+
+    /// Claims and runs items until none is left, segment `home` first.
+    pub(crate) fn run(&self, home: usize, f: &(impl Fn(I) -> R + Sync)) {
+        let t = self.segments();
+        let home = home % t;
+        for s in (home..t).chain(0..home) {
+            loop {
+                let i = self.next[s].fetch_add(1, Ordering::Relaxed);
+                if i >= self.bounds[s + 1] {
+                    break;
+                }
+                let slot = &self.slots[i];
+                let item = slot.lock().unwrap_or_else(|p| p.into_inner()).0.take();
+                if let Some(item) = item {
+                    let r = f(item);
+                    slot.lock().unwrap_or_else(|p| p.into_inner()).1 = Some(r);
+                }
+            }
+        }
+    }
+
+    /// The results in item order (every item must have run).
+    pub(crate) fn into_results(self) -> Vec<R> {
+        self.slots
+            .into_iter()
+            .map(|s| {
+                s.into_inner()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .1
+                    .expect("every item was run")
+            })
+            .collect()
+    }
 }
 
 /// [`map_items`] on a given pool.
@@ -375,41 +454,11 @@ fn map_items_on<I: Send, R: Send>(
     if threads <= 1 || n <= 1 {
         return items.into_iter().map(f).collect();
     }
-    let t = threads.min(n);
-    let slots: Vec<Mutex<(Option<I>, Option<R>)>> = items
-        .into_iter()
-        .map(|i| Mutex::new((Some(i), None)))
-        .collect();
-    // Segment s holds items [bounds[s], bounds[s + 1]); next[s] is its
-    // next unclaimed item.
-    let bounds: Vec<usize> = (0..=t).map(|s| s * n / t).collect();
-    let next: Vec<AtomicUsize> = bounds[..t].iter().map(|&b| AtomicUsize::new(b)).collect();
-    let claim_loop = || {
-        let home = home_segment(t);
-        for s in (home..t).chain(0..home) {
-            loop {
-                let i = next[s].fetch_add(1, Ordering::Relaxed);
-                if i >= bounds[s + 1] {
-                    break;
-                }
-                let item = slots[i].lock().unwrap_or_else(|p| p.into_inner()).0.take();
-                if let Some(item) = item {
-                    let r = f(item);
-                    slots[i].lock().unwrap_or_else(|p| p.into_inner()).1 = Some(r);
-                }
-            }
-        }
-    };
+    let claims = Claims::new(items, threads.min(n));
+    let t = claims.segments();
+    let claim_loop = || claims.run(home_segment(t), &f);
     pool.run(t - 1, &claim_loop);
-    slots
-        .into_iter()
-        .map(|s| {
-            s.into_inner()
-                .unwrap_or_else(|p| p.into_inner())
-                .1
-                .expect("every item was run")
-        })
-        .collect()
+    claims.into_results()
 }
 
 #[cfg(test)]
