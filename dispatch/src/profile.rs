@@ -19,15 +19,19 @@
 //! entry map f32 cache avx2 65536 avx2
 //! entry reduce f64 llc avx512 0 avx2
 //! entry mandelbrot f32 llc avx512 never
-//! # nt <dtype> <bytes>: out-of-place maps use non-temporal stores from here
+//! # nt <dtype> <bytes>: out-of-place maps use non-temporal stores from
+//! # this much output, where their touched bytes also outgrow the LLC
 //! nt f32 16777216
 //! # prefetch <dtype> on|off: reductions beyond the LLC prefetch ahead
 //! prefetch f32 on
 //! ```
 //!
-//! `family` is `reduce`, `map` or `mandelbrot`; `dtype` is `f32` or `f64`;
-//! `class` is a [`SizeClass`] name; `isa` runs calls on one thread;
-//! `threads-from` is the size (elements; pixels x iterations for
+//! `family` is `reduce`, `map` or `mandelbrot`, or one of the kernels in
+//! [`KERNEL_GROUPS`] (`sum`, `row_sums`, `add`, `scale`), whose entry wins
+//! over its family's for the kernels it stands for; `dtype` is `f32` or
+//! `f64`; `class` is a [`SizeClass`] name; `isa` runs calls on one thread;
+//! `threads-from` is the size (elements of the named kernel, or of the
+//! family's representative `sum` / `add`; pixels x iterations for
 //! Mandelbrot) from which the kernel splits between threads, or `never`;
 //! `split-isa` runs calls split between threads (an ISA can win on one
 //! thread and lose on two: on the 2-vCPU Zen 5, `sum` f64 in the LLC ran
@@ -68,6 +72,11 @@ pub const PROFILE_HEADER: &str = "simdpar-tune 1";
 
 /// The kernel families a profile has entries for.
 pub const FAMILIES: [&str; 3] = ["reduce", "map", "mandelbrot"];
+/// The kernels the tuner measures on their own where kernels of one family
+/// differ: `sum` and `row_sums` (reductions), `add` (maps with two inputs:
+/// `add`, `multiply`) and `scale` (one input: `square`, `scale`,
+/// `leaky_relu`). An entry for one of these wins over its family's entry.
+pub const KERNEL_GROUPS: [&str; 4] = ["sum", "row_sums", "add", "scale"];
 /// The dtypes a profile has entries for.
 pub const DTYPES: [&str; 2] = ["f32", "f64"];
 
@@ -106,6 +115,14 @@ impl SizeClass {
     #[inline]
     pub fn of_bytes(bytes: usize) -> SizeClass {
         let (l2, llc) = cache_limits();
+        SizeClass::of_bytes_within(bytes, l2, llc)
+    }
+
+    /// [`SizeClass::of_bytes`] against given cache sizes (`l2`, `llc` in
+    /// bytes) instead of this CPU's: how a plan built for another CPU's
+    /// caches classes a call.
+    #[inline]
+    pub fn of_bytes_within(bytes: usize, l2: usize, llc: usize) -> SizeClass {
         if bytes <= l2 {
             SizeClass::Cache
         } else if bytes <= llc {
@@ -122,16 +139,19 @@ impl fmt::Display for SizeClass {
     }
 }
 
+/// `(L2 bytes, last-level cache bytes)` of `info`'s CPU: 256 KiB for an
+/// unreported L2, the larger of L2 and 8 MiB for an unreported L3.
+pub fn cache_limits_of(info: &crate::CpuInfo) -> (usize, usize) {
+    let l2 = info.cache_bytes(2).unwrap_or(256 << 10) as usize;
+    let llc = info.cache_bytes(3).map_or(l2.max(8 << 20), |b| b as usize);
+    (l2, llc.max(l2))
+}
+
 /// `(L2 bytes, last-level cache bytes)` of this CPU, read once.
 #[inline]
 pub fn cache_limits() -> (usize, usize) {
     static LIMITS: OnceLock<(usize, usize)> = OnceLock::new();
-    *LIMITS.get_or_init(|| {
-        let info = crate::cpu_info();
-        let l2 = info.cache_bytes(2).unwrap_or(256 << 10) as usize;
-        let llc = info.cache_bytes(3).map_or(l2.max(8 << 20), |b| b as usize);
-        (l2, llc.max(l2))
-    })
+    *LIMITS.get_or_init(|| cache_limits_of(&crate::cpu_info()))
 }
 
 /// Bytes of this CPU's level-1 data cache, read once (32 KiB when CPUID
@@ -240,8 +260,8 @@ impl Profile {
             match f.as_slice() {
                 ["cpu", id] => p.cpu = id.to_string(),
                 ["entry", fam, dt, class, isa, from, split @ ..] if split.len() <= 1 => {
-                    if !FAMILIES.contains(fam) {
-                        return Err(err(n, format!("unknown family `{fam}`")));
+                    if !FAMILIES.contains(fam) && !KERNEL_GROUPS.contains(fam) {
+                        return Err(err(n, format!("unknown family or kernel `{fam}`")));
                     }
                     if !DTYPES.contains(dt) {
                         return Err(err(n, format!("unknown dtype `{dt}`")));
@@ -640,6 +660,14 @@ mod tests {
                 isa: Isa::Portable,
                 split_isa: Isa::Portable,
                 threads_from: None,
+            },
+        );
+        p.entries.insert(
+            ("row_sums".into(), "f32".into(), SizeClass::Llc),
+            Tuned {
+                isa: Isa::Avx512,
+                split_isa: Isa::Avx2,
+                threads_from: Some(0),
             },
         );
         p.nt_bytes.insert("f64".into(), 1 << 24);

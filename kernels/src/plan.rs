@@ -8,11 +8,18 @@
 //! 2. **Capped**: `SIMDPAR_MAX_ISA` / `SIMDPAR_DISABLE_ISA` lower or thin
 //!    the set the next two may pick from.
 //! 3. **Profile**: a tuned profile for this CPU (`simdpar tune`; see
-//!    [`simdpar_dispatch::profile`]) per family x dtype x size class (a
-//!    family is measured on one kernel and the choice applies to all).
+//!    [`simdpar_dispatch::profile`]) per kernel group x dtype x size class
+//!    (`sum`, `row_sums`, `add` for the two-input maps, `scale` for the
+//!    one-input maps, `mandelbrot`; an older profile's family entries apply
+//!    to every kernel of the family).
 //! 4. **Default**: the built-in choice per kernel x dtype x size class
-//!    ([`default_choice`]),
-//!    which encodes measurements where they exist.
+//!    ([`default_choice`]); its evidence is in `docs/measurements.md`.
+//!
+//! Every size rule (size class, threads, non-temporal stores, the store
+//! loop, prefetching) is taken on the bytes a call touches (inputs and
+//! outputs) against the cache sizes in [`Rules`], which come from this
+//! CPU's CPUID ([`Caches::this_cpu`]); [`plan_with`] and [`store_with`]
+//! take other caches, as a test's fake CPU has.
 //!
 //! The ISA and the thread threshold come from the same source (profile or
 //! default); [`Threads::AtMost`] and the logical CPU count bound the
@@ -22,6 +29,7 @@
 
 mod defaults;
 
+use crate::map::Store;
 use crate::par::Threads;
 use crate::reduce::Fetch;
 use crate::vocab::{Dtype, Family, Kernel};
@@ -33,7 +41,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 pub(crate) use defaults::{MAP_THREADS_FROM, PREFETCH_IN_DRAM, REDUCE_THREADS_FROM};
-pub use defaults::{default_choice, is_zen4};
+pub use defaults::{default_choice, default_choice_with, is_zen4};
 
 /// Why a [`Plan`] runs its ISA.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,18 +96,105 @@ pub struct Choice {
     /// `isa` except where a built-in default or the profile measured
     /// otherwise (the tuner measures every ISA on one thread and on all).
     pub split_isa: Isa,
-    /// Size from which threads pay (`u64::MAX`: never).
-    pub threads_from: u64,
+    /// Bytes touched (inputs and outputs) from which threads pay
+    /// (`u64::MAX`: never).
+    pub threads_from_bytes: u64,
     /// From the profile (else the built-in default).
     pub from_profile: bool,
 }
 
+/// The cache sizes every size rule is taken against (bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Caches {
+    /// The level-1 data cache of one core.
+    pub l1d: usize,
+    /// One core's L2.
+    pub l2: usize,
+    /// The last-level cache (at least `l2`).
+    pub llc: usize,
+}
+
+impl Caches {
+    /// This CPU's caches, from CPUID (conservative sizes where it does not
+    /// report them: see [`simdpar_dispatch::profile::cache_limits_of`]).
+    pub fn this_cpu() -> Caches {
+        let (l2, llc) = profile::cache_limits();
+        Caches {
+            l1d: profile::l1_data_bytes(),
+            l2,
+            llc,
+        }
+    }
+
+    /// The caches of a described CPU (a real one or a test's fake).
+    pub fn of(info: &simdpar_dispatch::CpuInfo) -> Caches {
+        let (l2, llc) = profile::cache_limits_of(info);
+        Caches {
+            l1d: info.cache_bytes(1).unwrap_or(32 << 10) as usize,
+            l2,
+            llc,
+        }
+    }
+
+    /// The size class of a call touching `bytes`.
+    #[inline]
+    pub fn class_of(&self, bytes: usize) -> SizeClass {
+        SizeClass::of_bytes_within(bytes, self.l2, self.llc)
+    }
+}
+
+/// Every size threshold of the built-in rules for one set of caches, in
+/// bytes touched (inputs and outputs) unless said otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rules {
+    /// The caches the rules were derived from.
+    pub caches: Caches,
+    /// Beyond this a call is in the `llc` class (one core's L2).
+    pub cache_class_max: usize,
+    /// Beyond this a call is in the `dram` class, where reductions may
+    /// prefetch ahead and maps may stream (the last-level cache).
+    pub llc_class_max: usize,
+    /// Built-in: maps split between threads from here.
+    pub map_threads_from: u64,
+    /// Built-in: reductions split between threads from here.
+    pub reduce_threads_from: u64,
+    /// Out-of-place maps stream (non-temporal stores) only beyond this:
+    /// the output and its inputs cannot stay in the last-level cache.
+    pub streaming_above: usize,
+    /// Built-in output bytes (not touched) from which a two-input map
+    /// streams: the smallest output whose call outgrows the LLC.
+    pub nt_output_bytes: usize,
+    /// One-input out-of-place maps write a cache line per loop step
+    /// ([`crate::map::Store::ByLine`]) above the first and up to the second.
+    pub by_line: (usize, usize),
+}
+
+impl Rules {
+    /// The built-in rules for `caches`.
+    pub fn for_caches(caches: Caches) -> Rules {
+        Rules {
+            caches,
+            cache_class_max: caches.l2,
+            llc_class_max: caches.llc,
+            map_threads_from: defaults::map_threads_from_bytes(&caches),
+            reduce_threads_from: defaults::reduce_threads_from_bytes(&caches),
+            streaming_above: caches.llc,
+            nt_output_bytes: caches.llc / 3 + 1,
+            by_line: (caches.l1d, caches.l2 / 4),
+        }
+    }
+}
+
 /// Choices for every kernel x dtype x class, the non-temporal store
-/// threshold and the DRAM read policy of reductions, per dtype.
-struct Table {
+/// threshold and the DRAM read policy of reductions, per dtype, and the
+/// rules of the caches they were resolved for.
+pub(crate) struct Table {
     cells: [[[Choice; 3]; 2]; Kernel::ALL.len()],
     nt_bytes: [usize; 2],
+    /// `SIMDPAR_NT_THRESHOLD` was set: its threshold alone decides.
+    nt_forced: bool,
     prefetch_dram: [bool; 2],
+    rules: Rules,
 }
 
 #[inline]
@@ -133,34 +228,66 @@ fn supported_at_or_below(isa: Isa) -> Isa {
         .unwrap_or(Isa::Scalar)
 }
 
+/// The kernel a profile entry measured for `kernel`: `sum` and `row_sums`
+/// each for itself, `add` for the two-input maps, `scale` for the one-input
+/// maps, `mandelbrot`.
+pub fn tuned_as(kernel: Kernel) -> Kernel {
+    match kernel {
+        Kernel::Add | Kernel::Multiply => Kernel::Add,
+        Kernel::Square | Kernel::Scale | Kernel::LeakyRelu => Kernel::Scale,
+        k => k,
+    }
+}
+
+/// The profile entry in force for `kernel`: its group's (see [`tuned_as`])
+/// if the profile has one, else its family's (measured on the family's
+/// representative), with the kernel whose elements `threads_from` counts.
+fn profile_entry(
+    p: &Profile,
+    kernel: Kernel,
+    dtype: Dtype,
+    class: SizeClass,
+) -> Option<(profile::Tuned, Kernel)> {
+    let group = tuned_as(kernel);
+    p.get(group.name(), dtype.name(), class)
+        .map(|t| (t, group))
+        .or_else(|| {
+            let family = kernel.family();
+            p.get(family.name(), dtype.name(), class)
+                .map(|t| (t, family.representative()))
+        })
+}
+
 impl Table {
-    /// A profile is measured per family (on the family's representative
-    /// kernel) and applies to all its kernels; the built-in defaults may
-    /// differ per kernel.
-    fn build(profile: Option<&Profile>) -> Table {
-        let mut t = [[[default_choice(Kernel::Sum, Dtype::F32, SizeClass::Cache); 3]; 2];
-            Kernel::ALL.len()];
+    /// The table for `profile` on a CPU with `caches`.
+    pub(crate) fn build(profile: Option<&Profile>, caches: Caches) -> Table {
+        let rules = Rules::for_caches(caches);
+        let mut t = [[[default_choice_with(&rules, Kernel::Sum, Dtype::F32, SizeClass::Cache); 3];
+            2]; Kernel::ALL.len()];
         for k in Kernel::ALL {
             for d in Dtype::ALL {
                 for c in SizeClass::ALL {
-                    let tuned = profile.and_then(|p| p.get(k.family().name(), d.name(), c));
+                    let tuned = profile.and_then(|p| profile_entry(p, k, d, c));
                     let choice = match tuned {
-                        Some(tuned) => Choice {
+                        Some((tuned, measured_on)) => Choice {
                             isa: supported_at_or_below(tuned.isa),
                             split_isa: supported_at_or_below(tuned.split_isa),
-                            threads_from: tuned.threads_from.unwrap_or(u64::MAX),
+                            threads_from_bytes: tuned.threads_from.map_or(u64::MAX, |n| {
+                                n.saturating_mul(bytes_touched(measured_on, d, 1) as u64)
+                            }),
                             from_profile: true,
                         },
-                        None => default_choice(k, d, c),
+                        None => default_choice_with(&rules, k, d, c),
                     };
                     t[kernel_index(k)][dtype_index(d)][class_index(c)] = choice;
                 }
             }
         }
-        let env_nt = std::env::var_os("SIMDPAR_NT_THRESHOLD").is_some();
-        let nt_bytes = Dtype::ALL.map(|d| match profile.and_then(|p| p.nt(d.name())) {
-            Some(b) if !env_nt => usize::try_from(b).unwrap_or(usize::MAX),
-            _ => crate::map::nt_threshold_bytes(),
+        let env_nt = env_nt_threshold();
+        let nt_bytes = Dtype::ALL.map(|d| match (env_nt, profile.and_then(|p| p.nt(d.name()))) {
+            (Some(b), _) => b,
+            (None, Some(b)) => usize::try_from(b).unwrap_or(usize::MAX),
+            (None, None) => rules.nt_output_bytes,
         });
         let prefetch_dram = Dtype::ALL.map(|d| {
             profile
@@ -170,13 +297,37 @@ impl Table {
         Table {
             cells: t,
             nt_bytes,
+            nt_forced: env_nt.is_some(),
             prefetch_dram,
+            rules,
         }
     }
 
     fn get(&self, k: Kernel, d: Dtype, c: SizeClass) -> Choice {
         self.cells[kernel_index(k)][dtype_index(d)][class_index(c)]
     }
+
+    /// Whether an out-of-place call writing `out_bytes` of `dtype` from
+    /// `inputs` arrays streams: from the threshold's output bytes, and only
+    /// where the arrays outgrow the last-level cache (inside it, the next
+    /// reader would find the output gone); `SIMDPAR_NT_THRESHOLD` alone
+    /// decides when set.
+    #[inline]
+    fn streams(&self, dtype: Dtype, inputs: usize, out_bytes: usize) -> bool {
+        let from = self.nt_bytes[dtype_index(dtype)];
+        if self.nt_forced {
+            return out_bytes >= from;
+        }
+        let touched = out_bytes.saturating_mul(inputs + 1);
+        out_bytes >= from && touched > self.rules.streaming_above
+    }
+}
+
+/// `SIMDPAR_NT_THRESHOLD` (output bytes), if set to a number.
+fn env_nt_threshold() -> Option<usize> {
+    std::env::var("SIMDPAR_NT_THRESHOLD")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
 }
 
 thread_local! {
@@ -216,14 +367,48 @@ pub(crate) fn with_forced_threads<R>(threads: usize, f: impl FnOnce() -> R) -> R
     f()
 }
 
+/// How many [`with_table_of`] scopes are open in the process (the tuner's
+/// check): while none is, a call skips the override lookup.
+static OVERRIDE_SCOPES: AtomicUsize = AtomicUsize::new(0);
+/// The table a [`with_table_of`] scope runs on.
+static OVERRIDE: RwLock<Option<Arc<Table>>> = RwLock::new(None);
+
+/// Runs `f` with every call in the process planned on `table` (the tuner
+/// times a candidate profile against the built-in defaults this way without
+/// installing either; nothing else plans meanwhile).
+pub(crate) fn with_table_of<R>(table: &Arc<Table>, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Arc<Table>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            *OVERRIDE.write().unwrap_or_else(|p| p.into_inner()) = self.0.take();
+            OVERRIDE_SCOPES.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    let previous = OVERRIDE
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .replace(table.clone());
+    OVERRIDE_SCOPES.fetch_add(1, Ordering::SeqCst);
+    let _restore = Restore(previous);
+    f()
+}
+
 /// Runs `f` on the table for the profile in force.
 #[inline]
 fn with_table<R>(f: impl FnOnce(&Table) -> R) -> R {
     static FILE: OnceLock<Table> = OnceLock::new();
     static INSTALLED: RwLock<Option<(u64, Arc<Table>)>> = RwLock::new(None);
+    if OVERRIDE_SCOPES.load(Ordering::Relaxed) != 0 {
+        let t = OVERRIDE.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(t) = t {
+            return f(&t);
+        }
+    }
     let generation = profile::profile_generation();
     if generation == 0 {
-        return f(FILE.get_or_init(|| Table::build(profile::active_profile().0.as_deref())));
+        return f(FILE.get_or_init(|| {
+            Table::build(profile::active_profile().0.as_deref(), Caches::this_cpu())
+        }));
     }
     {
         let installed = INSTALLED.read().unwrap_or_else(|p| p.into_inner());
@@ -233,9 +418,17 @@ fn with_table<R>(f: impl FnOnce(&Table) -> R) -> R {
             return f(t);
         }
     }
-    let table = Arc::new(Table::build(profile::active_profile().0.as_deref()));
+    let table = Arc::new(Table::build(
+        profile::active_profile().0.as_deref(),
+        Caches::this_cpu(),
+    ));
     *INSTALLED.write().unwrap_or_else(|p| p.into_inner()) = Some((generation, table.clone()));
     f(&table)
+}
+
+/// The rules in force (this CPU's caches).
+pub fn rules() -> Rules {
+    with_table(|t| t.rules)
 }
 
 /// The resolved choice (profile or default, before caps and forcing) for a
@@ -246,11 +439,42 @@ pub fn choice(kernel: Kernel, dtype: Dtype, class: SizeClass) -> Choice {
 }
 
 /// Output bytes from which out-of-place maps of `dtype` use non-temporal
-/// stores: `SIMDPAR_NT_THRESHOLD` if set, else the tuned profile's, else
-/// the built-in [`crate::map::nt_threshold_bytes`].
+/// stores where their arrays also outgrow the last-level cache:
+/// `SIMDPAR_NT_THRESHOLD` if set (then alone), else the tuned profile's,
+/// else the built-in [`Rules::nt_output_bytes`].
 #[inline]
 pub fn nt_threshold(dtype: Dtype) -> usize {
     with_table(|t| t.nt_bytes[dtype_index(dtype)])
+}
+
+/// How an out-of-place map reading `inputs` arrays writes `out_len`
+/// elements of `dtype` (see [`store_with`]).
+#[inline]
+pub fn store_for(dtype: Dtype, inputs: usize, out_len: usize) -> Store {
+    with_table(|t| store_in(t, dtype, inputs, out_len))
+}
+
+/// [`store_for`] on a CPU with `caches` and no profile: streaming where
+/// the output reaches the threshold and the arrays outgrow the last-level
+/// cache; a line per step for one-input calls between L1 and a quarter of
+/// L2; the four-vector loop otherwise.
+pub fn store_with(caches: Caches, dtype: Dtype, inputs: usize, out_len: usize) -> Store {
+    store_in(&Table::build(None, caches), dtype, inputs, out_len)
+}
+
+#[inline]
+fn store_in(t: &Table, dtype: Dtype, inputs: usize, out_len: usize) -> Store {
+    let out = out_len.saturating_mul(dtype.size_bytes());
+    if t.streams(dtype, inputs, out) {
+        return Store::Streaming;
+    }
+    let touched = out.saturating_mul(inputs + 1);
+    let (above, upto) = t.rules.by_line;
+    if inputs == 1 && touched > above && touched <= upto {
+        Store::ByLine
+    } else {
+        Store::Cached
+    }
 }
 
 /// How a reduction of `dtype` whose call (all threads together) falls in
@@ -260,7 +484,12 @@ pub fn nt_threshold(dtype: Dtype) -> usize {
 /// [`Fetch::OnDemand`]. The bits are the same either way.
 #[inline]
 pub fn fetch_in(dtype: Dtype, class: SizeClass) -> Fetch {
-    if class == SizeClass::Dram && with_table(|t| t.prefetch_dram[dtype_index(dtype)]) {
+    with_table(|t| fetch_in_table(t, dtype, class))
+}
+
+#[inline]
+fn fetch_in_table(t: &Table, dtype: Dtype, class: SizeClass) -> Fetch {
+    if class == SizeClass::Dram && t.prefetch_dram[dtype_index(dtype)] {
         Fetch::Ahead
     } else {
         Fetch::OnDemand
@@ -289,7 +518,7 @@ pub fn bytes_touched(kernel: Kernel, dtype: Dtype, len: usize) -> usize {
 /// half the L2, halfway between L2 and the last-level cache, or four times
 /// the last-level cache (at least 64 MiB), in bytes touched.
 pub fn class_len(kernel: Kernel, dtype: Dtype, class: SizeClass) -> usize {
-    let (l2, llc) = profile::cache_limits();
+    let Caches { l2, llc, .. } = rules().caches;
     let bytes = match class {
         SizeClass::Cache => l2 / 2,
         SizeClass::Llc => l2 + (llc - l2) / 2,
@@ -343,7 +572,7 @@ pub fn plans() -> Vec<PlanRow> {
 
 /// The size class of a call of `kernel` over `len` elements.
 pub fn size_class(kernel: Kernel, dtype: Dtype, len: usize) -> SizeClass {
-    SizeClass::of_bytes(bytes_touched(kernel, dtype, len))
+    with_table(|t| t.rules.caches.class_of(bytes_touched(kernel, dtype, len)))
 }
 
 /// The ISA a single-threaded call of `kernel` on `len` elements of `dtype`
@@ -377,36 +606,40 @@ pub(crate) fn in_place_len(kernel: Kernel, len: usize) -> usize {
     (len as u128 * (arrays as u128 - 1) / arrays as u128) as usize
 }
 
-/// Bytes touched per element of the kernel a family's thresholds are
-/// measured on (`sum`, `add`, `mandelbrot`), so that a threshold in its
-/// elements applies to every kernel of the family by bytes touched.
-fn representative_bytes(family: Family, dtype: Dtype) -> u64 {
-    bytes_touched(family.representative(), dtype, 1) as u64
-}
-
 /// How a call of `kernel` on `len` elements of `dtype` runs on this thread
 /// now (for Mandelbrot, `len` is pixels x `max_iter`): the ISA, the thread
 /// count (at most what `threads` allows, 1 below the size from which threads
 /// pay) and why. Every ISA and thread count gives the same bits.
 ///
-/// Thresholds are compared in bytes touched: a family's `threads_from`
-/// counts elements of its representative kernel (`sum`, `add`,
-/// `mandelbrot`), so `square` (two arrays) splits from 1.5 times as many
-/// elements as `add` (three), and f64 from half as many as f32.
+/// Thresholds are compared in bytes touched (inputs and outputs), so
+/// `square` (two arrays) splits from 1.5 times as many elements as `add`
+/// (three), and f64 from half as many as f32.
 #[inline]
 pub fn plan(kernel: Kernel, dtype: Dtype, len: usize, threads: Threads) -> Plan {
+    with_table(|t| plan_in(t, kernel, dtype, len, threads))
+}
+
+/// [`plan`] on a CPU with `caches` and no profile (the rules a fake CPU
+/// gets; forcing and caps still apply).
+pub fn plan_with(
+    caches: Caches,
+    kernel: Kernel,
+    dtype: Dtype,
+    len: usize,
+    threads: Threads,
+) -> Plan {
+    plan_in(&Table::build(None, caches), kernel, dtype, len, threads)
+}
+
+#[inline]
+fn plan_in(t: &Table, kernel: Kernel, dtype: Dtype, len: usize, threads: Threads) -> Plan {
     let bytes = bytes_touched(kernel, dtype, len) as u64;
-    let class = SizeClass::of_bytes(bytes as usize);
-    let family = kernel.family();
-    let c = choice(kernel, dtype, class);
+    let class = t.rules.caches.class_of(bytes as usize);
+    let c = t.get(kernel, dtype, class);
     let max = threads.max_threads();
     let threads = if let Some(n) = forced_threads() {
         n.clamp(1, max)
-    } else if max > 1
-        && bytes
-            >= c.threads_from
-                .saturating_mul(representative_bytes(family, dtype))
-    {
+    } else if max > 1 && bytes >= c.threads_from_bytes {
         max
     } else {
         1
@@ -428,6 +661,14 @@ pub fn plan(kernel: Kernel, dtype: Dtype, len: usize, threads: Threads) -> Plan 
         reason,
         class,
     }
+}
+
+/// [`fetch_in`] on a CPU with `caches` and no profile, for a call of
+/// `kernel` on `len` elements.
+pub fn fetch_with(caches: Caches, kernel: Kernel, dtype: Dtype, len: usize) -> Fetch {
+    let t = Table::build(None, caches);
+    let class = caches.class_of(bytes_touched(kernel, dtype, len));
+    fetch_in_table(&t, dtype, class)
 }
 
 #[cfg(test)]
@@ -460,5 +701,99 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A CPU described as CPUID would describe it, with the given caches.
+    fn fake_cpu(l1d: u64, l2: u64, l3: u64) -> simdpar_dispatch::CpuInfo {
+        let cache = |level, kind, size_bytes| simdpar_dispatch::CacheInfo {
+            level,
+            kind,
+            size_bytes,
+            line_bytes: 64,
+            ways: 8,
+            shared_by: 1,
+        };
+        simdpar_dispatch::CpuInfo {
+            caches: vec![
+                cache(1, "data", l1d),
+                cache(1, "instruction", 32 << 10),
+                cache(2, "unified", l2),
+                cache(3, "unified", l3),
+            ],
+            ..simdpar_dispatch::cpu_info()
+        }
+    }
+
+    #[test]
+    fn a_cpu_with_other_caches_moves_every_threshold() {
+        const KIB: usize = 1 << 10;
+        const MIB: usize = 1 << 20;
+        let a = Caches::of(&fake_cpu(32 << 10, 1 << 20, 32 << 20));
+        let b = Caches::of(&fake_cpu(48 << 10, 2 << 20, 96 << 20));
+        assert_eq!((a.l1d, a.l2, a.llc), (32 * KIB, MIB, 32 * MIB));
+        let (ra, rb) = (Rules::for_caches(a), Rules::for_caches(b));
+        // Every size threshold is derived from the caches.
+        assert_ne!(ra.cache_class_max, rb.cache_class_max);
+        assert_ne!(ra.llc_class_max, rb.llc_class_max);
+        assert_ne!(ra.map_threads_from, rb.map_threads_from);
+        assert_ne!(ra.reduce_threads_from, rb.reduce_threads_from);
+        assert_ne!(ra.streaming_above, rb.streaming_above);
+        assert_ne!(ra.nt_output_bytes, rb.nt_output_bytes);
+        assert_ne!(ra.by_line.0, rb.by_line.0);
+        assert_ne!(ra.by_line.1, rb.by_line.1);
+
+        // Size class: 1.5 MiB of f32 `sum` is past A's L2, inside B's.
+        let n = 3 * MIB / 2 / 4;
+        assert_eq!(
+            plan_with(a, Kernel::Sum, Dtype::F32, n, Threads::AtMost(1)).class,
+            SizeClass::Llc
+        );
+        assert_eq!(
+            plan_with(b, Kernel::Sum, Dtype::F32, n, Threads::AtMost(1)).class,
+            SizeClass::Cache
+        );
+
+        // Threads: `sum` f32 of 5 MiB and `add` f32 of 4 MiB touched split
+        // on A (4 and 3 MiB thresholds), not on B (8 and 6 MiB).
+        if Threads::AtMost(2).max_threads() > 1 {
+            let t = |c, k, n| plan_with(c, k, Dtype::F32, n, Threads::AtMost(2)).threads;
+            assert_eq!(t(a, Kernel::Sum, 5 * MIB / 4), 2);
+            assert_eq!(t(b, Kernel::Sum, 5 * MIB / 4), 1);
+            assert_eq!(t(a, Kernel::Add, 4 * MIB / 12), 2);
+            assert_eq!(t(b, Kernel::Add, 4 * MIB / 12), 1);
+            // Per kernel by bytes touched: `square` of as many elements
+            // touches two thirds of what `add` does and stays on one.
+            assert_eq!(t(a, Kernel::Square, 4 * MIB / 12), 1);
+        }
+
+        if env_nt_threshold().is_none() {
+            // Non-temporal stores: `add` f32 of 16 MiB out (48 MiB touched)
+            // outgrows A's 32 MiB LLC, not B's 96 MiB.
+            let out = 16 * MIB / 4;
+            assert_eq!(store_with(a, Dtype::F32, 2, out), Store::Streaming);
+            assert_eq!(store_with(b, Dtype::F32, 2, out), Store::Cached);
+            // `scale` f64 of 1 Mi (8 MiB out, 16 MiB touched) stays in A's
+            // LLC: cached stores, whatever its output size.
+            assert_eq!(store_with(a, Dtype::F64, 1, MIB), Store::Cached);
+            // Unary vs binary at one output size: 12 MiB out of f32 is
+            // 36 MiB touched for `add`, 24 MiB for `scale` (A's LLC: 32).
+            assert_eq!(store_with(a, Dtype::F32, 2, 3 * MIB), Store::Streaming);
+            assert_eq!(store_with(a, Dtype::F32, 1, 3 * MIB), Store::Cached);
+        }
+        // A line per step: 40 KiB touched by a one-input map is past A's
+        // L1 (32 KiB), not B's (48 KiB).
+        let n = 40 * KIB / 8;
+        assert_eq!(store_with(a, Dtype::F32, 1, n), Store::ByLine);
+        assert_eq!(store_with(b, Dtype::F32, 1, n), Store::Cached);
+
+        // Read policy: 40 MiB of `sum` f32 is beyond A's LLC, in B's.
+        let n = 40 * MIB / 4;
+        let dram = if PREFETCH_IN_DRAM {
+            Fetch::Ahead
+        } else {
+            Fetch::OnDemand
+        };
+        assert_eq!(fetch_with(a, Kernel::Sum, Dtype::F32, n), dram);
+        assert_eq!(fetch_with(b, Kernel::Sum, Dtype::F32, n), Fetch::OnDemand);
     }
 }

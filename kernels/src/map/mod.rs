@@ -4,8 +4,9 @@
 //!
 //! # Numerical contract
 //!
-//! Each output element is one IEEE-754 operation (two for `leaky_relu`) on
-//! the matching inputs, evaluated as written, never fused:
+//! Each output element is one IEEE-754 operation on the matching inputs
+//! (for `leaky_relu` a comparison that picks `x[i]` itself or one
+//! product), evaluated as written, never fused:
 //!
 //! | kernel | `out[i]` |
 //! |---|---|
@@ -13,11 +14,23 @@
 //! | `multiply` | `a[i] * b[i]` |
 //! | `square` | `x[i] * x[i]` |
 //! | `scale` | `x[i] * factor` |
-//! | `leaky_relu` | `(x[i] > 0 ? x[i] : +0.0) + alpha * x[i]` |
+//! | `leaky_relu` | `x[i] > 0 ? x[i] : alpha * x[i]` (the standard leaky ReLU, NumPy's `np.where(x > 0, x, alpha * x)`) |
 //!
-//! so every ISA gives the same bits as the scalar path, NaN, ±Inf, -0.0 and
-//! subnormals included (a NaN input gives a NaN output; its payload may
-//! differ between ISAs).
+//! so every ISA and thread count gives the same bits as the scalar path for
+//! every output that is not NaN: ±Inf, -0.0 and subnormals included
+//! (`leaky_relu(-0.0)` is `alpha * -0.0`, `leaky_relu(-Inf)` is
+//! `alpha * -Inf`).
+//!
+//! **NaN.** An output is NaN exactly where the scalar path's is (a NaN
+//! input, or an invalid operation such as `Inf * 0` or `Inf + -Inf`); the
+//! sign and payload of that NaN are unspecified and may differ between
+//! ISAs, store policies and thread counts, as IEEE 754 and NumPy leave
+//! them: x86 makes an invalid operation's NaN negative and Arm positive,
+//! and when both operands are NaN the hardware keeps one operand's payload
+//! (for `scale` and `leaky_relu`, a NaN parameter's or the element's).
+//! Making the bits identical would take a compare and a select per vector
+//! on every kernel; reductions, where it costs one check per result, do
+//! canonicalise (see [`crate::reduce`]).
 //!
 //! Large out-of-place calls use non-temporal stores (bypassing the cache)
 //! above [`nt_threshold_bytes`], where they pay: see the crate README.
@@ -93,13 +106,13 @@ fn resolve_in_place<T: Element>(kernel: Kernel, len: usize) -> &'static MapTable
     resolve_for::<T>(kernel, crate::plan::in_place_len(kernel, len))
 }
 
-/// Output size in bytes from which out-of-place kernels use non-temporal
-/// stores: half the last-level cache (inputs and output together no longer
-/// fit), at least 8 MiB. Measured with a 32 MiB L3 (`simdpar report`, f32,
-/// cached time / streaming time, 1 thread): multiply 1.27x at 1 Mi elements,
-/// 1.71x at 4 Mi, 1.53x at 64 Mi; square 0.60x at 1 Mi (4 MiB output),
-/// 1.51x at 4 Mi (16 MiB), 1.56x at 64 Mi. `SIMDPAR_NT_THRESHOLD` (bytes)
-/// overrides it.
+/// Output bytes from which a two-input out-of-place map (`add`) uses
+/// non-temporal stores without a tuned profile: `SIMDPAR_NT_THRESHOLD` if
+/// set, else the smallest output whose call (inputs and output) outgrows
+/// the last-level cache ([`crate::plan::Rules::nt_output_bytes`]). Streaming
+/// also needs the touched bytes beyond the LLC, so one-input maps stream
+/// from half the LLC of output ([`crate::plan::store_for`]; evidence in
+/// `docs/measurements.md`).
 pub fn nt_threshold_bytes() -> usize {
     static T: OnceLock<usize> = OnceLock::new();
     *T.get_or_init(|| {
@@ -109,44 +122,20 @@ pub fn nt_threshold_bytes() -> usize {
         {
             return v;
         }
-        let info = simdpar_dispatch::cpu_info();
-        let llc = info.cache_bytes(3).or(info.cache_bytes(2)).unwrap_or(0);
-        (llc as usize / 2).max(8 << 20)
+        crate::plan::Rules::for_caches(crate::plan::Caches::this_cpu()).nt_output_bytes
     })
 }
 
 /// The store policy for an out-of-place call on `len` elements of `T` that
-/// reads `inputs` arrays: streaming from [`crate::plan::nt_threshold`]
-/// bytes of output (`SIMDPAR_NT_THRESHOLD` > tuned profile >
-/// [`nt_threshold_bytes`]); [`Store::ByLine`] for a one-input kernel whose
-/// two arrays are more than the level-1 data cache holds and at most a
-/// quarter of L2; [`Store::Cached`] otherwise.
-///
-/// The window is where a line per step measured faster on the 2-vCPU Zen 5
-/// VM (AVX-512 entry points, one thread, both policies interleaved in one
-/// process, 31 rounds; time cached / time by line): scale and square f32
-/// and scale f64 with 64-256 KiB touched 1.01-1.08; in L1 (32 KiB) 0.77-0.98
-/// (square f32 4 Ki 0.77); at 384-512 KiB 0.91-1.01; from 768 KiB on
-/// 0.99-1.01; `add` (two inputs) 0.91-1.07 with no consistent side, so
-/// binary kernels keep the four-vector loop. Against the Mojo twins
-/// (`simdpar report`, 1 thread, two runs each), square / scale / leaky_relu
-/// f32 and f64 16K went from 0.97-0.99 to 0.99-1.02.
+/// reads `inputs` arrays ([`crate::plan::store_for`]): streaming where the
+/// output reaches the threshold and the arrays outgrow the last-level
+/// cache; [`Store::ByLine`] for a one-input kernel whose two arrays are
+/// more than the level-1 data cache holds and at most a quarter of L2;
+/// [`Store::Cached`] otherwise. Evidence for the window and the threshold:
+/// `docs/measurements.md`.
 #[inline]
 pub(crate) fn store_for_arrays<T: Element>(len: usize, inputs: usize) -> Store {
-    let out = len.saturating_mul(std::mem::size_of::<T>());
-    if out >= crate::plan::nt_threshold(T::DTYPE) {
-        return Store::Streaming;
-    }
-    if inputs != 1 {
-        return Store::Cached;
-    }
-    let touched = 2 * out;
-    let (l2, _) = simdpar_dispatch::profile::cache_limits();
-    if touched > simdpar_dispatch::profile::l1_data_bytes() && touched <= l2 / 4 {
-        Store::ByLine
-    } else {
-        Store::Cached
-    }
+    crate::plan::store_for(T::DTYPE, inputs, len)
 }
 
 /// `out[i] = a[i] + b[i]`. Errors (nothing written) on unequal lengths.
@@ -219,8 +208,9 @@ pub fn scale_inplace<T: Element>(x: &mut [T], factor: T) {
     unsafe { (t.scale_inplace)(x, factor) }
 }
 
-/// `out[i] = (x[i] > 0 ? x[i] : +0.0) + alpha * x[i]`. Errors (nothing
-/// written) on unequal lengths.
+/// The standard leaky ReLU, `out[i] = x[i] > 0 ? x[i] : alpha * x[i]`
+/// (bitwise `np.where(x > 0, x, alpha * x)` for every non-NaN output).
+/// Errors (nothing written) on unequal lengths.
 pub fn leaky_relu<T: Element>(x: &[T], alpha: T, out: &mut [T]) -> Result<(), KernelError> {
     check_len("out", x.len(), out.len())?;
     let t = resolve_for::<T>(Kernel::LeakyRelu, out.len());
@@ -229,7 +219,7 @@ pub fn leaky_relu<T: Element>(x: &[T], alpha: T, out: &mut [T]) -> Result<(), Ke
     Ok(())
 }
 
-/// `x[i] = (x[i] > 0 ? x[i] : +0.0) + alpha * x[i]`.
+/// `x[i] = x[i] > 0 ? x[i] : alpha * x[i]` (the standard leaky ReLU).
 pub fn leaky_relu_inplace<T: Element>(x: &mut [T], alpha: T) {
     let t = resolve_in_place::<T>(Kernel::LeakyRelu, x.len());
     // SAFETY: supported ISA.
@@ -350,13 +340,13 @@ macro_rules! map_entry_points {
             // SAFETY: as above.
             unsafe { $imp::scale_inplace(x, factor) }
         }
-        /// `out[i] = (x[i] > 0 ? x[i] : +0) + alpha * x[i]` on this ISA.
+        /// `out[i] = x[i] > 0 ? x[i] : alpha * x[i]` on this ISA.
         pub fn $lrelu($($tok: $token,)? x: &[$t], alpha: $t, out: &mut [$t], store: crate::map::Store) {
             $(let _ = $tok;)?
             // SAFETY: as above.
             unsafe { $imp::leaky_relu(x, alpha, out, store) }
         }
-        /// `x[i] = (x[i] > 0 ? x[i] : +0) + alpha * x[i]` on this ISA.
+        /// `x[i] = x[i] > 0 ? x[i] : alpha * x[i]` on this ISA.
         pub fn $lrelu_inplace($($tok: $token,)? x: &mut [$t], alpha: $t) {
             $(let _ = $tok;)?
             // SAFETY: as above.
@@ -421,11 +411,20 @@ mod tests {
             store_for_arrays::<f32>(unary(l2 / 4) + 16, 1),
             Store::Cached
         );
+        if std::env::var_os("SIMDPAR_NT_THRESHOLD").is_some() {
+            return;
+        }
+        // Streaming needs both the threshold's output and arrays that
+        // outgrow the LLC: a one-input call of the threshold's output
+        // still fits (it touches two thirds of what `add` does).
+        let llc = cache_limits().1;
         let nt = crate::plan::nt_threshold(crate::Dtype::F32);
         if nt < usize::MAX / 8 {
-            assert_eq!(store_for_arrays::<f32>(nt / 4, 1), Store::Streaming);
-            assert_eq!(store_for_arrays::<f32>(nt / 4, 2), Store::Streaming);
-            assert_eq!(store_for_arrays::<f32>(nt / 4 - 1, 1), Store::Cached);
+            let at = nt.div_ceil(4).max(llc / 12 + 1);
+            assert_eq!(store_for_arrays::<f32>(at, 2), Store::Streaming);
+            assert_eq!(store_for_arrays::<f32>(llc / 8, 1), Store::Cached);
+            let beyond = (llc / 8 + 1).max(nt.div_ceil(4));
+            assert_eq!(store_for_arrays::<f32>(beyond, 1), Store::Streaming);
         }
     }
 }

@@ -37,21 +37,13 @@ pub fn is_zen4() -> bool {
 }
 
 /// Elementwise kernels split between threads from this many elements of
-/// f32 `add` (3 MiB touched; [`crate::plan()`] compares bytes touched, so
-/// `square` f32 splits from 384 Ki elements and `add` f64 from 128 Ki).
-/// Measured on the 2-vCPU Zen 5 VM with the second vCPU free (load 0.5-0.8,
-/// `examples/tune_check.rs`-style interleaved medians, 31 rounds, pool with
-/// a spinning caller; 1 thread / 2 threads): add f32 256 Ki (3 MiB) 1.10x,
-/// add f64 256 Ki (6 MiB) 1.42x, square f64 256 Ki (4 MiB) 1.28x, while
-/// square / scale / leaky_relu f32 256 Ki (2 MiB) ran at 0.94-0.95x and
-/// in-place scale of 2 MiB at 0.81-0.89x: threads pay from about 3 MiB.
+/// f32 `add` (3 MiB touched) on a 1 MiB L2; the rule scales with the L2
+/// ([`map_threads_from_bytes`]). Evidence: `docs/measurements.md`, threads.
 pub(crate) const MAP_THREADS_FROM: u64 = 256 * 1024;
 
-/// `sum` / `row_sums` split from this many elements of f32 `sum` (4 MiB;
-/// f64 from 512 Ki elements). Same machine and method as above: sum f32
-/// 1 Mi ran 1.22-1.29x faster on 2 threads, row_sums f32 1 Mi 1.18-1.20x,
-/// sum f64 1 Mi 1.31-1.45x; below 4 MiB a reduction is over in under
-/// 20 us, too short to share.
+/// `sum` / `row_sums` split from this many elements of f32 `sum` (4 MiB)
+/// on a 1 MiB L2 ([`reduce_threads_from_bytes`]). Evidence:
+/// `docs/measurements.md`, threads.
 pub(crate) const REDUCE_THREADS_FROM: u64 = 1024 * 1024;
 
 /// Mandelbrot splits from this much work (pixels x iterations), the
@@ -62,13 +54,8 @@ pub(crate) const MANDELBROT_THREADS_FROM: u64 = 1 << 20;
 
 /// Whether reductions beyond the last-level cache prefetch 2 KiB ahead of
 /// their loads ([`crate::reduce::Fetch::Ahead`]; AVX2 and AVX-512 issue
-/// the prefetches, other ISAs read on demand either way). Measured on the
-/// 2-vCPU Zen 5 VM (64 Mi f32 elements, avx2, 15 interleaved rounds
-/// against plain loads, load 0.7): `sum` ran at 0.94x, `row_sums` with 128
-/// and with 1000 columns at 0.91x the time on two threads (0.95-1.03x on
-/// one); in the LLC (8 Mi f32) prefetching cost 1.04-1.14x, hence DRAM
-/// only. 512 B ahead ran 1.09-1.14x on one thread, 4-8 KiB 0.93-0.99x on
-/// two. Elsewhere `simdpar tune` measures it.
+/// the prefetches, other ISAs read on demand either way); `simdpar tune`
+/// measures it per machine. Evidence: `docs/measurements.md`, prefetching.
 pub(crate) const PREFETCH_IN_DRAM: bool = true;
 
 /// The ISA the defaults prefer for a kernel x dtype x class where it
@@ -120,25 +107,58 @@ fn preferred_isa(kernel: Kernel, dtype: Dtype, class: SizeClass, split: bool) ->
     }
 }
 
+/// Bytes touched from which maps split by default: 3 MiB per MiB of
+/// one core's L2 ([`MAP_THREADS_FROM`] f32 `add` elements on the 1 MiB L2
+/// machines measured; see `docs/measurements.md`).
+pub(crate) fn map_threads_from_bytes(caches: &super::Caches) -> u64 {
+    per_mib_of_l2(MAP_THREADS_FROM * 12, caches)
+}
+
+/// Bytes touched from which reductions split by default: 4 MiB per MiB of
+/// L2 ([`REDUCE_THREADS_FROM`] f32 `sum` elements on 1 MiB L2).
+pub(crate) fn reduce_threads_from_bytes(caches: &super::Caches) -> u64 {
+    per_mib_of_l2(REDUCE_THREADS_FROM * 4, caches)
+}
+
+/// `bytes_at_1mib` scaled by the L2 size over 1 MiB.
+fn per_mib_of_l2(bytes_at_1mib: u64, caches: &super::Caches) -> u64 {
+    (u128::from(bytes_at_1mib) * caches.l2 as u128 / (1u128 << 20)) as u64
+}
+
 /// The built-in choice for a kernel x dtype x class on this CPU: its ISA
 /// (the preferred one if available, else the best available) and its
 /// family's thread threshold.
 pub fn default_choice(kernel: Kernel, dtype: Dtype, class: SizeClass) -> Choice {
+    default_choice_with(&super::rules(), kernel, dtype, class)
+}
+
+/// [`default_choice`] under `rules` (another CPU's caches). Mandelbrot's
+/// thread threshold is work (pixels x iterations), not bytes: it is
+/// compute-bound, so the caches do not move it.
+pub fn default_choice_with(
+    rules: &super::Rules,
+    kernel: Kernel,
+    dtype: Dtype,
+    class: SizeClass,
+) -> Choice {
     let pick = |split| match preferred_isa(kernel, dtype, class, split) {
         Some(isa) if simdpar_dispatch::is_supported(isa) => isa,
         _ => simdpar_dispatch::best_isa(),
     };
     let (isa, split_isa) = (pick(false), pick(true));
-    let family = kernel.family();
-    let threads_from = match family {
-        Family::Map => MAP_THREADS_FROM,
-        Family::Reduce => REDUCE_THREADS_FROM,
-        Family::Mandelbrot => MANDELBROT_THREADS_FROM,
+    let threads_from_bytes = match kernel.family() {
+        Family::Map => rules.map_threads_from,
+        Family::Reduce => rules.reduce_threads_from,
+        Family::Mandelbrot => MANDELBROT_THREADS_FROM.saturating_mul(super::bytes_touched(
+            Kernel::Mandelbrot,
+            dtype,
+            1,
+        ) as u64),
     };
     Choice {
         isa,
         split_isa,
-        threads_from,
+        threads_from_bytes,
         from_profile: false,
     }
 }
