@@ -86,11 +86,30 @@ pub trait Element:
     fn to_bits_u64(self) -> u64;
     /// `true` for NaN.
     fn is_nan(self) -> bool;
+
+    /// The one NaN a reduction returns: positive, quiet, payload zero
+    /// (the default quiet NaN: `0x7fc0_0000` for `f32`,
+    /// `0x7ff8_0000_0000_0000` for `f64`). See [`crate::reduce`].
+    const CANONICAL_NAN: Self;
+    /// The element with IEEE-754 bits `bits` (the low 32 bits for `f32`),
+    /// exactly: NaN sign and payload included.
+    fn from_bits_u64(bits: u64) -> Self;
+    /// `self`, except that every NaN becomes [`Self::CANONICAL_NAN`]. One
+    /// compare and a select, no branch on the value's class otherwise.
+    #[inline(always)]
+    fn canonical_nan(self) -> Self {
+        if self.is_nan() {
+            Self::CANONICAL_NAN
+        } else {
+            self
+        }
+    }
 }
 
 macro_rules! element {
-    ($t:ty, $dtype:expr, $lanes:literal, $block:literal) => {
+    ($t:ty, $bits:ty, $nan:literal, $dtype:expr, $lanes:literal, $block:literal) => {
         impl Element for $t {
+            const CANONICAL_NAN: Self = <$t>::from_bits($nan);
             const NAME: &'static str = $dtype.name();
             const DTYPE: Dtype = $dtype;
             const ZERO: Self = 0.0;
@@ -118,12 +137,16 @@ macro_rules! element {
             fn is_nan(self) -> bool {
                 <$t>::is_nan(self)
             }
+            #[inline(always)]
+            fn from_bits_u64(bits: u64) -> Self {
+                <$t>::from_bits(bits as $bits)
+            }
         }
     };
 }
 
-element!(f32, Dtype::F32, 64, 1024);
-element!(f64, Dtype::F64, 32, 512);
+element!(f32, u32, 0x7fc0_0000, Dtype::F32, 64, 1024);
+element!(f64, u64, 0x7ff8_0000_0000_0000, Dtype::F64, 32, 512);
 
 /// Hides a value from the optimizer so that loops in the scalar oracle stay
 /// one element at a time (LLVM cannot vectorize through it).

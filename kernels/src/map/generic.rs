@@ -29,7 +29,7 @@ pub(crate) struct Square;
 /// `x * factor`.
 #[derive(Clone, Copy)]
 pub(crate) struct Scale<V>(pub V);
-/// `(x > 0 ? x : +0) + alpha * x`.
+/// `x > 0 ? x : alpha * x` (the standard leaky ReLU).
 #[derive(Clone, Copy)]
 pub(crate) struct LeakyRelu<V>(pub V);
 
@@ -60,7 +60,13 @@ impl<V: SimdVec> Unary<V> for Scale<V> {
 impl<V: SimdVec> Unary<V> for LeakyRelu<V> {
     #[inline(always)]
     unsafe fn apply(self, x: V) -> V {
-        unsafe { x.positive_part().add(self.0.mul(x)) }
+        // Lanes that are not > 0 (zeros of either sign, negatives, NaN)
+        // take alpha * x; the others keep x. A compare, a multiply and a
+        // blend per vector.
+        unsafe {
+            let slope = x.not_greater(V::splat(V::Elem::ZERO));
+            V::select(slope, self.0.mul(x), x)
+        }
     }
 }
 

@@ -7,11 +7,11 @@ use crate::Element;
 use crate::element::opaque;
 use simdpar_dispatch::Isa;
 
-/// `(x > 0 ? x : +0) + alpha * x`.
+/// The standard leaky ReLU of one element: `x > 0 ? x : alpha * x` (so
+/// `-0.0`, `-Inf` and NaN take `alpha * x`).
 #[inline]
 pub fn leaky_relu_one<T: Element>(x: T, alpha: T) -> T {
-    let pos = if x > T::ZERO { x } else { T::ZERO };
-    pos + alpha * x
+    if x > T::ZERO { x } else { alpha * x }
 }
 
 fn zip2<T: Element>(a: &[T], b: &[T], out: &mut [T], f: impl Fn(T, T) -> T) {
@@ -68,11 +68,11 @@ pub fn scale<T: Element>(x: &[T], factor: T, out: &mut [T], _: Store) {
 pub fn scale_inplace<T: Element>(x: &mut [T], factor: T) {
     map1_inplace(x, |v| v * factor)
 }
-/// `out[i] = (x[i] > 0 ? x[i] : +0) + alpha * x[i]`.
+/// `out[i] = x[i] > 0 ? x[i] : alpha * x[i]`.
 pub fn leaky_relu<T: Element>(x: &[T], alpha: T, out: &mut [T], _: Store) {
     map1(x, out, |v| leaky_relu_one(v, alpha))
 }
-/// `x[i] = (x[i] > 0 ? x[i] : +0) + alpha * x[i]`.
+/// `x[i] = x[i] > 0 ? x[i] : alpha * x[i]`.
 pub fn leaky_relu_inplace<T: Element>(x: &mut [T], alpha: T) {
     map1_inplace(x, |v| leaky_relu_one(v, alpha))
 }

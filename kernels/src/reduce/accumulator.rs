@@ -25,7 +25,8 @@
 //!
 //! # Contract
 //!
-//! The result is identical, bit for bit, across ISAs, thread counts, the
+//! The result is identical, bit for bit (a NaN result is always
+//! [`Element::CANONICAL_NAN`]), across ISAs, thread counts, the
 //! ways a stream is cut into pieces, the order in which neighbouring pieces
 //! are merged, and the processes or machines the pieces were summed on (a
 //! state travels as bytes). It is the fixed-order sum, so its error bound is
@@ -53,7 +54,6 @@
 //! version or dtype, a wrong length, or lanes past the tail that are not
 //! `-0.0`.
 
-use std::any::Any;
 use std::fmt;
 
 use crate::Element;
@@ -246,19 +246,6 @@ fn lane_tree<T: Element>(lanes: &[T]) -> T {
     l[0]
 }
 
-/// The element of type `T` with IEEE-754 bits `bits` (exact, NaN payloads
-/// included).
-fn from_bits<T: Element>(bits: u64) -> T {
-    let mut out = T::ZERO;
-    let any = &mut out as &mut dyn Any;
-    if let Some(v) = any.downcast_mut::<f32>() {
-        *v = f32::from_bits(bits as u32);
-    } else if let Some(v) = any.downcast_mut::<f64>() {
-        *v = f64::from_bits(bits);
-    }
-    out
-}
-
 /// The dtype code of `T` in the encoding.
 fn dtype_code<T: Element>() -> u8 {
     (std::mem::size_of::<T>() * 8) as u8
@@ -314,8 +301,11 @@ impl<T: Element> SumAccumulator<T> {
     }
 
     /// Appends a complete aligned subtree and merges it with its left
-    /// sibling (repeatedly) when that is present.
-    fn push(&mut self, node: Node<T>) {
+    /// sibling (repeatedly) when that is present. Every node sum kept is
+    /// NaN-canonical, so two accumulators over the same elements hold the
+    /// same node bits whichever way they were cut and merged.
+    fn push(&mut self, mut node: Node<T>) {
+        node.sum = node.sum.canonical_nan();
         self.nodes.push(node);
         while let [.., l, r] = self.nodes[..] {
             if l.level == r.level && l.index % 2 == 0 && l.index + 1 == r.index {
@@ -323,7 +313,7 @@ impl<T: Element> SumAccumulator<T> {
                 self.nodes.push(Node {
                     level: l.level + 1,
                     index: l.index / 2,
-                    sum: l.sum + r.sum,
+                    sum: (l.sum + r.sum).canonical_nan(),
                 });
             } else {
                 break;
@@ -428,7 +418,8 @@ impl<T: Element> SumAccumulator<T> {
 
     /// The sum of all elements from position 0 to [`end`](Self::end), bitwise
     /// identical to [`crate::sum`] (and [`crate::par::sum`]) of their
-    /// concatenation; `+0.0` when empty. Errors with
+    /// concatenation; `+0.0` when empty; [`Element::CANONICAL_NAN`] when
+    /// NaN, whatever the cut. Errors with
     /// [`AccumulatorError::NotFromStart`] when this accumulator does not
     /// start at 0.
     pub fn result(&self) -> Result<T, AccumulatorError> {
@@ -450,7 +441,9 @@ impl<T: Element> SumAccumulator<T> {
         for s in sums {
             total = s + total;
         }
-        Ok(total)
+        // The result is NaN exactly when `crate::sum` is; make it the same
+        // NaN (see `crate::reduce`, rule 6).
+        Ok(total.canonical_nan())
     }
 
     /// The stable byte encoding (version [`ACCUMULATOR_VERSION`], see the
@@ -535,7 +528,7 @@ impl<T: Element> SumAccumulator<T> {
         let mut values = bytes[HEADER_LEN..].chunks_exact(size).map(|c| {
             let mut w = [0u8; 8];
             w[..size].copy_from_slice(c);
-            from_bits::<T>(u64::from_le_bytes(w))
+            T::from_bits_u64(u64::from_le_bytes(w))
         });
         acc.len = len;
         acc.head = values.by_ref().take(head_len as usize).collect();

@@ -172,7 +172,9 @@ unsafe fn sum_with<V: SimdVec, const AHEAD: bool>(x: &[V::Elem]) -> V::Elem {
         let [s] = unsafe { block_sums::<V, 1, AHEAD>([block.as_ptr()], block.len()) };
         tree_push(&mut sums, &mut sizes, &mut depth, s);
     }
-    tree_finish(&sums, depth)
+    // One check per result: a NaN leaves as the canonical NaN, whatever
+    // sign and payload the additions propagated (see `crate::reduce`).
+    tree_finish(&sums, depth).canonical_nan()
 }
 
 /// `out[r] = sum(row r)` for `r < out.len()`, rows of `cols` elements.
@@ -210,8 +212,9 @@ unsafe fn row_sums_with<V: SimdVec, const AHEAD: bool>(
         *o = if cols <= V::Elem::SUM_BLOCK {
             // SAFETY: the row's elements are inside m.
             let [s] = unsafe { block_sums::<V, 1, AHEAD>([row.as_ptr()], cols) };
-            s
+            s.canonical_nan()
         } else {
+            // Canonical already (see `sum_with`).
             unsafe { sum_with::<V, AHEAD>(row) }
         };
     }

@@ -20,6 +20,15 @@
 //!    `[lo, hi)` is `sum[lo, lo+P) + sum[lo+P, hi)` where `P` is the largest
 //!    power of two below `hi - lo`.
 //! 5. The sum of no elements is `+0.0`.
+//! 6. **NaN.** A sum that is NaN (a NaN input, or `+Inf` and `-Inf` meeting
+//!    in an addition) is returned as [`Element::CANONICAL_NAN`]: positive,
+//!    quiet, payload zero (`f32` bits `0x7fc0_0000`, `f64`
+//!    `0x7ff8_0000_0000_0000`). The additions themselves propagate
+//!    whichever NaN the hardware picks (x86 makes `Inf - Inf` a negative
+//!    NaN, Arm a positive one, and which operand's payload survives depends
+//!    on the operand order), so every result is checked once on its way
+//!    out: one compare per sum, per row of `row_sums`, per
+//!    [`accumulator::SumAccumulator`] result.
 //!
 //! Every ISA computes exactly these additions (vector accumulators hold
 //! whole groups of lanes), and the parallel driver splits work only at the
@@ -28,6 +37,9 @@
 //! The error bound is that of pairwise summation with 16-term leaves:
 //! `|error| <= (16 + log2(L) + ceil(log2(n / B)) + 1) * eps * sum(|x|)`
 //! (to first order), as good as NumPy's pairwise sum.
+//!
+//! Whether a sum is NaN depends only on the values, never on the path, so
+//! with rule 6 the bits are the same for NaN results too.
 //!
 //! `row_sums(m)[r]` is `sum(row r)`, bit for bit.
 //!
@@ -106,7 +118,8 @@ fn serial_plan<T: Element>(kernel: Kernel, len: usize) -> (&'static ReduceTable<
 }
 
 /// Sum of `x` in simdpar's fixed order (see the module docs): bitwise the
-/// same on every ISA and thread count; `+0.0` for an empty slice.
+/// same on every ISA and thread count; `+0.0` for an empty slice; a NaN sum
+/// is [`Element::CANONICAL_NAN`].
 ///
 /// ```
 /// assert_eq!(simdpar_kernels::sum(&[1.0f32, 2.0, 3.0]), 6.0);

@@ -35,9 +35,14 @@ fn tree<T: Element>(x: &[T]) -> T {
     tree(left) + tree(right)
 }
 
-/// Sum in the fixed order, one element at a time.
+/// Sum in the fixed order, one element at a time; a NaN sum is
+/// [`Element::CANONICAL_NAN`].
 pub fn sum<T: Element>(x: &[T]) -> T {
-    if x.is_empty() { T::ZERO } else { tree(x) }
+    if x.is_empty() {
+        T::ZERO
+    } else {
+        tree(x).canonical_nan()
+    }
 }
 
 /// `out[r] = sum(row r)` for the first `out.len()` rows of `cols` columns.

@@ -73,11 +73,10 @@ impl SimdVec for F32x8 {
     }
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn positive_part(self) -> Self {
-        // MAX returns its second operand (+0) when the lanes compare equal
-        // (±0) or either is NaN, so this is exactly `x > 0 ? x : +0`, in
-        // one instruction instead of a compare and a select.
-        F32x8(_mm256_max_ps(self.0, _mm256_setzero_ps()))
+    unsafe fn select(m: __m256, if_true: Self, if_false: Self) -> Self {
+        // BLENDV takes its second operand where the mask lane's sign bit is
+        // set (a compare sets all of a true lane's bits).
+        F32x8(_mm256_blendv_ps(if_false.0, if_true.0, m))
     }
     #[inline]
     #[target_feature(enable = "avx2,fma")]
@@ -182,11 +181,10 @@ impl SimdVec for F64x4 {
     }
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn positive_part(self) -> Self {
-        // MAX returns its second operand (+0) when the lanes compare equal
-        // (±0) or either is NaN, so this is exactly `x > 0 ? x : +0`, in
-        // one instruction instead of a compare and a select.
-        F64x4(_mm256_max_pd(self.0, _mm256_setzero_pd()))
+    unsafe fn select(m: __m256d, if_true: Self, if_false: Self) -> Self {
+        // BLENDV takes its second operand where the mask lane's sign bit is
+        // set (a compare sets all of a true lane's bits).
+        F64x4(_mm256_blendv_pd(if_false.0, if_true.0, m))
     }
     #[inline]
     #[target_feature(enable = "avx2,fma")]

@@ -72,11 +72,9 @@ impl SimdVec for F32x16 {
     }
     #[inline]
     #[target_feature(enable = "avx512f")]
-    unsafe fn positive_part(self) -> Self {
-        // MAX returns its second operand (+0) when the lanes compare equal
-        // (±0) or either is NaN, so this is exactly `x > 0 ? x : +0`, in
-        // one instruction instead of a compare and a select.
-        F32x16(_mm512_max_ps(self.0, _mm512_setzero_ps()))
+    unsafe fn select(m: __mmask16, if_true: Self, if_false: Self) -> Self {
+        // VBLENDM takes its third operand where the mask bit is set.
+        F32x16(_mm512_mask_blend_ps(m, if_false.0, if_true.0))
     }
     #[inline]
     #[target_feature(enable = "avx512f")]
@@ -211,11 +209,9 @@ impl SimdVec for F64x8 {
     }
     #[inline]
     #[target_feature(enable = "avx512f")]
-    unsafe fn positive_part(self) -> Self {
-        // MAX returns its second operand (+0) when the lanes compare equal
-        // (±0) or either is NaN, so this is exactly `x > 0 ? x : +0`, in
-        // one instruction instead of a compare and a select.
-        F64x8(_mm512_max_pd(self.0, _mm512_setzero_pd()))
+    unsafe fn select(m: __mmask8, if_true: Self, if_false: Self) -> Self {
+        // VBLENDM takes its third operand where the mask bit is set.
+        F64x8(_mm512_mask_blend_pd(m, if_false.0, if_true.0))
     }
     #[inline]
     #[target_feature(enable = "avx512f")]

@@ -60,8 +60,9 @@ pub(crate) trait SimdVec: Copy {
     unsafe fn sub(self, o: Self) -> Self;
     /// Lane-wise `self * o`.
     unsafe fn mul(self, o: Self) -> Self;
-    /// Lane-wise `x > 0 ? x : +0.0` (NaN gives `+0.0`).
-    unsafe fn positive_part(self) -> Self;
+    /// Lane-wise `m ? if_true : if_false`: each lane is one of the two
+    /// inputs' lanes, bits unchanged (NaN payloads included).
+    unsafe fn select(m: Self::Mask, if_true: Self, if_false: Self) -> Self;
     /// Folds the lanes by halving: lane `j += lane j + LANES/2` for the lower
     /// half, repeated until one lane is left, which is returned.
     unsafe fn reduce_halving(self) -> Self::Elem;

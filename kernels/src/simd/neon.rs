@@ -62,12 +62,10 @@ impl SimdVec for F32x4 {
     }
     #[inline]
     #[target_feature(enable = "neon")]
-    unsafe fn positive_part(self) -> Self {
-        let gt = vcgtq_f32(self.0, vdupq_n_f32(0.0));
-        F32x4(vreinterpretq_f32_u32(vandq_u32(
-            gt,
-            vreinterpretq_u32_f32(self.0),
-        )))
+    unsafe fn select(m: uint32x4_t, if_true: Self, if_false: Self) -> Self {
+        // BSL: bits of the first operand where the mask bit is set (a
+        // compare sets all of a true lane's bits).
+        F32x4(vbslq_f32(m, if_true.0, if_false.0))
     }
     #[inline]
     #[target_feature(enable = "neon")]
@@ -159,12 +157,9 @@ impl SimdVec for F64x2 {
     }
     #[inline]
     #[target_feature(enable = "neon")]
-    unsafe fn positive_part(self) -> Self {
-        let gt = vcgtq_f64(self.0, vdupq_n_f64(0.0));
-        F64x2(vreinterpretq_f64_u64(vandq_u64(
-            gt,
-            vreinterpretq_u64_f64(self.0),
-        )))
+    unsafe fn select(m: uint64x2_t, if_true: Self, if_false: Self) -> Self {
+        // BSL, as for f32.
+        F64x2(vbslq_f64(m, if_true.0, if_false.0))
     }
     #[inline]
     #[target_feature(enable = "neon")]

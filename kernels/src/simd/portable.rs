@@ -60,8 +60,10 @@ macro_rules! portable_vec {
                 $name(self.0 * o.0)
             }
             #[inline(always)]
-            unsafe fn positive_part(self) -> Self {
-                $name(self.0.simd_gt($wide::ZERO) & self.0)
+            unsafe fn select(m: $wide, if_true: Self, if_false: Self) -> Self {
+                // A mask lane is all ones or all zeros, so a bitwise select
+                // picks whole lanes.
+                $name(m.bitselect(if_true.0, if_false.0))
             }
             #[inline(always)]
             unsafe fn reduce_halving(self) -> $elem {
