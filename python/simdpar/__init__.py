@@ -36,7 +36,13 @@ Threads
     where threads pay, per ``cpu_info()["plans"]``; small inputs stay on the
     calling thread), ``threads=1`` (calling thread only), ``threads=n``
     (at most n). Results are bitwise identical for every setting. The pool
-    survives ``fork`` (a child builds its own). ``tune()`` measures this
+    survives ``fork`` (a child builds its own). ``set_num_threads(n)`` (or
+    the environment variable ``SIMDPAR_NUM_THREADS``) caps every automatic
+    call (``threads=None``, ``simdpar.dask``, ``tune()``) process-wide;
+    ``get_num_threads()`` says what automatic calls may use now and
+    ``plan(kernel, dtype, n)`` how a call would run. With threadpoolctl
+    installed, ``threadpool_info()`` lists simdpar and
+    ``threadpool_limits(n)`` limits it. ``tune()`` measures this
     machine and writes a profile that later processes follow. The GIL
     is released while a kernel of ``DETACH_MIN_ELEMS`` (65 536) or more
     elements runs, and always for ``mandelbrot``.
@@ -73,14 +79,16 @@ from ._simdpar import (
     add,
     available_isas,
     clear_isa,
-    cpu_info,
+    get_num_threads,
     kernel_isa,
     known_isas,
     leaky_relu,
     multiply,
     row_sums,
     scale,
+    plan,
     set_isa,
+    set_num_threads,
     square,
     sum,
     tune,
@@ -103,6 +111,38 @@ def _check_env() -> None:
 
 
 _check_env()
+
+
+def _check_thread_env() -> None:
+    """Warn (once, at import) about a bad SIMDPAR_NUM_THREADS /
+    SIMDPAR_RUNTIME value, which is ignored."""
+    problem = _simdpar.thread_settings()["env_error"]
+    if problem:
+        import warnings
+
+        warnings.warn(f"simdpar: {problem}", RuntimeWarning, stacklevel=3)
+
+
+_check_thread_env()
+
+
+def cpu_info() -> dict:
+    """This CPU and what runs on it: arch, vendor, brand, features, caches,
+    lanes, the ISAs, per-kernel plans, and the threads: ``num_threads``
+    (what an automatic call may use now), ``thread_limit`` (the limit as
+    set by ``set_num_threads`` or SIMDPAR_NUM_THREADS; None: none) and
+    ``runtime`` (``own``: simdpar's fork-safe pool)."""
+    d = _simdpar.cpu_info()
+    t = _simdpar.thread_settings()
+    d["num_threads"] = t["num_threads"]
+    d["thread_limit"] = t["thread_limit"]
+    d["runtime"] = t["runtime"]
+    return d
+
+
+from . import _threadpoolctl  # noqa: E402
+
+_threadpoolctl.register()
 
 
 def _pair(name: str, v: _Any) -> _Tuple[float, float]:
@@ -177,15 +217,18 @@ __all__ = [
     "available_isas",
     "clear_isa",
     "cpu_info",
+    "get_num_threads",
     "kernel_isa",
     "known_isas",
     "leaky_relu",
     "mandelbrot",
     "mojo",
     "multiply",
+    "plan",
     "row_sums",
     "scale",
     "set_isa",
+    "set_num_threads",
     "square",
     "sum",
     "tune",

@@ -120,6 +120,14 @@ def cpu_info() -> Dict[str, Any]:
     profile identity, the tuned profile's status and per kernel x dtype x
     size class the plan (isa, threads, reason)."""
 
+def set_num_threads(n: Optional[int]) -> None:
+    """Caps automatic calls (threads=None, simdpar.dask, tune()) at n >= 1
+    threads process-wide; None removes the limit (SIMDPAR_NUM_THREADS, else
+    every logical CPU)."""
+def get_num_threads() -> int:
+    """Threads an automatic call may use now (the limit, capped by the CPUs)."""
+def plan(kernel: str, dtype: str, n: int, threads: Optional[int] = None) -> Dict[str, Any]:
+    """How a call would run now: {"isa", "threads", "reason", "class"}."""
 def tune(budget_s: float = 60.0) -> Dict[str, Any]:
     """Measure this machine (about `budget_s` seconds), write the tuned
     profile (returned "path") and use it from now on."""

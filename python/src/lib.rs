@@ -7,6 +7,8 @@
 //!   Rust error mapped to a Python exception.
 //! * [`isa`]: ISA selection (`available_isas`, `set_isa`, `use_isa`...) and
 //!   `cpu_info`.
+//! * [`threads`]: `set_num_threads`, `get_num_threads`, `plan` and the
+//!   C-ABI thread getter/setter for threadpoolctl.
 //! * [`mojo`]: the simdpar-mojo compile cache, artifacts and twins, used by
 //!   the pure-Python module `simdpar.mojo`.
 
@@ -18,6 +20,7 @@ pub mod bands;
 pub mod isa;
 pub mod kernels;
 pub mod mojo;
+pub mod threads;
 pub mod tune;
 
 use pyo3::prelude::*;
@@ -44,6 +47,10 @@ fn _simdpar(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(isa::check_env, m)?)?;
     m.add_function(wrap_pyfunction!(isa::cpu_info, m)?)?;
     m.add_function(wrap_pyfunction!(tune::tune, m)?)?;
+    m.add_function(wrap_pyfunction!(threads::set_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(threads::get_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(threads::thread_settings, m)?)?;
+    m.add_function(wrap_pyfunction!(threads::plan, m)?)?;
     m.add_class::<accumulator::PySumAccumulator>()?;
     m.add_class::<isa::UseIsa>()?;
     m.add("IsaError", py.get_type::<isa::IsaError>())?;
