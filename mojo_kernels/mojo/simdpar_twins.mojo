@@ -4,7 +4,8 @@
 #
 # Numerical contract (identical to the Rust kernels):
 #   add/multiply/square/scale: one IEEE operation per element.
-#   leaky_relu(x) = select(x > 0, x, +0) + alpha * x   (select, multiply, add)
+#   leaky_relu(x) = select(x > 0, x, alpha * x)   (compare, multiply, select:
+#     the standard leaky ReLU; -0.0, -inf and NaN take alpha * x)
 #   mandelbrot: c = (xmin + x*dx, ymin + y*dy), dx = (xmax-xmin)/width,
 #     dy = (ymax-ymin)/height; z = 0; at most max_iter times:
 #     if zr*zr + zi*zi > 4: stop; count += 1;
@@ -12,7 +13,8 @@
 #   sum/row_sums: any summation order (4 vector accumulators here).
 # Built with `--fp-mode contract=off` the elementwise kernels and mandelbrot
 # are bit-identical to the Rust kernels; `contract=fast` lets LLVM fuse
-# multiply-add pairs into FMAs (leaky_relu, mandelbrot change).
+# multiply-add pairs into FMAs (only mandelbrot has such pairs, so only it
+# changes).
 #
 # Compile-time defines (`mojo build -D NAME=VALUE`):
 #   SIMDPAR_F32_WIDTH  lanes per f32 vector (default: simd_width_of the target)
@@ -262,9 +264,8 @@ def _op_square[dt: DType, w: Int](v: SIMD[dt, w], _s: SIMD[dt, w]) -> SIMD[dt, w
 
 @always_inline
 def _op_leaky[dt: DType, w: Int](v: SIMD[dt, w], alpha: SIMD[dt, w]) -> SIMD[dt, w]:
-    var pos = v.gt(SIMD[dt, w](0)).select(v, SIMD[dt, w](0))
-    var slope = alpha * v
-    return pos + slope
+    # Lanes > 0 keep v; the others (zeros, negatives, NaN) take alpha * v.
+    return v.gt(SIMD[dt, w](0)).select(v, alpha * v)
 
 
 @fieldwise_init

@@ -384,7 +384,7 @@ impl Twins {
         self.unary_scalar(T::fns(self).scale, "scale", x, factor, out)
     }
 
-    /// `out[i] = (x[i] > 0 ? x[i] : +0) + alpha * x[i]`.
+    /// The standard leaky ReLU, `out[i] = x[i] > 0 ? x[i] : alpha * x[i]`.
     pub fn leaky_relu<T: TwinElement>(
         &self,
         x: &[T],

@@ -81,13 +81,9 @@ fn data<T: Real>(n: usize, seed: u64) -> Vec<T> {
         .collect()
 }
 
+/// The standard leaky ReLU: `x > 0 ? x : alpha * x`.
 fn leaky<T: Real>(x: T, alpha: T) -> T {
-    let pos = if x.gt(T::from_f64(0.0)) {
-        x
-    } else {
-        T::from_f64(0.0)
-    };
-    pos.add(alpha * x)
+    if x.gt(T::from_f64(0.0)) { x } else { alpha * x }
 }
 
 fn mandel_ref<T: Real>(p: &MandelbrotParams<T>) -> Vec<u32> {
@@ -364,6 +360,61 @@ fn variants_have_the_widths_they_promise() {
     );
 }
 
+/// The twin's leaky_relu is the standard one on the values where the old
+/// `max(x, 0) + alpha * x` differed or where the definition has a corner:
+/// 2.0 stays 2.0, -0.0 and -inf take alpha * x, NaN stays NaN. Every
+/// variant, f32 and f64, at every lane position.
+#[test]
+fn twin_leaky_relu_is_the_standard_leaky_relu() {
+    fn check<T: Real>(t: &Twins, v: TwinVariant) {
+        let f = T::from_f64;
+        let alpha = f(0.1);
+        let xs = [
+            f(2.0),
+            f(-3.0),
+            f(-0.0),
+            f(0.0),
+            f(f64::NAN),
+            f(f64::INFINITY),
+            f(f64::NEG_INFINITY),
+        ];
+        // Worked out from the definition (alpha * x where x <= 0).
+        let want = [
+            f(2.0),
+            alpha * f(-3.0),
+            f(-0.0),
+            f(0.0),
+            f(f64::NAN),
+            f(f64::INFINITY),
+            f(f64::NEG_INFINITY),
+        ];
+        let n = 7 * 9;
+        let x: Vec<T> = (0..n).map(|i| xs[i % 7]).collect();
+        let mut out = vec![f(SENTINEL); n];
+        t.leaky_relu(&x, alpha, &mut out).unwrap();
+        for (i, got) in out.iter().enumerate() {
+            let w = want[i % 7];
+            let ok = if w.to_f64().is_nan() {
+                got.to_f64().is_nan()
+            } else {
+                got.bits() == w.bits()
+            };
+            assert!(
+                ok,
+                "{} {} i={i}: leaky_relu({:?}) = {got:?}, want {w:?}",
+                v.name(),
+                T::NAME,
+                x[i]
+            );
+        }
+    }
+    for v in TwinVariant::ALL {
+        let Some(t) = twins(v) else { return };
+        check::<f32>(t, v);
+        check::<f64>(t, v);
+    }
+}
+
 #[test]
 fn fast_twin_fuses_only_multiply_add_pairs() {
     let Some(fast) = twins(TwinVariant::Fast) else {
@@ -379,12 +430,13 @@ fn fast_twin_fuses_only_multiply_add_pairs() {
             .zip(a.iter().zip(&b))
             .all(|(o, (x, y))| *o == x * y)
     );
-    // leaky_relu may become one FMA: within one rounding of the exact value.
+    // leaky_relu is a select between x and one product: nothing to fuse,
+    // so it stays bitwise too (2.0 stays 2.0, -0.0 gives alpha * -0.0).
     let alpha = 0.01f64;
     fast.leaky_relu(&a, alpha, &mut out).unwrap();
     for (o, x) in out.iter().zip(&a) {
-        let exact = if *x > 0.0 { *x } else { 0.0 } + alpha * x;
-        assert!((o - exact).abs() <= 2.0 * f64::EPSILON * exact.abs().max(f64::MIN_POSITIVE));
+        let want = if *x > 0.0 { *x } else { alpha * x };
+        assert_eq!(o.to_bits(), want.to_bits(), "fast leaky_relu({x:?})");
     }
 }
 

@@ -20,7 +20,9 @@
 //!
 //! * add, multiply, square, scale, leaky_relu, mandelbrot: **bitwise**.
 //!   A case is a mismatch when any output element differs in its bits (or
-//!   any count differs), or when either side wrote outside its output.
+//!   any count differs), or when either side wrote outside its output. A
+//!   NaN output matches any NaN (elementwise NaN sign and payload are
+//!   unspecified, see `simdpar::map`); the data holds none.
 //! * sum, row_sums: the two sides add in different orders, so a result
 //!   passes when `|rust - twin| <= (k_rust + k_twin) * eps * sum(|x|)` with
 //!   `k_rust = 17 + log2(L) + ceil(log2(ceil(n / B)))` (simdpar's blocked
@@ -36,10 +38,10 @@
 //! * `forced16`: the portable twin with f32 vectors forced to 16 lanes
 //!   (`-D SIMDPAR_F32_WIDTH=16`), same rules (the width does not change a
 //!   single rounding).
-//! * `fast`: the `contract=fast` twin. add, multiply, square and scale have
-//!   nothing to fuse and must stay bitwise; leaky_relu passes within
-//!   `eps * (|r| + |alpha * x|)` (one fused rounding); sum/row_sums use the
-//!   bound above; mandelbrot passes while at most 10% of the pixels change
+//! * `fast`: the `contract=fast` twin. add, multiply, square, scale and
+//!   leaky_relu (`x > 0 ? x : alpha * x`, a select and one product) have
+//!   nothing to fuse and must stay bitwise; sum/row_sums use the bound
+//!   above; mandelbrot passes while at most 10% of the pixels change
 //!   their count (a fused `zr*zr - zi*zi` moves orbits near the boundary,
 //!   where counts are chaotic). `mismatches` counts every element whose bits
 //!   differ, `max_error` the largest absolute difference.
