@@ -4,7 +4,9 @@
 //! runs the dispatched kernel (and its parallel driver, and the ISA's own
 //! token-taking entry points) under a scoped ISA from `available_isas()`,
 //! and panics when a result differs from the scalar oracle bit for bit
-//! (NaN payloads aside), when anything outside an output slice changes,
+//! (reductions: NaN included, every NaN sum the canonical NaN; elementwise
+//! kernels: NaN where the oracle is NaN, its sign and payload aside), when
+//! anything outside an output slice changes,
 //! or when an error case writes anything. The fuzz targets in
 //! `fuzz_targets/` call them; `tests/regressions.rs` replays every input
 //! kept in `regressions/`.
@@ -198,9 +200,42 @@ impl Header {
     }
 }
 
-/// Equal bits, or both NaN.
+/// Equal bits, or both NaN (elementwise results: NaN sign and payload are
+/// unspecified).
 pub fn same<T: Element>(a: T, b: T) -> bool {
     (a.is_nan() && b.is_nan()) || a.to_bits_u64() == b.to_bits_u64()
+}
+
+/// The canonical NaN's bits as the contract states them: positive, quiet,
+/// payload zero.
+fn canonical_nan_bits<T: Element>() -> u64 {
+    if T::NAME == "f32" {
+        0x7fc0_0000
+    } else {
+        0x7ff8_0000_0000_0000
+    }
+}
+
+/// Equal bits, NaN included, and a NaN only as the canonical NaN
+/// (reduction results).
+pub fn exact<T: Element>(got: T, want: T) -> bool {
+    got.to_bits_u64() == want.to_bits_u64()
+        && (!got.is_nan() || got.to_bits_u64() == canonical_nan_bits::<T>())
+}
+
+/// Panics at the first element that is not [`exact`].
+pub fn assert_exact<T: Element>(got: &[T], want: &[T], what: &dyn Fn() -> String) {
+    assert_eq!(got.len(), want.len(), "{}: length", what());
+    if let Some(i) = (0..got.len()).find(|&i| !exact(got[i], want[i])) {
+        panic!(
+            "{}: index {i}: got {:?} ({:#x}), want {:?} ({:#x})",
+            what(),
+            got[i],
+            got[i].to_bits_u64(),
+            want[i],
+            want[i].to_bits_u64()
+        );
+    }
 }
 
 /// Panics at the first element that is not [`same`].
@@ -307,13 +342,13 @@ fn reduce_t<T: Fuzzable>(h: Header, cols: usize, inp: &mut Input) {
     let px = Guarded::from_slice(&x, h.offset, T::from_f64(-5.0));
     let want = reduce_oracle::sum(&x);
     let got = scoped(h.isa, || simdpar_kernels::sum(px.get()));
-    assert!(same(got, want), "sum {}: {got:?} vs {want:?}", what());
+    assert!(exact(got, want), "sum {}: {got:?} vs {want:?}", what());
     let got = scoped(h.isa, || par::sum(px.get(), h.threads));
-    assert!(same(got, want), "par sum {}: {got:?} vs {want:?}", what());
+    assert!(exact(got, want), "par sum {}: {got:?} vs {want:?}", what());
     for fetch in [Fetch::OnDemand, Fetch::Ahead] {
         let got = isa_sum(h.isa, px.get(), fetch);
         assert!(
-            same(got, want),
+            exact(got, want),
             "token sum {fetch:?} {}: {got:?} vs {want:?}",
             what()
         );
@@ -328,11 +363,11 @@ fn reduce_t<T: Fuzzable>(h: Header, cols: usize, inp: &mut Input) {
     let mut out = Guarded::new(rows, h.offset, sentinel, sentinel);
     scoped(h.isa, || simdpar_kernels::row_sums(m, cols, out.get_mut())).unwrap();
     out.check(&what);
-    assert_same(out.get(), &want, &|| format!("row_sums {}", what()));
+    assert_exact(out.get(), &want, &|| format!("row_sums {}", what()));
     let mut out = Guarded::new(rows, h.offset, sentinel, sentinel);
     scoped(h.isa, || par::row_sums(m, cols, out.get_mut(), h.threads)).unwrap();
     out.check(&what);
-    assert_same(out.get(), &want, &|| format!("par row_sums {}", what()));
+    assert_exact(out.get(), &want, &|| format!("par row_sums {}", what()));
 
     // A shape that does not fit: typed error, nothing written.
     if cols > 0 {
@@ -358,7 +393,7 @@ fn reduce_t<T: Fuzzable>(h: Header, cols: usize, inp: &mut Input) {
         let mut out = Guarded::new(rows + extra, h.offset, fill, sentinel);
         isa_row_sums(h.isa, m, cols, out.get_mut(), fetch);
         out.check(&what);
-        assert_same(&out.get()[..rows], &want, &|| {
+        assert_exact(&out.get()[..rows], &want, &|| {
             format!("token row_sums {fetch:?} {}", what())
         });
         if cols > 0 {
@@ -419,7 +454,18 @@ fn map_want<T: Fuzzable>(op: &str, a: &[T], b: &[T], p: T) -> Vec<T> {
         "multiply" | "multiply_assign" => map_oracle::multiply(a, b, &mut want, Store::Cached),
         "square" | "square_inplace" => map_oracle::square(a, &mut want, Store::Cached),
         "scale" | "scale_inplace" => map_oracle::scale(a, p, &mut want, Store::Cached),
-        _ => map_oracle::leaky_relu(a, p, &mut want, Store::Cached),
+        _ => {
+            map_oracle::leaky_relu(a, p, &mut want, Store::Cached);
+            // The oracle itself against the definition, restated here: the
+            // standard leaky ReLU `x > 0 ? x : p * x`.
+            for (i, (&x, &w)) in a.iter().zip(&want).enumerate() {
+                let def = if x > T::ZERO { x } else { p * x };
+                assert!(
+                    same(w, def),
+                    "leaky_relu oracle at {i}: f({x:?}, {p:?}) = {w:?}, the definition gives {def:?}"
+                );
+            }
+        }
     }
     want
 }

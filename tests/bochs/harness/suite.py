@@ -6,8 +6,10 @@ CPU emulator, compared bit for bit with its scalar twin run natively.
 What one *case* is: one emulated call of a `simdpar_<kernel>_<dtype>_avx512`
 export plus one native call of its `_scalar` twin on the same inputs, then:
 
-* the outputs (or the returned value) must be bitwise equal, except that a
-  NaN matches any NaN (the contract leaves NaN payloads open);
+* the outputs (or the returned value) must be bitwise equal; for the
+  elementwise kernels a NaN matches any NaN (the contract leaves their NaN
+  sign and payload open), while a NaN sum or row sum must be the canonical
+  NaN on both sides, bit for bit;
 * the call must return normally: any fault fails the case, in particular a
   #PF on a guard page (a read or write past the end of a buffer), a call to
   an imported (libc) function, or a #UD (an instruction the modelled CPU
@@ -125,11 +127,25 @@ def uniform_patterns(dt):
 
 
 def same_bits(got, want, dt):
-    """Bitwise equality, any NaN matching any NaN."""
+    """Bitwise equality, any NaN matching any NaN (elementwise outputs)."""
     got = np.asarray(got, dtype=dt)
     want = np.asarray(want, dtype=dt)
     u = np.uint32 if dt == np.float32 else np.uint64
     return bool(np.all((got.view(u) == want.view(u)) | (np.isnan(got) & np.isnan(want))))
+
+
+# The one NaN a reduction returns (positive, quiet, payload zero).
+CANONICAL_NAN_BITS = {np.float32: 0x7FC00000, np.float64: 0x7FF8000000000000}
+
+
+def exact_bits(got, want, dt):
+    """Bitwise equality, NaN included (reductions), and every NaN the
+    canonical one."""
+    got = np.asarray(got, dtype=dt)
+    want = np.asarray(want, dtype=dt)
+    u = np.uint32 if dt == np.float32 else np.uint64
+    canonical = got.view(u)[np.isnan(got)] == CANONICAL_NAN_BITS[dt]
+    return bool(np.all(got.view(u) == want.view(u)) and np.all(canonical))
 
 
 def grid_type(ct):
@@ -235,7 +251,7 @@ class Suite:
                 continue
             want = self.native(nat, CT[tn], [ctypes.c_void_p, ctypes.c_size_t], x.ctypes.data, n)
             got_v = np.array([got], dtype=UINT[tn]).view(dt)
-            ok = same_bits(got_v, np.array([want], dtype=dt), dt)
+            ok = exact_bits(got_v, np.array([want], dtype=dt), dt)
             ok_mem = self.untouched(s, a, x.nbytes) and same_bits(self.read(s, a, dt, n), x, dt)
             self.record(tag, ok and ok_mem,
                         f"{what}: got {got_v[0]!r} want {want!r}" if not ok else f"{what}: memory around/inside the input changed")
@@ -264,7 +280,7 @@ class Suite:
                 want = init.copy()
                 self.native(nat, None, [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_void_p],
                             m.ctypes.data, rows, cols, want.ctypes.data)
-                ok = same_bits(got, want, dt)
+                ok = exact_bits(got, want, dt)
                 ok_mem = (self.untouched(sm, am, m.nbytes) and self.untouched(so, ao, init.nbytes)
                           and same_bits(self.read(sm, am, dt, m.size), m, dt))
                 self.record(tag, ok and ok_mem, f"{what}: got {got} want {want}" if not ok
