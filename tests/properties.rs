@@ -6,14 +6,26 @@
 //! values (raw bit patterns: NaN, ±Inf, subnormals, huge and tiny magnitudes;
 //! the contract's special values; ordinary numbers), an ISA from
 //! `available_isas()` and a thread count, and checks the dispatched kernel
-//! against the scalar oracle bit for bit, with guard zones around the
-//! output. Errors must leave the output untouched.
+//! against the scalar oracle, with guard zones around the output: sums and
+//! row sums bit for bit, NaN included; elementwise outputs bit for bit
+//! except that a NaN must be NaN exactly where the oracle's is (its sign
+//! and payload are unspecified). Errors must leave the output untouched.
+//!
+//! The NaN properties (`nan_*`) draw NaNs of both signs with random
+//! payloads (quiet and signalling, built from their bits), infinities of
+//! both signs and signed zeros among ordinary values, and run every case on
+//! every available ISA and thread count: a NaN sum, row sum or
+//! `SumAccumulator` result (any cut, any merge order, through the byte
+//! encoding or not) is exactly the canonical NaN; an elementwise output is
+//! NaN exactly where the oracle's is.
 
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use simdpar::map::{Store, scalar as map_oracle};
 use simdpar::reduce::scalar as reduce_oracle;
-use simdpar::{Element, Isa, KernelError, MandelbrotGrid, Plain, Threads, available_isas, par};
+use simdpar::{
+    Element, Isa, KernelError, MandelbrotGrid, Plain, SumAccumulator, Threads, available_isas, par,
+};
 use simdpar_test_support::{Guarded, Placed, same, specials};
 
 /// One drawn element: `(kind, bits)`; see [`elem`].
@@ -70,6 +82,25 @@ fn check_same<T: Element>(got: &[T], want: &[T], what: &str) -> Result<(), TestC
     Ok(())
 }
 
+/// Equal bits, NaN sign and payload included (reduction results).
+fn bits<T: Element>(a: T, b: T) -> bool {
+    a.to_bits_u64() == b.to_bits_u64()
+}
+
+fn check_bits<T: Element>(got: &[T], want: &[T], what: &str) -> Result<(), TestCaseError> {
+    prop_assert_eq!(got.len(), want.len(), "{}: length", what);
+    if let Some(i) = (0..got.len()).find(|&i| !bits(got[i], want[i])) {
+        return Err(TestCaseError::fail(format!(
+            "{what}: index {i}: got {:?} ({:#x}), want {:?} ({:#x})",
+            got[i],
+            got[i].to_bits_u64(),
+            want[i],
+            want[i].to_bits_u64()
+        )));
+    }
+    Ok(())
+}
+
 fn scoped<R>(isa: Isa, f: impl FnOnce() -> R) -> R {
     simdpar::with_isa(isa, f).expect("available ISAs can be scoped")
 }
@@ -85,12 +116,23 @@ fn map_case<T: Element + Plain>(
     p: Raw,
 ) -> Result<(), TestCaseError> {
     let n = a.len().min(b.len());
-    let a: Vec<T> = decode(&a[..n]);
-    let b: Vec<T> = decode(&b[..n]);
-    let p: T = elem(p);
+    map_values::<T>(&decode(&a[..n]), &decode(&b[..n]), off, isa, t, elem(p))
+}
+
+/// [`map_case`] on decoded values of equal length: outputs bit for bit,
+/// except that a NaN must be NaN exactly where the oracle's is.
+fn map_values<T: Element + Plain>(
+    a: &[T],
+    b: &[T],
+    off: usize,
+    isa: Isa,
+    t: usize,
+    p: T,
+) -> Result<(), TestCaseError> {
+    let n = a.len();
     let th = threads(t);
-    let pa = Placed::new(&a, off);
-    let pb = Placed::new(&b, (off + 5) % 16);
+    let pa = Placed::new(a, off);
+    let pb = Placed::new(b, (off + 5) % 16);
     let sentinel = T::from_f64(-7777.0);
     let what = |k: &str| format!("{k} {} {isa} n={n} off={off} threads={t} p={p:?}", T::NAME);
 
@@ -109,7 +151,7 @@ fn map_case<T: Element + Plain>(
     ];
     for (name, k, pk, oracle) in bins {
         let mut want = vec![T::ZERO; n];
-        oracle(&a, &b, &mut want, Store::Cached);
+        oracle(a, b, &mut want, Store::Cached);
         let mut out = Guarded::new(n, off, sentinel);
         scoped(isa, || k(pa.get(), pb.get(), out.out())).unwrap();
         out.check_guards(&what(name));
@@ -118,7 +160,7 @@ fn map_case<T: Element + Plain>(
         scoped(isa, || pk(pa.get(), pb.get(), out.out(), th)).unwrap();
         out.check_guards(&what(name));
         check_same(out.result(), &want, &what(&format!("par {name}")))?;
-        let mut x = Placed::new(&a, off);
+        let mut x = Placed::new(a, off);
         scoped(isa, || {
             if name == "add" {
                 par::add_assign(x.get_mut(), pb.get(), th)
@@ -131,30 +173,30 @@ fn map_case<T: Element + Plain>(
     }
 
     let mut want = vec![T::ZERO; n];
-    map_oracle::square(&a, &mut want, Store::Cached);
+    map_oracle::square(a, &mut want, Store::Cached);
     let mut out = Guarded::new(n, off, sentinel);
     scoped(isa, || par::square(pa.get(), out.out(), th)).unwrap();
     out.check_guards(&what("square"));
     check_same(out.result(), &want, &what("square"))?;
-    let mut x = Placed::new(&a, off);
+    let mut x = Placed::new(a, off);
     scoped(isa, || simdpar::square_inplace(x.get_mut()));
     check_same(x.get(), &want, &what("square_inplace"))?;
 
-    map_oracle::scale(&a, p, &mut want, Store::Cached);
+    map_oracle::scale(a, p, &mut want, Store::Cached);
     let mut out = Guarded::new(n, off, sentinel);
     scoped(isa, || simdpar::scale(pa.get(), p, out.out())).unwrap();
     out.check_guards(&what("scale"));
     check_same(out.result(), &want, &what("scale"))?;
-    let mut x = Placed::new(&a, off);
+    let mut x = Placed::new(a, off);
     scoped(isa, || par::scale_inplace(x.get_mut(), p, th));
     check_same(x.get(), &want, &what("scale_inplace"))?;
 
-    map_oracle::leaky_relu(&a, p, &mut want, Store::Cached);
+    map_oracle::leaky_relu(a, p, &mut want, Store::Cached);
     let mut out = Guarded::new(n, off, sentinel);
     scoped(isa, || par::leaky_relu(pa.get(), p, out.out(), th)).unwrap();
     out.check_guards(&what("leaky_relu"));
     check_same(out.result(), &want, &what("leaky_relu"))?;
-    let mut x = Placed::new(&a, off);
+    let mut x = Placed::new(a, off);
     scoped(isa, || simdpar::leaky_relu_inplace(x.get_mut(), p));
     check_same(x.get(), &want, &what("leaky_relu_inplace"))?;
     Ok(())
@@ -203,9 +245,9 @@ fn reduce_case<T: Element + Plain>(
     let what = format!("{} {isa} n={} off={off} threads={t}", T::NAME, x.len());
     let want = reduce_oracle::sum(&x);
     let got = scoped(isa, || simdpar::sum(px.get()));
-    prop_assert!(same(got, want), "sum {}: {:?} vs {:?}", what, got, want);
+    prop_assert!(bits(got, want), "sum {}: {:?} vs {:?}", what, got, want);
     let got = scoped(isa, || par::sum(px.get(), th));
-    prop_assert!(same(got, want), "par sum {}: {:?} vs {:?}", what, got, want);
+    prop_assert!(bits(got, want), "par sum {}: {:?} vs {:?}", what, got, want);
 
     // Row sums over the largest whole number of rows (cols may be 0).
     let rows = x.len().checked_div(cols).unwrap_or(3);
@@ -216,11 +258,11 @@ fn reduce_case<T: Element + Plain>(
     let mut out = Guarded::new(rows, off, sentinel);
     scoped(isa, || simdpar::row_sums(m, cols, out.out())).unwrap();
     out.check_guards(&what);
-    check_same(out.result(), &want, &format!("row_sums cols={cols} {what}"))?;
+    check_bits(out.result(), &want, &format!("row_sums cols={cols} {what}"))?;
     let mut out = Guarded::new(rows, off, sentinel);
     scoped(isa, || par::row_sums(m, cols, out.out(), th)).unwrap();
     out.check_guards(&what);
-    check_same(
+    check_bits(
         out.result(),
         &want,
         &format!("par row_sums cols={cols} {what}"),
@@ -347,10 +389,281 @@ fn large_sums_agree_across_isas_and_threads() {
             for isa in available_isas() {
                 for t in [1, 2, 3] {
                     let got = scoped(isa, || par::sum(&x, Threads::AtMost(t)));
+                    // `same` (NaN matches NaN) until the parallel combine
+                    // canonicalises: `+Inf` and `-Inf` in leaves of
+                    // different threads meet there (see
+                    // `nan_made_between_threads_is_canonical` in
+                    // tests/contract.rs). NaN inputs are checked exactly
+                    // in `nan_sums_of_parallel_sizes_are_canonical`.
                     prop_assert!(same(got, want), "{isa} t={t}: {got:?} vs {want:?}");
                 }
             }
             Ok(())
+        })
+        .unwrap();
+}
+
+// ---------------------------------------------------------------------------
+// NaN payloads and signs
+
+/// One drawn element for the NaN properties: `(kind, bits)`; see [`nan_elem`].
+type NanRaw = (u8, u64);
+
+/// The canonical NaN's bits as the contract states them (positive, quiet,
+/// payload zero), written here rather than read from the library.
+fn canonical_bits<T: Element>() -> u64 {
+    if T::NAME == "f32" {
+        0x7fc0_0000
+    } else {
+        0x7ff8_0000_0000_0000
+    }
+}
+
+/// Decodes a drawn element, built from its bits (no conversion, so
+/// signalling NaNs and payloads arrive as drawn): kinds 0-2 a NaN with the
+/// sign, quiet bit and payload taken from `bits`; 3 `+Inf`; 4 `-Inf`;
+/// 5 a zero of either sign; 6-7 an ordinary number in [-4, 4).
+fn nan_elem<T: Element>((kind, bits): NanRaw) -> T {
+    let (width, frac) = if T::NAME == "f32" { (32, 23) } else { (64, 52) };
+    let sign = (bits & 1) << (width - 1);
+    let exp_all = ((1u64 << (width - 1 - frac)) - 1) << frac;
+    match kind % 8 {
+        0..=2 => {
+            let quiet = 1u64 << (frac - 1);
+            let payload = (bits >> 2) & (quiet - 1);
+            let q = if bits & 2 == 0 { quiet } else { 0 };
+            // A signalling NaN needs a payload (all zeros would be Inf).
+            let payload = if q == 0 { payload.max(1) } else { payload };
+            T::from_bits_u64(sign | exp_all | q | payload)
+        }
+        3 => T::from_f64(f64::INFINITY),
+        4 => T::from_f64(f64::NEG_INFINITY),
+        5 => T::from_bits_u64(sign),
+        _ => T::from_f64(((bits >> 11) as f64 / (1u64 << 53) as f64) * 8.0 - 4.0),
+    }
+}
+
+fn nan_values(max_len: usize) -> impl Strategy<Value = Vec<NanRaw>> {
+    prop::collection::vec((any::<u8>(), any::<u64>()), 0..max_len)
+}
+
+/// The thread settings every NaN case runs: `Auto` and 1..=4.
+const THREADS: [usize; 5] = [0, 1, 2, 3, 4];
+
+/// A reduction result against the oracle: the same bits, and a NaN only as
+/// the canonical NaN.
+fn check_sum<T: Element>(got: T, want: T, what: &str) -> Result<(), TestCaseError> {
+    prop_assert!(
+        !want.is_nan() || want.to_bits_u64() == canonical_bits::<T>(),
+        "oracle {}: {:?} ({:#x}) is not the canonical NaN",
+        what,
+        want,
+        want.to_bits_u64()
+    );
+    prop_assert!(
+        bits(got, want),
+        "{}: got {:?} ({:#x}), want {:?} ({:#x})",
+        what,
+        got,
+        got.to_bits_u64(),
+        want,
+        want.to_bits_u64()
+    );
+    Ok(())
+}
+
+/// `sum`, `par::sum`, `row_sums`, `par::row_sums` and `SumAccumulator`
+/// (the input cut at `cuts`, each piece an accumulator that knows where it
+/// starts, sent through the byte encoding when `encode`, then merged in the
+/// order `order` draws) on every ISA and thread count.
+fn nan_reduce_case<T: Element + Plain>(
+    raw: &[NanRaw],
+    cols: usize,
+    cuts: &[usize],
+    order: &[usize],
+    encode: bool,
+) -> Result<(), TestCaseError> {
+    let x: Vec<T> = raw.iter().copied().map(nan_elem).collect();
+    let n = x.len();
+    let want = reduce_oracle::sum(&x);
+    let rows = n.checked_div(cols).unwrap_or(2);
+    let m = &x[..rows * cols];
+    let mut want_rows = vec![T::ZERO; rows];
+    reduce_oracle::row_sums(m, cols, &mut want_rows);
+    let mut cuts: Vec<usize> = cuts.iter().map(|&c| c % (n + 1)).collect();
+    cuts.extend([0, n]);
+    cuts.sort_unstable();
+    for isa in available_isas() {
+        let what = format!("{} {isa} n={n}", T::NAME);
+        check_sum(
+            scoped(isa, || simdpar::sum(&x)),
+            want,
+            &format!("sum {what}"),
+        )?;
+        for t in THREADS {
+            let got = scoped(isa, || par::sum(&x, threads(t)));
+            check_sum(got, want, &format!("par sum {what} threads={t}"))?;
+            let mut out = vec![T::ZERO; rows];
+            scoped(isa, || par::row_sums(m, cols, &mut out, threads(t))).unwrap();
+            for (r, (&g, &w)) in out.iter().zip(&want_rows).enumerate() {
+                check_sum(
+                    g,
+                    w,
+                    &format!("row {r} of {rows}x{cols} {what} threads={t}"),
+                )?;
+            }
+        }
+        let mut out = vec![T::ZERO; rows];
+        scoped(isa, || simdpar::row_sums(m, cols, &mut out)).unwrap();
+        for (r, (&g, &w)) in out.iter().zip(&want_rows).enumerate() {
+            check_sum(g, w, &format!("row_sums row {r} {what}"))?;
+        }
+        // The accumulator adds whole runs of blocks with the dispatched
+        // `sum`, so it runs under the ISA too.
+        let got = scoped(isa, || {
+            let mut accs: Vec<SumAccumulator<T>> = cuts
+                .windows(2)
+                .map(|w| {
+                    let mut a = SumAccumulator::starting_at(w[0] as u64);
+                    a.add(&x[w[0]..w[1]]).unwrap();
+                    if encode {
+                        a = SumAccumulator::from_bytes(&a.to_bytes()).unwrap();
+                    }
+                    a
+                })
+                .collect();
+            let mut k = 0;
+            while accs.len() > 1 {
+                let i = order.get(k).copied().unwrap_or(0) % (accs.len() - 1);
+                k += 1;
+                let right = accs.remove(i + 1);
+                accs[i].merge(&right).unwrap();
+            }
+            accs[0].result().unwrap()
+        });
+        check_sum(
+            got,
+            want,
+            &format!("accumulator cuts={cuts:?} encode={encode} {what}"),
+        )?;
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn nan_reduce_f32(x in nan_values(3000), cols in 0usize..40,
+                      cuts in prop::collection::vec(any::<usize>(), 0..6),
+                      order in prop::collection::vec(any::<usize>(), 0..6),
+                      encode in any::<bool>()) {
+        nan_reduce_case::<f32>(&x, cols, &cuts, &order, encode)?;
+    }
+
+    #[test]
+    fn nan_reduce_f64(x in nan_values(1600), cols in 0usize..40,
+                      cuts in prop::collection::vec(any::<usize>(), 0..6),
+                      order in prop::collection::vec(any::<usize>(), 0..6),
+                      encode in any::<bool>()) {
+        nan_reduce_case::<f64>(&x, cols, &cuts, &order, encode)?;
+    }
+
+    #[test]
+    fn nan_map_f32(a in nan_values(150), b in nan_values(150), off in 0usize..16,
+                   p in any::<NanRaw>()) {
+        let n = a.len().min(b.len());
+        let a: Vec<f32> = a[..n].iter().copied().map(nan_elem).collect();
+        let b: Vec<f32> = b[..n].iter().copied().map(nan_elem).collect();
+        for isa in available_isas() {
+            for t in THREADS {
+                map_values::<f32>(&a, &b, off, isa, t, nan_elem(p))?;
+            }
+        }
+    }
+
+    #[test]
+    fn nan_map_f64(a in nan_values(100), b in nan_values(100), off in 0usize..8,
+                   p in any::<NanRaw>()) {
+        let n = a.len().min(b.len());
+        let a: Vec<f64> = a[..n].iter().copied().map(nan_elem).collect();
+        let b: Vec<f64> = b[..n].iter().copied().map(nan_elem).collect();
+        for isa in available_isas() {
+            for t in THREADS {
+                map_values::<f64>(&a, &b, off, isa, t, nan_elem(p))?;
+            }
+        }
+    }
+}
+
+/// Inputs long enough for the parallel drivers to split (and for Dask-like
+/// accumulator chunks), holding NaNs of random sign and payload at random
+/// places among ordinary values: the sum, each row sum and the accumulator
+/// result are the oracle's bits on every ISA and thread count, and every
+/// NaN among them is the canonical NaN. (Infinities of both signs in
+/// different threads' leaves are `nan_made_between_threads_is_canonical`
+/// in tests/contract.rs.)
+fn nan_parallel_case<T: Element + Plain>(seed: u64, nans: usize) -> Result<(), TestCaseError> {
+    let n = par::PAR_MIN_ELEMS_REDUCE.max(par::PAR_MIN_ELEMS) + 999;
+    let mut s = seed | 1;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let mut x: Vec<T> = (0..n).map(|_| nan_elem((6, next()))).collect();
+    for _ in 0..nans {
+        let at = (next() % n as u64) as usize;
+        x[at] = nan_elem((0, next()));
+    }
+    let want = reduce_oracle::sum(&x);
+    let cols = 1000;
+    let rows = n / cols;
+    let m = &x[..rows * cols];
+    let mut want_rows = vec![T::ZERO; rows];
+    reduce_oracle::row_sums(m, cols, &mut want_rows);
+    for isa in available_isas() {
+        for t in THREADS {
+            let what = format!("{} {isa} threads={t} nans={nans}", T::NAME);
+            let got = scoped(isa, || par::sum(&x, threads(t)));
+            check_sum(got, want, &format!("par sum {what}"))?;
+            let mut out = vec![T::ZERO; rows];
+            scoped(isa, || par::row_sums(m, cols, &mut out, threads(t))).unwrap();
+            for (r, (&g, &w)) in out.iter().zip(&want_rows).enumerate() {
+                check_sum(g, w, &format!("row {r} {what}"))?;
+            }
+        }
+        // Dask-like: chunks of 1000 and of 100_003 elements, each its own
+        // accumulator, merged in order.
+        for chunk in [1000, 100_003] {
+            let got = scoped(isa, || {
+                let mut acc = SumAccumulator::<T>::new();
+                for (k, piece) in x.chunks(chunk).enumerate() {
+                    let mut a = SumAccumulator::starting_at((k * chunk) as u64);
+                    a.add(piece).unwrap();
+                    acc.merge(&a).unwrap();
+                }
+                acc.result().unwrap()
+            });
+            check_sum(got, want, &format!("accumulator chunks of {chunk} {isa}"))?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn nan_sums_of_parallel_sizes_are_canonical() {
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 4,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
+    runner
+        .run(&(any::<u64>(), 0usize..4), |(seed, k)| {
+            let nans = [0, 1, 3, 40][k];
+            nan_parallel_case::<f32>(seed, nans)?;
+            nan_parallel_case::<f64>(seed, nans)
         })
         .unwrap();
 }
