@@ -23,12 +23,15 @@ class IsaError(ValueError):
 class SumAccumulator:
     """A running sum in simdpar's fixed order over element positions
     [start, end); result() is bitwise equal to simdpar.sum of the
-    concatenation of everything added and merged."""
-    def __init__(self, dtype: _DTypeLike, start: int = 0) -> None: ...
+    concatenation of everything added and merged. Safe to share between
+    threads: calls on one accumulator are serialised by a lock."""
+    def __init__(self, dtype: Optional[_DTypeLike], start: int = 0) -> None:
+        """dtype float32 or float64 (None: float64); TypeError otherwise."""
     def add(self, x: npt.NDArray[Any]) -> None:
         """Appends x's elements (C order); TypeError for another dtype."""
     def merge(self, other: "SumAccumulator") -> None:
-        """Appends other (which must start at self.end, same dtype)."""
+        """Appends other (which must start at self.end, same dtype);
+        ValueError for a.merge(a)."""
     def result(self) -> Any:
         """The sum (numpy scalar of the dtype); ValueError unless start == 0."""
     @property
@@ -42,8 +45,9 @@ class SumAccumulator:
     def to_bytes(self) -> bytes:
         """The stable, versioned byte encoding of the state."""
     @staticmethod
-    def from_bytes(data: bytes) -> "SumAccumulator":
-        """Decodes to_bytes() output; ValueError for bad bytes."""
+    def from_bytes(data: Union[bytes, bytearray, memoryview]) -> "SumAccumulator":
+        """Decodes to_bytes() output (any bytes-like object); ValueError for
+        bad bytes, TypeError for an object that is not bytes-like."""
     def copy(self) -> "SumAccumulator": ...
     def __reduce__(self) -> Tuple[Any, ...]: ...
 

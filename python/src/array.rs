@@ -577,7 +577,9 @@ pub fn row_sums_args<'py>(
 
 /// Resolves a dtype-like object (np.float32, "float64", np.dtype(...)).
 pub fn dtype_arg(py: Python<'_>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Dt> {
-    let Some(d) = dtype else { return Ok(Dt::F64) };
+    let Some(d) = dtype.filter(|d| !d.is_none()) else {
+        return Ok(Dt::F64);
+    };
     let descr = PyArrayDescr::new(py, d)
         .map_err(|e| PyTypeError::new_err(format!("dtype must be float32 or float64: {e}")))?;
     match descr.num() {

@@ -141,3 +141,111 @@ def test_misplaced_pieces_and_bad_bytes_are_value_errors():
         SumAccumulator.from_bytes(good[:4] + b"\x02" + good[5:])
     with pytest.raises(OverflowError):
         SumAccumulator(np.float64, -1)
+
+
+def test_none_dtype_is_float64_and_bytes_like_states_decode():
+    a = SumAccumulator(None)
+    assert a.dtype == "float64"
+    assert SumAccumulator(None, 5).start == 5
+    x = np.arange(1000.0)
+    a.add(x)
+    raw = a.to_bytes()
+    for data in (raw, bytearray(raw), memoryview(raw), memoryview(bytearray(raw)),
+                 np.frombuffer(raw, dtype=np.uint8)):
+        b = SumAccumulator.from_bytes(data)
+        assert bits(b.result()) == bits(a.result()), type(data).__name__
+    for bad in (5, "text", None, [1, 2, 3]):
+        with pytest.raises(TypeError, match="bytes-like"):
+            SumAccumulator.from_bytes(bad)
+    c = SumAccumulator(np.float64)
+    c.__setstate__(bytearray(raw))
+    assert c.end == 1000
+
+
+def test_merge_into_itself_is_a_value_error_saying_why():
+    a = SumAccumulator(np.float32)
+    a.add(np.ones(10, np.float32))
+    with pytest.raises(ValueError, match="itself"):
+        a.merge(a)
+    assert a.end == 10 and bits(a.result()) == bits(np.float32(10))
+
+
+def _run_threads(n, target):
+    import threading
+
+    errors = []
+    barrier = threading.Barrier(n)
+
+    def body(i):
+        try:
+            barrier.wait()
+            target(i)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_concurrent_adds_from_threads_all_land_with_the_serial_result(dtype):
+    # 20 threads add equal pieces at once (large enough that each add
+    # releases the GIL) while others read end/size/repr: nothing is refused,
+    # and since the pieces are equal the result does not depend on the order.
+    piece = (np.random.default_rng(3).standard_normal(1 << 17) * 1e3).astype(dtype)
+    a = SumAccumulator(dtype)
+
+    def work(i):
+        a.add(piece)
+        for _ in range(5):
+            assert a.end % piece.size == 0
+            repr(a)
+            a.size  # noqa: B018 - a read during others' adds
+
+    assert _run_threads(20, work) == []
+    serial = SumAccumulator(dtype)
+    for _ in range(20):
+        serial.add(piece)
+    assert a.end == serial.end == 20 * piece.size
+    assert bits(a.result()) == bits(serial.result()) == bits(simdpar.sum(np.tile(piece, 20)))
+
+
+def test_concurrent_merges_both_ways_do_not_deadlock():
+    # a.merge(b) and b.merge(a) at once: each snapshot-then-lock, never two
+    # locks at a time. Positions make only some merges valid; the others
+    # raise a ValueError about positions, never a RuntimeError.
+    import threading
+
+    for _ in range(20):
+        a = SumAccumulator(np.float64)
+        a.add(np.ones(100_000))
+        b = SumAccumulator(np.float64, 100_000)
+        b.add(np.ones(100_000))
+        results = []
+
+        def ab():
+            try:
+                a.merge(b)
+                results.append("ab")
+            except ValueError:
+                results.append("ab-refused")
+
+        def ba():
+            try:
+                b.merge(a)
+                results.append("ba")
+            except ValueError:
+                results.append("ba-refused")
+
+        ts = [threading.Thread(target=ab), threading.Thread(target=ba)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(timeout=60)
+        assert not any(t.is_alive() for t in ts), "merge deadlocked"
+        assert "ab" in results and "ba-refused" in results, results
+        assert a.end == 200_000 and bits(a.result()) == bits(np.float64(200_000))
