@@ -17,9 +17,14 @@ the image band by band, each band computed with the pixel coordinates of the
 full grid, so it equals ``simdpar.mandelbrot`` exactly.
 
 Bad input is refused when the graph is built: a dtype other than float32 /
-float64 (``TypeError``), mixed dtypes (``TypeError``), ``row_sums`` of an
-array that is not 2-D (``ValueError``), shapes that do not broadcast
-(``ValueError``). Binary operands with different chunks are not refused: the
+float64 (``TypeError``; either byte order is fine, results are native),
+mixed dtypes (``TypeError``), ``row_sums`` of an array that is not 2-D
+(``ValueError``), shapes that do not broadcast (``ValueError``), ``threads``
+that ``simdpar`` refuses (``0``, ``-5``: ``ValueError``), and unknown chunk
+sizes (``x[x > 0]``) where positions or shapes are needed (``sum``,
+``row_sums``, binary operations on two arrays: ``ValueError`` naming
+``compute_chunk_sizes()``; the elementwise functions of one array work on
+them as they are). Binary operands with different chunks are not refused: the
 second operand is **rechunked to the first one's chunks** (so the result has
 the first operand's chunks).
 
@@ -35,6 +40,7 @@ import builtins as _builtins
 import functools as _functools
 import numbers as _numbers
 from typing import Any as _Any
+from typing import Dict as _Dict
 from typing import List as _List
 from typing import Optional as _Optional
 from typing import Tuple as _Tuple
@@ -53,6 +59,7 @@ import numpy as _np
 import simdpar as _sp
 from simdpar import SumAccumulator as _Acc
 from simdpar import _simdpar
+from simdpar._simdpar import _SumRuns as _Runs
 
 __all__ = [
     "add",
@@ -72,20 +79,44 @@ _FLOATS = (_np.dtype(_np.float32), _np.dtype(_np.float64))
 # argument checks (graph-build time)
 
 
+def _native(dtype: _np.dtype) -> _np.dtype:
+    """`dtype` in this machine's byte order (``>f4`` -> ``float32``)."""
+    return _np.dtype(dtype).newbyteorder("=")
+
+
+def _known_chunks(name: str, x: "_da.Array", what: str) -> None:
+    """ValueError naming ``compute_chunk_sizes()`` when x's chunk sizes are
+    unknown (``x[x > 0]``): `what` needs them at graph build."""
+    if any(_np.isnan(c) for dim in x.chunks for c in dim):
+        raise ValueError(
+            f"{what}: {name} has unknown chunk sizes (from boolean indexing or "
+            f"similar); call {name}.compute_chunk_sizes() first (or "
+            f"{name} = {name}.compute_chunk_sizes())"
+        )
+
+
 def _float_array(name: str, x: _Any) -> "_da.Array":
-    """`x` as a dask array of float32/float64, or TypeError."""
+    """`x` as a dask array of float32/float64 (either byte order), or
+    TypeError."""
     if not isinstance(x, _da.Array):
         raise TypeError(f"{name} must be a dask array, got {type(x).__name__}")
-    if x.dtype not in _FLOATS:
+    if x.dtype.kind != "f" or _native(x.dtype) not in _FLOATS:
         raise TypeError(f"{name} must have dtype float32 or float64, got {x.dtype}")
     return x
+
+
+def _threads(threads: _Any) -> _Any:
+    """`threads` checked now exactly as simdpar checks it (None, or a
+    positive int), so a bad value fails at graph build, not in a task."""
+    _sp.sum(_np.zeros(1), threads=threads)
+    return threads
 
 
 def _operand(name: str, v: _Any, dtype: _np.dtype) -> _Any:
     """A binary operand: a dask array of `dtype` or a real number."""
     if isinstance(v, _da.Array):
         _float_array(name, v)
-        if v.dtype != dtype:
+        if _native(v.dtype) != _native(dtype):
             raise TypeError(
                 f"mixed dtypes: {name} is {v.dtype} but the other operand is {dtype}; "
                 "convert one with .astype()"
@@ -97,12 +128,12 @@ def _operand(name: str, v: _Any, dtype: _np.dtype) -> _Any:
 
 
 # ---------------------------------------------------------------------------
-# sum: accumulator states per chunk, merged in order
+# sum: the runs of positions each chunk covers, joined in order (in Rust)
 
 
 def _merge_in_order(states: _List[_Acc]) -> _List[_Acc]:
-    """Sorts states by position and merges each into its left neighbour when
-    they touch (copies: task inputs are never modified)."""
+    """Sorts accumulators by position and merges each into its left
+    neighbour when they touch (copies: task inputs are never modified)."""
     out: _List[_Acc] = []
     for s in sorted(states, key=lambda a: a.start):
         if s.size == 0:
@@ -114,14 +145,14 @@ def _merge_in_order(states: _List[_Acc]) -> _List[_Acc]:
     return out
 
 
-def _collect(obj: _Any) -> _List[_Acc]:
-    """Every accumulator inside nested lists / object arrays of states."""
-    if isinstance(obj, _Acc):
+def _collect(obj: _Any, kind: type = _Runs) -> _List[_Any]:
+    """Every state of `kind` inside nested lists / object arrays of states."""
+    if isinstance(obj, kind):
         return [obj]
     if isinstance(obj, list):
-        return [a for o in obj for a in _collect(o)]
+        return [a for o in obj for a in _collect(o, kind)]
     if isinstance(obj, _np.ndarray):
-        return [a for o in obj.flat for a in _collect(o)]
+        return [a for o in obj.flat for a in _collect(o, kind)]
     raise TypeError(f"unexpected state {type(obj).__name__}")  # pragma: no cover
 
 
@@ -129,7 +160,7 @@ def _runs(loc: _List[_Tuple[int, int]], shape: _Tuple[int, ...], block_shape):
     """How a block at `loc` in an array of `shape` lies in the C-order
     flattening: `(starts, run_len)` where the block, read in C order, is
     `len(starts)` runs of `run_len` consecutive elements starting at those
-    global positions."""
+    global positions (`starts` an int64 array)."""
     nd = len(shape)
     strides = [1] * nd
     for i in range(nd - 2, -1, -1):
@@ -142,85 +173,88 @@ def _runs(loc: _List[_Tuple[int, int]], shape: _Tuple[int, ...], block_shape):
     base = _builtins.sum(loc[i][0] * strides[i] for i in range(nd))
     lead = block_shape[:k]
     if not lead:
-        return [base], run_len
+        return _np.array([base], dtype=_np.int64), run_len
     idx = _np.indices(lead).reshape(len(lead), -1)
     offs = (idx * _np.array(strides[:k], dtype=_np.int64)[:, None]).sum(axis=0)
-    return [base + int(o) for o in offs], run_len
+    return (base + offs).astype(_np.int64), run_len
 
 
-def _sum_chunk_states(block: _np.ndarray, block_info=None) -> _np.ndarray:
-    """One chunk -> a (1, ..., 1) object array holding its accumulator
-    states (one per run of consecutive global positions, merged when runs
-    touch)."""
-    info = block_info[0]
-    loc = [tuple(int(v) for v in p) for p in info["array-location"]]
-    starts, run_len = _runs(loc, tuple(info["shape"]), block.shape)
-    flat = _np.ascontiguousarray(block).reshape(len(starts), run_len) if block.size else None
-    states = []
-    for r, start in enumerate(starts):
-        acc = _Acc(block.dtype, start)
-        if run_len:
-            acc.add(flat[r])
-        states.append(acc)
-    out = _np.empty((1,) * block.ndim, dtype=object)
-    out[(0,) * block.ndim] = _merge_in_order(states)
-    return out
+def _chunk_runs(block: _np.ndarray, loc: _List[_Tuple[int, int]], shape: _Tuple[int, ...]) -> "_Runs":
+    """One chunk at `loc` (per dimension, `(first, past-last)` index) of an
+    array of `shape` -> its runs of global positions, as one state."""
+    starts, _ = _runs(loc, shape, block.shape)
+    return _Runs.from_rows(block, starts)
 
 
-def _sum_chunk(states: _np.ndarray, axis=None, keepdims=True, **_: _Any) -> _np.ndarray:
-    return states
+def _join(states: _List["_Runs"]) -> "_Runs":
+    """The states in one (a lone state as it is: they are immutable)."""
+    return states[0] if len(states) == 1 else _Runs.merged(states)
 
 
-def _sum_combine(parts: _Any, axis=None, keepdims=True, **_: _Any) -> _np.ndarray:
-    out = _np.empty((1,), dtype=object)
-    out[0] = _merge_in_order(_collect(parts))
-    return out
+def _finish(states: _List["_Runs"], dtype: _np.dtype, size: int) -> _np.ndarray:
+    return _np.array(_join(states).result(size), dtype=dtype)
 
 
-def _sum_aggregate_for(dtype: _np.dtype, size: int):
-    def aggregate(parts: _Any, axis=None, keepdims=False, **_: _Any) -> _np.ndarray:
-        merged = _merge_in_order(_collect(parts))
-        if not merged:
-            return _np.array(0.0, dtype=dtype)
-        if len(merged) != 1 or merged[0].start != 0 or merged[0].end != size:
-            raise RuntimeError(  # pragma: no cover - a bug, not bad input
-                f"simdpar.dask.sum: states do not cover 0..{size}: {merged!r}"
-            )
-        return _np.array(merged[0].result(), dtype=dtype)
-
-    return aggregate
+def _fan_in(split_every: _Any) -> int:
+    """States joined per task: ``split_every`` (an int, or dask's dict form:
+    the product of its values), 32 by default."""
+    if split_every is None:
+        return 32
+    if isinstance(split_every, dict):
+        n = int(_np.prod([int(v) for v in split_every.values()])) if split_every else 32
+    else:
+        n = int(split_every)
+    if n < 2:
+        raise ValueError(f"split_every must be at least 2, got {split_every!r}")
+    return n
 
 
 def sum(x: "_da.Array", split_every: _Optional[int] = None) -> "_da.Array":
     """Sum of all elements of a float32/float64 dask array (any shape, any
-    chunking, flattened in C order), as a 0-d dask array of x's dtype.
-    Computing it gives exactly the bits of ``simdpar.sum(x.compute())``, on
-    any scheduler and any number of workers. TypeError for other dtypes."""
+    chunking, flattened in C order; either byte order), as a 0-d dask array
+    of x's dtype in native byte order. Computing it gives exactly the bits
+    of ``simdpar.sum(x.compute())``, on any scheduler and any number of
+    workers. TypeError for other dtypes; ValueError naming
+    ``compute_chunk_sizes()`` for unknown chunk sizes (``x[x > 0]``).
+
+    Each chunk becomes one state in Rust holding the runs of global
+    positions it covers (raw elements while a run is short, a
+    ``SumAccumulator`` once it is long; the rows of a column chunk as one
+    grid), and states are joined ``split_every`` (default 32) at a time, so
+    narrow column chunks cost about what ``dask.array.sum`` costs."""
     x = _float_array("x", x)
-    dtype = x.dtype
+    _known_chunks("x", x, "simdpar.dask.sum")
+    dtype = _native(x.dtype)
+    fan_in = _fan_in(split_every)
     if x.ndim == 0:
         x = x.reshape((1,))
     if x.size == 0:
         return _da.zeros((), dtype=dtype)
-    states = x.map_blocks(
-        _sum_chunk_states,
-        dtype=object,
-        chunks=tuple((1,) * len(c) for c in x.chunks),
-        meta=_np.empty((0,) * x.ndim, dtype=object),
-        token="simdpar-sum-states",
-    )
-    return _da.reduction(
-        states,
-        chunk=_sum_chunk,
-        combine=_sum_combine,
-        aggregate=_sum_aggregate_for(dtype, int(x.size)),
-        axis=None,
-        dtype=dtype,
-        concatenate=False,
-        split_every=split_every,
-        meta=_np.empty((), dtype=dtype),
-        name="simdpar-sum",
-    )
+    from dask.highlevelgraph import HighLevelGraph
+
+    token = _dask.base.tokenize(x, fan_in, "simdpar-sum")
+    name = f"simdpar-sum-{token}"
+    shape = tuple(int(n) for n in x.shape)
+    offsets = [_np.concatenate([[0], _np.cumsum(c)]).astype(int) for c in x.chunks]
+    dsk: _Dict[_Any, _Any] = {}
+    level = []
+    for idx in _np.ndindex(*x.numblocks):
+        loc = [(int(offsets[d][i]), int(offsets[d][i + 1])) for d, i in enumerate(idx)]
+        key = (f"{name}-chunk",) + tuple(idx)
+        dsk[key] = (_chunk_runs, (x.name,) + tuple(idx), loc, shape)
+        level.append(key)
+    depth = 0
+    while len(level) > fan_in:
+        depth += 1
+        nxt = []
+        for g in range(0, len(level), fan_in):
+            key = (f"{name}-join{depth}", g // fan_in)
+            dsk[key] = (_join, level[g : g + fan_in])
+            nxt.append(key)
+        level = nxt
+    dsk[(name,)] = (_finish, level, dtype, int(x.size))
+    graph = HighLevelGraph.from_collections(name, dsk, dependencies=[x])
+    return _da.Array(graph, name, chunks=(), dtype=dtype, meta=_np.empty((), dtype=dtype))
 
 
 # ---------------------------------------------------------------------------
@@ -247,7 +281,7 @@ def _row_merge(parts: _Any) -> _np.ndarray:
     rows = arrays[0].shape[0]
     out = _np.empty((rows, 1), dtype=object)
     for r in range(rows):
-        out[r, 0] = _merge_in_order(_collect([a[r, 0] for a in arrays]))
+        out[r, 0] = _merge_in_order(_collect([a[r, 0] for a in arrays], _Acc))
     return out
 
 
@@ -291,11 +325,13 @@ def row_sums(m: "_da.Array", threads: int = 1, split_every: _Optional[int] = Non
     array that is not 2-D, TypeError for other dtypes. ``threads`` is passed
     to ``simdpar.row_sums`` inside a task when a chunk spans whole rows."""
     m = _float_array("m", m)
+    _threads(threads)
     if m.ndim != 2:
         raise ValueError(
             f"row_sums needs a 2-D array, got {m.ndim} dimension(s) with shape {m.shape}"
         )
-    dtype = m.dtype
+    _known_chunks("m", m, "simdpar.dask.row_sums")
+    dtype = _native(m.dtype)
     if m.numblocks[1] == 1 or m.shape[1] == 0:
         # Whole rows in every chunk: the kernel itself.
         return m.map_blocks(
@@ -332,6 +368,7 @@ def row_sums(m: "_da.Array", threads: int = 1, split_every: _Optional[int] = Non
 
 
 def _binary(kernel, name: str, a: _Any, b: _Any, threads: int) -> "_da.Array":
+    _threads(threads)
     if isinstance(a, _da.Array):
         first = _float_array("a", a)
         b = _operand("b", b, first.dtype)
@@ -341,7 +378,11 @@ def _binary(kernel, name: str, a: _Any, b: _Any, threads: int) -> "_da.Array":
     else:
         raise TypeError(f"{name}: at least one operand must be a dask array")
     arrays = [v for v in (a, b) if isinstance(v, _da.Array)]
+    dtype = _native(first.dtype)
     if len(arrays) == 2:
+        # Broadcasting and matching chunks need the chunk sizes.
+        _known_chunks("a", a, f"simdpar.dask.{name} of two arrays")
+        _known_chunks("b", b, f"simdpar.dask.{name} of two arrays")
         try:
             shape = _np.broadcast_shapes(a.shape, b.shape)
         except ValueError:
@@ -354,7 +395,7 @@ def _binary(kernel, name: str, a: _Any, b: _Any, threads: int) -> "_da.Array":
         if b.chunks != a.chunks:
             b = b.rechunk(a.chunks)
         return _da.map_blocks(
-            kernel, a, b, threads=threads, dtype=first.dtype, token=f"simdpar-{name}"
+            kernel, a, b, threads=threads, dtype=dtype, token=f"simdpar-{name}"
         )
     # One array and a number, which the kernel validates now exactly as
     # simdpar does.
@@ -365,7 +406,7 @@ def _binary(kernel, name: str, a: _Any, b: _Any, threads: int) -> "_da.Array":
     else:
         kernel(a, _np.zeros(1, arr.dtype))
         call = _functools.partial(_call_with_number_first, kernel, a, threads)
-    return arr.map_blocks(call, dtype=arr.dtype, token=f"simdpar-{name}")
+    return arr.map_blocks(call, dtype=dtype, token=f"simdpar-{name}")
 
 
 def _call_with_number_second(kernel, number, threads, blk):
@@ -392,7 +433,7 @@ def multiply(a: _Any, b: _Any, threads: int = 1) -> "_da.Array":
 def _unary(name: str, x: _Any, call) -> "_da.Array":
     x = _float_array("x", x)
     call(_np.zeros(1, x.dtype))  # argument errors now, exactly as simdpar's
-    return x.map_blocks(call, dtype=x.dtype, token=f"simdpar-{name}")
+    return x.map_blocks(call, dtype=_native(x.dtype), token=f"simdpar-{name}")
 
 
 def square(x: "_da.Array", threads: int = 1) -> "_da.Array":

@@ -8,13 +8,16 @@ import numpy as np
 _Operand = Union[da.Array, float, int]
 
 def sum(x: da.Array, split_every: Optional[int] = None) -> da.Array:
-    """0-d dask array: bitwise simdpar.sum(x.compute()), any chunking/scheduler."""
+    """0-d dask array: bitwise simdpar.sum(x.compute()), any chunking/scheduler;
+    either byte order; ValueError naming compute_chunk_sizes() for unknown chunks."""
 
 def row_sums(m: da.Array, threads: int = 1, split_every: Optional[int] = None) -> da.Array:
-    """1-D dask array (m's row chunks): bitwise simdpar.row_sums(m.compute())."""
+    """1-D dask array (m's row chunks): bitwise simdpar.row_sums(m.compute());
+    threads checked at graph build; ValueError for unknown chunk sizes."""
 
 def add(a: _Operand, b: _Operand, threads: int = 1) -> da.Array:
-    """Elementwise a + b with a's chunks (b rechunked); TypeError on mixed dtypes."""
+    """Elementwise a + b with a's chunks (b rechunked); TypeError on mixed dtypes;
+    ValueError for threads < 1 or two arrays with unknown chunk sizes."""
 
 def multiply(a: _Operand, b: _Operand, threads: int = 1) -> da.Array:
     """Elementwise a * b with a's chunks (b rechunked); TypeError on mixed dtypes."""

@@ -267,3 +267,90 @@ def test_import_without_dask_names_the_install_command():
                          timeout=120, env=os.environ.copy())
     assert "IMPORTERROR" in out.stdout, out.stderr
     assert "pip install ./python[dask]" in out.stdout
+
+
+def test_unknown_chunk_sizes_work_or_name_compute_chunk_sizes(dtype):
+    rng = np.random.default_rng(5)
+    x = mixed(rng, 5000, dtype)
+    dx = da.from_array(x, chunks=700)
+    u = dx[dx > 0]  # chunk sizes unknown until computed
+    assert any(np.isnan(c) for c in u.chunks[0])
+    # Sums and binary operations need positions / shapes: a ValueError that
+    # says what to do, not "cannot convert float NaN to integer".
+    with pytest.raises(ValueError, match=r"compute_chunk_sizes\(\)"):
+        sd.sum(u)
+    with pytest.raises(ValueError, match=r"compute_chunk_sizes\(\)"):
+        sd.add(u, u)
+    with pytest.raises(ValueError, match=r"compute_chunk_sizes\(\)"):
+        sd.multiply(u, u)
+    with pytest.raises(ValueError, match=r"compute_chunk_sizes\(\)"):
+        sd.row_sums(da.stack([u, u]))
+    # ... and after compute_chunk_sizes() they give simdpar's bits.
+    k = u.compute_chunk_sizes()
+    pos = x[x > 0]
+    assert bits(sd.sum(k).compute(scheduler="sync")) == bits(simdpar.sum(pos))
+    assert bits(sd.add(k, k).compute(scheduler="sync")) == bits(simdpar.add(pos, pos))
+    # One array (with or without a number) needs no chunk sizes.
+    assert bits(sd.square(u).compute(scheduler="sync")) == bits(simdpar.square(pos))
+    assert bits(sd.add(u, 2.0).compute(scheduler="sync")) == bits(simdpar.add(pos, 2.0))
+    assert bits(sd.scale(u, 3.0).compute(scheduler="sync")) == bits(simdpar.scale(pos, 3.0))
+
+
+def test_big_endian_input_gives_native_results(dtype):
+    rng = np.random.default_rng(6)
+    x = mixed(rng, 30 * 700, dtype).reshape(30, 700)
+    be = x.astype(np.dtype(dtype).newbyteorder(">"))
+    dbe = da.from_array(be, chunks=(7, 100))
+    assert bits(simdpar.sum(be)) == bits(simdpar.sum(x))
+    got = sd.sum(dbe).compute(scheduler="sync")
+    assert np.asarray(got).dtype == np.dtype(dtype)
+    assert bits(got) == bits(simdpar.sum(x))
+    assert bits(sd.row_sums(dbe).compute(scheduler="sync")) == bits(simdpar.row_sums(x))
+    for got, want in [
+        (sd.add(dbe, dbe), simdpar.add(x, x)),
+        (sd.square(dbe), simdpar.square(x)),
+        (sd.scale(dbe, 0.5), simdpar.scale(x, 0.5)),
+    ]:
+        out = got.compute(scheduler="sync")
+        assert out.dtype == np.dtype(dtype)
+        assert bits(out) == bits(want)
+
+
+@pytest.mark.parametrize("bad", [0, -5])
+def test_bad_thread_counts_are_refused_at_graph_build(bad):
+    with pytest.raises(ValueError):
+        simdpar.add(np.zeros(3), np.zeros(3), threads=bad)
+    f64 = da.zeros((10, 4), dtype=np.float64, chunks=5)
+    calls = [
+        lambda: sd.add(f64, f64, threads=bad),
+        lambda: sd.add(f64, 1.0, threads=bad),
+        lambda: sd.add(1.0, f64, threads=bad),
+        lambda: sd.multiply(f64, f64, threads=bad),
+        lambda: sd.square(f64, threads=bad),
+        lambda: sd.scale(f64, 2.0, threads=bad),
+        lambda: sd.leaky_relu(f64, threads=bad),
+        lambda: sd.row_sums(f64, threads=bad),
+        lambda: sd.row_sums(f64.rechunk((5, -1)), threads=bad),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match="thread"):
+            call()
+
+
+def test_column_chunked_sum_matches_one_core_for_many_shapes(dtype):
+    # The Rust runs state: narrow column chunks, ragged rows, 3-D, runs that
+    # cross block boundaries; every split_every, the same bits as one core.
+    rng = np.random.default_rng(7)
+    shapes = [
+        ((400, 100), ((400,), (10,) * 10)),
+        ((333, 37), ((100, 233), (1, 5, 31))),
+        ((50, 3000), ((17, 33), (1000, 999, 1, 1000))),
+        ((6, 7, 900), ((2, 4), (3, 4), (1, 450, 449))),
+    ]
+    for shape, chunks in shapes:
+        x = mixed(rng, int(np.prod(shape)), dtype).reshape(shape)
+        x.flat[rng.integers(0, x.size, 3)] = np.array([np.inf, -0.0, 1e30], dtype=dtype)
+        dx = da.from_array(x, chunks=chunks)
+        for split_every in (None, 2, 3):
+            got = sd.sum(dx, split_every=split_every).compute(scheduler="threads")
+            assert bits(got) == bits(simdpar.sum(x)), (shape, chunks, split_every)

@@ -1,0 +1,61 @@
+"""simdpar.dask.sum against dask.array.sum on column-chunked arrays.
+
+Side by side and interleaved (one call of each per round, the order
+alternating), reporting the median of each and their ratio. Not a test: a
+timing depends on the machine and its load (`uptime` is printed).
+
+    python python/benchmarks/dask_sum_columns.py [rounds]
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+
+import dask.array as da
+import numpy as np
+
+import simdpar
+import simdpar.dask as sd
+
+
+def main() -> None:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 21
+    rng = np.random.default_rng(0)
+    cases = [
+        ("(4000, 1000) f32 chunks (4000, 10)", (4000, 1000), (4000, 10), np.float32),
+        ("(4000, 1000) f64 chunks (4000, 100)", (4000, 1000), (4000, 100), np.float64),
+        ("(4000, 1000) f32 chunks (500, 1000)", (4000, 1000), (500, 1000), np.float32),
+    ]
+    print(f"load: {os.getloadavg()}")
+    for label, shape, chunks, dtype in cases:
+        x = rng.standard_normal(shape).astype(dtype)
+        dx = da.from_array(x, chunks=chunks)
+        want = simdpar.sum(x)
+        assert np.asarray(sd.sum(dx).compute()).tobytes() == np.asarray(want).tobytes()
+        times = {"simdpar.dask.sum": [], "dask.array.sum": []}
+        calls = {
+            "simdpar.dask.sum": lambda: sd.sum(dx).compute(),
+            "dask.array.sum": lambda: dx.sum().compute(),
+        }
+        for f in calls.values():
+            f()
+        for r in range(rounds):
+            order = list(calls) if r % 2 == 0 else list(reversed(list(calls)))
+            for k in order:
+                t0 = time.perf_counter()
+                calls[k]()
+                times[k].append(time.perf_counter() - t0)
+        med = {k: statistics.median(v) for k, v in times.items()}
+        ratio = med["simdpar.dask.sum"] / med["dask.array.sum"]
+        print(
+            f"{label}: simdpar.dask.sum {med['simdpar.dask.sum'] * 1e3:.1f} ms, "
+            f"dask.array.sum {med['dask.array.sum'] * 1e3:.1f} ms, ratio {ratio:.2f}x"
+        )
+    print(f"load: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
