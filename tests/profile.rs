@@ -519,6 +519,47 @@ fn random_profile(seed: u64) -> Profile {
             _ => Some(rng.next_u64() % 300_000),
         };
     }
+    // Entries per kernel group (`sum`, `row_sums`, `add`, `scale`), which
+    // win over the family's, in about half the cells.
+    for group in simdpar::profile::KERNEL_GROUPS {
+        for dt in simdpar::profile::DTYPES {
+            for class in SizeClass::ALL {
+                if rng.next_u64() % 2 == 0 {
+                    continue;
+                }
+                let tuned = Tuned {
+                    isa: isas[(rng.next_u64() % isas.len() as u64) as usize],
+                    split_isa: isas[(rng.next_u64() % isas.len() as u64) as usize],
+                    threads_from: match rng.next_u64() % 3 {
+                        0 => None,
+                        1 => Some(0),
+                        _ => Some(rng.next_u64() % 300_000),
+                    },
+                };
+                p.entries
+                    .insert((group.to_string(), dt.to_string(), class), tuned);
+            }
+        }
+    }
+    // The store threshold and the read policy per dtype, or none.
+    for dt in simdpar::profile::DTYPES {
+        match rng.next_u64() % 4 {
+            0 => {}
+            1 => {
+                p.nt_bytes.insert(dt.to_string(), 0);
+            }
+            2 => {
+                p.nt_bytes
+                    .insert(dt.to_string(), rng.next_u64() % (1 << 20));
+            }
+            _ => {
+                p.nt_bytes.insert(dt.to_string(), u64::MAX);
+            }
+        }
+        if rng.next_u64() % 3 != 0 {
+            p.prefetch.insert(dt.to_string(), rng.next_u64() % 2 == 0);
+        }
+    }
     p
 }
 
@@ -554,6 +595,18 @@ proptest! {
         par::leaky_relu(&a, 0.25, &mut got, th).unwrap();
         map_oracle::leaky_relu(&a, 0.25, &mut want, Store::Cached);
         assert_same(&got, &want, "leaky_relu");
+        // One- and two-input maps follow their own groups' entries.
+        par::multiply(&a, &b, &mut got, th).unwrap();
+        map_oracle::multiply(&a, &b, &mut want, Store::Cached);
+        assert_same(&got, &want, "multiply");
+        par::square(&a, &mut got, th).unwrap();
+        map_oracle::square(&a, &mut want, Store::Cached);
+        assert_same(&got, &want, "square");
+        let mut y = x.clone();
+        let mut y_want = vec![0.0f64; n];
+        par::scale_inplace(&mut y, 1.5, th);
+        map_oracle::scale(&x, 1.5, &mut y_want, Store::Cached);
+        assert_same(&y, &y_want, "scale_inplace");
 
         let cols = 1 + (seed % 700) as usize;
         let rows = n / cols;

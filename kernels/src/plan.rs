@@ -248,14 +248,26 @@ fn profile_entry(
     dtype: Dtype,
     class: SizeClass,
 ) -> Option<(profile::Tuned, Kernel)> {
+    let (name, measured_on) = profile_entry_name(p, kernel, dtype, class)?;
+    p.get(name, dtype.name(), class).map(|t| (t, measured_on))
+}
+
+/// The name of the profile entry in force for `kernel` x `dtype` x `class`
+/// (its group's or its family's) and the kernel it counts elements of.
+pub(crate) fn profile_entry_name(
+    p: &Profile,
+    kernel: Kernel,
+    dtype: Dtype,
+    class: SizeClass,
+) -> Option<(&'static str, Kernel)> {
     let group = tuned_as(kernel);
-    p.get(group.name(), dtype.name(), class)
-        .map(|t| (t, group))
-        .or_else(|| {
-            let family = kernel.family();
-            p.get(family.name(), dtype.name(), class)
-                .map(|t| (t, family.representative()))
-        })
+    let family = kernel.family();
+    [
+        (group.name(), group),
+        (family.name(), family.representative()),
+    ]
+    .into_iter()
+    .find(|(name, _)| p.get(name, dtype.name(), class).is_some())
 }
 
 impl Table {
@@ -463,7 +475,7 @@ pub fn store_with(caches: Caches, dtype: Dtype, inputs: usize, out_len: usize) -
 }
 
 #[inline]
-fn store_in(t: &Table, dtype: Dtype, inputs: usize, out_len: usize) -> Store {
+pub(crate) fn store_in(t: &Table, dtype: Dtype, inputs: usize, out_len: usize) -> Store {
     let out = out_len.saturating_mul(dtype.size_bytes());
     if t.streams(dtype, inputs, out) {
         return Store::Streaming;
@@ -488,7 +500,7 @@ pub fn fetch_in(dtype: Dtype, class: SizeClass) -> Fetch {
 }
 
 #[inline]
-fn fetch_in_table(t: &Table, dtype: Dtype, class: SizeClass) -> Fetch {
+pub(crate) fn fetch_in_table(t: &Table, dtype: Dtype, class: SizeClass) -> Fetch {
     if class == SizeClass::Dram && t.prefetch_dram[dtype_index(dtype)] {
         Fetch::Ahead
     } else {
@@ -632,7 +644,13 @@ pub fn plan_with(
 }
 
 #[inline]
-fn plan_in(t: &Table, kernel: Kernel, dtype: Dtype, len: usize, threads: Threads) -> Plan {
+pub(crate) fn plan_in(
+    t: &Table,
+    kernel: Kernel,
+    dtype: Dtype,
+    len: usize,
+    threads: Threads,
+) -> Plan {
     let bytes = bytes_touched(kernel, dtype, len) as u64;
     let class = t.rules.caches.class_of(bytes as usize);
     let c = t.get(kernel, dtype, class);

@@ -15,8 +15,13 @@ use std::time::Duration;
 /// "threads": int, "cells": [{"family", "dtype", "class", "len", "isa"
 /// (one thread), "split_isa" (calls split between threads), "threads_from"
 /// (None: never), "one_thread": {isa: s}, "all_threads":
-/// {isa: s}}], "nt_bytes": {dtype: bytes}, "prefetch": {dtype: bool}}. The
-/// GIL is released meanwhile.
+/// {isa: s}}], "nt_bytes": {dtype: bytes}, "prefetch": {dtype: bool},
+/// "check": {"seconds", "points": [{"kernel", "in_place", "dtype", "len",
+/// "class", "choices": [str], "speedup", "held_out"}], "verdicts":
+/// [{"choice": str, "points": int, "worst": float, "kept": bool}]}} where
+/// "check" is the profile timed against the built-in defaults on a
+/// held-out grid (a choice that lost by more than 3% anywhere was dropped
+/// before writing). The GIL is released meanwhile.
 #[pyfunction]
 #[pyo3(signature = (budget_s = 60.0))]
 pub fn tune(py: Python<'_>, budget_s: f64) -> PyResult<Bound<'_, PyDict>> {
@@ -39,6 +44,7 @@ pub fn tune(py: Python<'_>, budget_s: f64) -> PyResult<Bound<'_, PyDict>> {
     for c in &report.cells {
         let cd = PyDict::new(py);
         cd.set_item("family", c.family.name())?;
+        cd.set_item("kernel", c.kernel.name())?;
         cd.set_item("dtype", c.dtype.name())?;
         cd.set_item("class", c.class.name())?;
         cd.set_item("len", c.len)?;
@@ -68,6 +74,42 @@ pub fn tune(py: Python<'_>, budget_s: f64) -> PyResult<Bound<'_, PyDict>> {
         prefetch.set_item(dt, on)?;
     }
     d.set_item("prefetch", prefetch)?;
+    d.set_item("check", check_dict(py, &report.check)?)?;
+    Ok(d)
+}
+
+/// The tuner's check as a dict (see [`tune`]).
+fn check_dict<'py>(
+    py: Python<'py>,
+    c: &simdpar_kernels::tune::CheckReport,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("seconds", c.seconds)?;
+    let points = PyList::empty(py);
+    for p in &c.points {
+        let pd = PyDict::new(py);
+        pd.set_item("kernel", p.point.kernel.name())?;
+        pd.set_item("in_place", p.point.in_place)?;
+        pd.set_item("dtype", p.point.dtype.name())?;
+        pd.set_item("len", p.point.len)?;
+        pd.set_item("class", p.point.class.name())?;
+        let names: Vec<String> = p.choices.iter().map(|c| c.to_string()).collect();
+        pd.set_item("choices", names)?;
+        pd.set_item("speedup", p.speedup)?;
+        pd.set_item("held_out", p.held_out)?;
+        points.append(pd)?;
+    }
+    d.set_item("points", points)?;
+    let verdicts = PyList::empty(py);
+    for v in &c.verdicts {
+        let vd = PyDict::new(py);
+        vd.set_item("choice", v.choice.to_string())?;
+        vd.set_item("points", v.points)?;
+        vd.set_item("worst", v.worst)?;
+        vd.set_item("kept", v.kept)?;
+        verdicts.append(vd)?;
+    }
+    d.set_item("verdicts", verdicts)?;
     Ok(d)
 }
 

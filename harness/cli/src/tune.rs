@@ -1,10 +1,13 @@
-//! `simdpar tune [--seconds N] [--json]`: measures this machine (the fastest
-//! ISA and whether threads pay per kernel family x dtype x size class, the
-//! non-temporal store threshold), writes the tuned profile to the user's
-//! cache dir (or `SIMDPAR_TUNE_FILE`) and prints what it picked.
+//! `simdpar tune [--seconds N] [--json] [--check]`: measures this machine
+//! (the fastest ISA and whether threads pay per kernel group x dtype x size
+//! class, the non-temporal store threshold, the read policy), checks the
+//! profile against the built-in defaults on a held-out grid (dropping what
+//! loses), writes it to the user's cache dir (or `SIMDPAR_TUNE_FILE`) and
+//! prints what it picked and the check. `--check` only re-checks the
+//! profile in force (and rewrites it without what lost).
 
 use serde_json::json;
-use simdpar::tune::{TuneReport, tune};
+use simdpar::tune::{CheckReport, TuneReport, tune};
 use std::fmt::Write;
 use std::time::Duration;
 
@@ -17,6 +20,48 @@ pub struct Args {
     /// Print machine-readable JSON.
     #[arg(long)]
     json: bool,
+    /// Re-check the existing profile against the built-in defaults on the
+    /// held-out grid instead of measuring a new one; a choice that loses is
+    /// dropped from the file.
+    #[arg(long)]
+    check: bool,
+}
+
+/// `--check`: the profile in force, checked; rewritten without what lost.
+fn run_check(args: &Args) -> Result<(), String> {
+    let (profile, status) = simdpar::profile::active_profile();
+    let Some(profile) = profile else {
+        return Err(format!("no profile to check ({status})"));
+    };
+    let points = simdpar::tune::held_out_grid().len().max(1) as u32;
+    let allowance = Duration::from_secs_f64(args.seconds) / points;
+    eprintln!(
+        "simdpar tune --check: {status}; checking for at most about {} s...",
+        args.seconds
+    );
+    let check = simdpar::tune::check(&profile, allowance);
+    let mut note = None;
+    if check.dropped().next().is_some() {
+        note = Some(match simdpar::profile::write_profile(&check.kept) {
+            Ok(p) => format!(
+                "profile rewritten without the dropped choices: {}",
+                p.display()
+            ),
+            Err(e) => format!("could not rewrite the profile: {e}"),
+        });
+    }
+    if args.json {
+        let mut v = check_json(&check);
+        v["note"] = json!(note);
+        let text = serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?;
+        println!("{text}");
+    } else {
+        print!("{}", check_text(&check));
+        if let Some(n) = note {
+            println!("{n}");
+        }
+    }
+    Ok(())
 }
 
 /// Measures, writes the profile, prints the result.
@@ -26,6 +71,9 @@ pub fn run(args: &Args) -> Result<(), String> {
             "--seconds must be in (0, 3600], got {}",
             args.seconds
         ));
+    }
+    if args.check {
+        return run_check(args);
     }
     eprintln!("simdpar tune: measuring for about {} s...", args.seconds);
     let report = tune(Duration::from_secs_f64(args.seconds));
@@ -58,7 +106,7 @@ fn to_text(r: &TuneReport) -> String {
     let _ = writeln!(
         s,
         "{:<11} {:<5} {:<6} {:>10}  {:<8} {:>14}  {:<9}  medians 1 thread / all threads",
-        "family", "dtype", "class", "len", "isa", "threads from", "split isa"
+        "kernel", "dtype", "class", "len", "isa", "threads from", "split isa"
     );
     for c in &r.cells {
         let times: Vec<String> = c
@@ -70,7 +118,7 @@ fn to_text(r: &TuneReport) -> String {
         let _ = writeln!(
             s,
             "{:<11} {:<5} {:<6} {:>10}  {:<8} {:>14}  {:<9}  {}",
-            c.family.name(),
+            c.kernel.name(),
             c.dtype.name(),
             c.class.name(),
             c.len,
@@ -91,6 +139,7 @@ fn to_text(r: &TuneReport) -> String {
         };
         let _ = writeln!(s, "{dt} reductions beyond the last-level cache: {how}");
     }
+    s += &check_text(&r.check);
     match &r.path {
         Some(p) => {
             let _ = writeln!(s, "profile written to {}", p.display());
@@ -114,6 +163,7 @@ fn to_json(r: &TuneReport) -> serde_json::Value {
             };
             json!({
                 "family": c.family.name(),
+                "kernel": c.kernel.name(),
                 "dtype": c.dtype.name(),
                 "class": c.class.name(),
                 "len": c.len,
@@ -133,5 +183,82 @@ fn to_json(r: &TuneReport) -> serde_json::Value {
         "cells": cells,
         "nt_bytes": r.profile.nt_bytes,
         "prefetch": r.profile.prefetch,
+        "check": check_json(&r.check),
     })
+}
+
+/// The check as text: every call whose plan the profile changes, then a
+/// verdict per choice.
+pub(crate) fn check_text(c: &CheckReport) -> String {
+    let mut s = String::new();
+    let measured: Vec<_> = c.points.iter().filter(|p| !p.choices.is_empty()).collect();
+    let _ = writeln!(
+        s,
+        "check against the built-in defaults, held-out grid: {} calls, {} changed by the profile ({:.1} s)",
+        c.points.len(),
+        measured.len(),
+        c.seconds
+    );
+    if !measured.is_empty() {
+        let _ = writeln!(
+            s,
+            "  {:<34} {:>9} {:>9}  choices",
+            "call", "speedup", "held-out"
+        );
+    }
+    for p in measured {
+        let names: Vec<String> = p.choices.iter().map(|c| c.to_string()).collect();
+        let _ = writeln!(
+            s,
+            "  {:<34} {:>8.3}x {:>8.3}x  {}",
+            p.point.to_string(),
+            p.speedup,
+            p.held_out,
+            names.join(", ")
+        );
+    }
+    for v in &c.verdicts {
+        let what = if v.kept { "kept   " } else { "DROPPED" };
+        let _ = writeln!(
+            s,
+            "  {what} {:<28} worst {:.3}x over {} call(s)",
+            v.choice.to_string(),
+            v.worst,
+            v.points
+        );
+    }
+    s
+}
+
+/// The check as JSON.
+pub(crate) fn check_json(c: &CheckReport) -> serde_json::Value {
+    let points: Vec<_> = c
+        .points
+        .iter()
+        .map(|p| {
+            json!({
+                "kernel": p.point.kernel.name(),
+                "in_place": p.point.in_place,
+                "dtype": p.point.dtype.name(),
+                "len": p.point.len,
+                "class": p.point.class.name(),
+                "choices": p.choices.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+                "speedup": p.speedup,
+                "held_out": p.held_out,
+            })
+        })
+        .collect();
+    let verdicts: Vec<_> = c
+        .verdicts
+        .iter()
+        .map(|v| {
+            json!({
+                "choice": v.choice.to_string(),
+                "points": v.points,
+                "worst": v.worst,
+                "kept": v.kept,
+            })
+        })
+        .collect();
+    json!({ "seconds": c.seconds, "points": points, "verdicts": verdicts })
 }
