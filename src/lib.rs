@@ -3,7 +3,11 @@
 //! Hardware-aware SIMD kernels for `f32` and `f64` slices — sums, row sums,
 //! elementwise ops, Mandelbrot — that pick the best instruction set of the
 //! CPU they run on (scalar, portable, AVX2, AVX-512, NEON) and give the same
-//! bits on every one of them.
+//! bits on every one of them. For NaN: a sum or row sum that is NaN is one
+//! canonical NaN on every path, thread count and cut; an elementwise output
+//! is NaN exactly where the scalar path's is, its sign and payload
+//! unspecified (as IEEE 754 and NumPy leave them). `leaky_relu` is the
+//! standard `x > 0 ? x : alpha * x`.
 //!
 //! ```
 //! use simdpar::{Threads, par};

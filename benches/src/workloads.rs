@@ -41,7 +41,7 @@ impl Op {
         kernel: Kernel::Scale,
         inplace: true,
     };
-    /// `out = leaky_relu(x, alpha)`.
+    /// `out = leaky_relu(x, alpha)`: `x > 0 ? x : alpha * x` per element.
     pub const LEAKY_RELU: Op = Op::of(Kernel::LeakyRelu);
     /// Mandelbrot iteration counts.
     pub const MANDELBROT: Op = Op::of(Kernel::Mandelbrot);

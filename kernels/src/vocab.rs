@@ -26,7 +26,7 @@ pub enum Kernel {
     Square,
     /// `out[i] = x[i] * factor`.
     Scale,
-    /// `out[i] = (x[i] > 0 ? x[i] : +0) + alpha * x[i]`.
+    /// `out[i] = x[i] > 0 ? x[i] : alpha * x[i]` (the standard leaky ReLU).
     LeakyRelu,
     /// Iteration counts of a Mandelbrot grid.
     Mandelbrot,
