@@ -92,7 +92,7 @@ def scale(x: npt.NDArray[_F], factor: float, out: Optional[npt.NDArray[_F]] = No
 
 def leaky_relu(x: npt.NDArray[_F], alpha: float = 0.1, out: Optional[npt.NDArray[_F]] = None,
                threads: Optional[int] = None) -> npt.NDArray[_F]:
-    """Elementwise (x > 0 ? x : 0) + alpha * x."""
+    """Elementwise leaky ReLU: x if x > 0 else alpha * x (np.where(x > 0, x, alpha * x))."""
 
 def mandelbrot(width: int, height: int, max_iter: int = 256,
                xlim: Tuple[float, float] = (-2.0, 0.5), ylim: Tuple[float, float] = (-1.25, 1.25),

@@ -259,8 +259,9 @@ pub fn scale<'py>(
     unary(py, Un::Scale, x, factor, out, threads)
 }
 
-/// Elementwise leaky ReLU: `(x > 0 ? x : +0.0) + alpha * x`, alpha rounded
-/// to x's dtype. `out=` may be `x`.
+/// Elementwise leaky ReLU, the standard one: `x if x > 0 else alpha * x`
+/// (bitwise `np.where(x > 0, x, alpha * x)`: -0.0 gives `alpha * -0.0`,
+/// NaN stays NaN), alpha rounded to x's dtype. `out=` may be `x`.
 #[pyfunction]
 #[pyo3(signature = (x, alpha=0.1, out=None, threads=None))]
 pub fn leaky_relu<'py>(
