@@ -617,10 +617,68 @@ def _extension_source(code_or_path: Union[str, os.PathLike]):
     return _dedent(code_or_path), None, []
 
 
+def _ours(module: Any) -> bool:
+    """Whether ``module`` is an extension module this front end loaded."""
+    key = getattr(module, "__mojo_key__", None)
+    return key is not None and _extensions.get(key) is module
+
+
+def _check_name_free(modname: str, replace: bool) -> None:
+    """ValueError when loading extension ``modname`` would replace a module
+    this front end did not create: loading an extension module puts it in
+    ``sys.modules[modname]``, so every later ``import modname`` would get
+    it. A name already imported, or importable from ``sys.path`` (the
+    standard library, installed packages, files next to the script), is
+    refused. An extension this front end loaded earlier under the name may
+    be replaced only with ``replace=True``."""
+    existing = sys.modules.get(modname)
+    if existing is not None:
+        if not _ours(existing):
+            where = getattr(existing, "__file__", None) or "built in"
+            raise ValueError(
+                f"extension name {modname!r} clashes with the module already imported as "
+                f"{modname!r} ({where}); loading would replace sys.modules[{modname!r}] for "
+                f"every later `import {modname}`: choose another name="
+            )
+        if not replace:
+            raise ValueError(
+                f"extension name {modname!r} is taken by an earlier Mojo extension built from "
+                f"other source ({getattr(existing, '__mojo_source__', None) or 'inline code'}); "
+                f"pass replace=True to replace it, or choose another name="
+            )
+        return
+    try:
+        spec = importlib.util.find_spec(modname)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and not isinstance(spec.loader, _MojoSourceLoader):
+        where = spec.origin or "a namespace package"
+        raise ValueError(
+            f"extension name {modname!r} clashes with the importable module {modname!r} "
+            f"({where}); loading would shadow it for every later `import {modname}`: "
+            f"choose another name="
+        )
+
+
+def _function_names(functions: Any) -> List[str]:
+    """``functions=`` as a list of names; TypeError saying what is expected."""
+    what = "functions= takes a list of Mojo function names (str)"
+    if isinstance(functions, (str, bytes)):
+        raise TypeError(f"{what}, not one {type(functions).__name__}: functions=[{functions!r}]")
+    try:
+        names = list(functions)
+    except TypeError:
+        raise TypeError(f"{what}, got {type(functions).__name__}") from None
+    bad = [f"{n!r} ({type(n).__name__})" for n in names if not isinstance(n, str)]
+    if bad:
+        raise TypeError(f"{what}, got {', '.join(bad)}")
+    return names
+
+
 def extension(code_or_path: Union[str, os.PathLike], /, *, name: Optional[str] = None,
               functions: Optional[Sequence[str]] = None, fp_mode: str = "contract=fast",
               defines: Optional[Dict[str, Any]] = None, target_cpu: Optional[str] = None,
-              target_features: Optional[str] = None) -> Any:
+              target_features: Optional[str] = None, replace: bool = False) -> Any:
     """Builds a CPython extension module written in Mojo through the cache
     and returns the loaded module.
 
@@ -640,7 +698,14 @@ def extension(code_or_path: Union[str, os.PathLike], /, *, name: Optional[str] =
     second call with the same key is a cache hit (no compiler run; counted
     by ``cache_info()``) and returns the module already loaded.
 
-    Raises ValueError (neither PyInit_ nor functions, or both), MojoCompileError
+    Loading an extension module puts it in ``sys.modules[name]``, so the
+    name must be free: a name already imported (``json``) or importable from
+    ``sys.path`` is refused with a ValueError naming the clash, and so is the
+    name of an extension this front end loaded earlier from other source
+    unless ``replace=True`` (which replaces only such a module of its own).
+
+    Raises ValueError (neither PyInit_ nor functions, or both; a name
+    clash), TypeError (``functions=`` not a list of str), MojoCompileError
     (file/line/column point into the user's source, also for generated
     bindings), MojoNotFoundError, MojoError (an artifact this CPU cannot run),
     ImportError (no PyInit_<name> in the built library)."""
@@ -648,6 +713,8 @@ def extension(code_or_path: Union[str, os.PathLike], /, *, name: Optional[str] =
     text, origin, import_dirs = _extension_source(code_or_path)
     found = gen.has_pyinit(text)
     sigs: List[Any] = []
+    if functions is not None:
+        functions = _function_names(functions)
     if found is not None:
         if functions:
             raise ValueError(
@@ -664,14 +731,16 @@ def extension(code_or_path: Union[str, os.PathLike], /, *, name: Optional[str] =
                 "`@export def PyInit_<name>() abi(\"C\") -> PythonObject` in it, or pass "
                 "functions=[...] naming the typed Mojo functions to bind"
             )
-        if isinstance(functions, str):
-            raise TypeError("functions= takes a list of function names, not one string")
         modname = name or (origin.stem if origin is not None else None)
         if modname is None:
             raise ValueError("name= is required for inline code with generated bindings")
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", modname):
             raise ValueError(f"module name {modname!r} is not a Python identifier")
         full, sigs = gen.generate(text, modname, list(functions))
+    # Before compiling: a clash with a module that is not ours never builds.
+    existing = sys.modules.get(modname)
+    if existing is None or not _ours(existing):
+        _check_name_free(modname, replace)
     defs = {str(k): _format_value(v) for k, v in (defines or {}).items()}
     try:
         art = cache().build(full, f"{modname}.mojo", "python-extension", defs, fp_mode,
@@ -682,7 +751,13 @@ def extension(code_or_path: Union[str, os.PathLike], /, *, name: Optional[str] =
     # One load per key and process, also when threads race here.
     with _ext_lock:
         module = _extensions.get(art.key)
+        if module is not None and sys.modules.get(modname) not in (None, module):
+            # Loaded before, but the name now belongs to another extension
+            # of ours: handing this one back is replacing that one.
+            _check_name_free(modname, replace)
+            sys.modules[modname] = module
         if module is None:
+            _check_name_free(modname, replace)
             module = _load_extension_file(modname, art.extension_path())
             module.__mojo_key__ = art.key
             module.__mojo_source__ = str(origin) if origin is not None else None
@@ -755,7 +830,9 @@ class _MojoSourceLoader:
                 + (f" (it defines PyInit_{found})" if found else ""),
                 name=self.fullname, path=str(self.path),
             )
-        return extension(self.path)
+        # `import` (or importlib.reload) of a .mojo file replaces what the
+        # import system holds under the name: only our own extensions get here.
+        return extension(self.path, replace=True)
 
     def exec_module(self, module: Any) -> None:
         """The extension's PyInit_ already ran in create_module."""

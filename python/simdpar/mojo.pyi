@@ -73,9 +73,12 @@ def load_twins(variant: str = "exact") -> Any: ...
 def extension(code_or_path: _Src, /, *, name: Optional[str] = None,
               functions: Optional[Sequence[str]] = None, fp_mode: str = "contract=fast",
               defines: Optional[Dict[str, Any]] = None, target_cpu: Optional[str] = None,
-              target_features: Optional[str] = None) -> types.ModuleType:
+              target_features: Optional[str] = None, replace: bool = False) -> types.ModuleType:
     """A CPython extension module written in Mojo, built through the cache
-    (``PyInit_<name>`` in the source, or bindings generated for ``functions``)."""
+    (``PyInit_<name>`` in the source, or bindings generated for ``functions``).
+    ValueError when ``name`` is already imported or importable elsewhere, or
+    names an earlier extension of ours without ``replace=True``; TypeError
+    when ``functions`` is not a list of str."""
 
 class MojoImporter:
     """The ``sys.meta_path`` finder of :func:`install_importer`."""

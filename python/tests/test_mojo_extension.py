@@ -91,9 +91,12 @@ def test_path_source_with_local_import_builds_from_the_cache(tmp_path):
     assert mod.add(1, 2) == 7
     assert not os.path.dirname(mod.__file__) == str(tmp_path), "never loaded from beside the source"
     assert not (tmp_path / "spx_path.so").exists()
-    # Editing the imported helper changes the key: a rebuild, new behaviour.
+    # Editing the imported helper changes the key: a rebuild, new behaviour
+    # (replacing our own extension of that name needs replace=True).
     (tmp_path / "spx_helper.mojo").write_text("def three() -> Int:\n    return 30\n")
-    mod2 = mj.extension(str(p))
+    with pytest.raises(ValueError, match="replace=True"):
+        mj.extension(str(p))
+    mod2 = mj.extension(str(p), replace=True)
     assert mod2 is not mod
     assert mod2.add(1, 2) == 61
 
@@ -331,3 +334,49 @@ def test_threads_asking_for_one_extension_get_one_module():
     assert not errors, errors
     assert len(got) == 4 and all(m is got[0] for m in got)
     assert got[0].add(2, 2) == 6
+
+
+INTERNAL_NAMES = textwrap.dedent("""\
+    def first_n(x: Span[Float64, ImmutAnyOrigin], _n0: Int) -> Int:
+        return _n0
+
+    def raw_plus(_raw: Int, _c0: Int, _p0: Float64) -> Float64:
+        return Float64(_raw * 100 + _c0) + _p0
+
+    def spx_like(_spx_a0: Int, _spx_raw: Span[Float32, ImmutAnyOrigin], _spx_p0: Int) -> Int:
+        return _spx_a0 * 1000 + len(_spx_raw) * 10 + _spx_p0
+
+    def _spx_first_n(n: Int) -> Int:
+        return n + 1
+    """)
+
+
+def test_parameters_named_like_wrapper_internals_get_their_own_values():
+    m = mj.extension(nonce() + INTERNAL_NAMES, name="spx_internal_names",
+                     functions=["first_n", "raw_plus", "spx_like", "_spx_first_n"])
+    assert m.first_n(np.arange(3.0), 7) == 7
+    assert m.first_n(np.arange(3.0), _n0=9) == 9
+    assert m.raw_plus(1, 2, 0.5) == 102.5
+    assert m.raw_plus(_raw=3, _c0=4, _p0=0.25) == 304.25
+    assert m.spx_like(5, np.zeros(4, np.float32), 6) == 5046
+    assert m._spx_first_n(41) == 42
+
+
+def test_extension_names_never_replace_another_module():
+    assert "json" in sys.modules
+    json_before = sys.modules["json"]
+    with pytest.raises(ValueError, match="'json'"):
+        mj.extension(nonce() + "def f() -> Int:\n    return 1\n", name="json", functions=["f"])
+    assert sys.modules["json"] is json_before
+    # Our own earlier extension: replaced only when asked to.
+    first = mj.extension(nonce() + "def f() -> Int:\n    return 1\n", name="spx_replace",
+                         functions=["f"])
+    assert sys.modules["spx_replace"] is first and first.f() == 1
+    src2 = nonce() + "def f() -> Int:\n    return 2\n"
+    with pytest.raises(ValueError, match="replace=True"):
+        mj.extension(src2, name="spx_replace", functions=["f"])
+    assert sys.modules["spx_replace"] is first
+    second = mj.extension(src2, name="spx_replace", functions=["f"], replace=True)
+    assert second.f() == 2 and sys.modules["spx_replace"] is second
+    # The same source again is the module already loaded (no replace needed).
+    assert mj.extension(src2, name="spx_replace", functions=["f"]) is second
