@@ -434,3 +434,16 @@ def test_broadcast_from_many_python_threads():
     for t in ts:
         t.join()
     assert not bad, bad
+
+
+def test_python_ints_beyond_2_53_round_twice_on_the_way_to_float32_as_in_numpy():
+    # README: a Python int becomes a float64 first (rounded once), then the
+    # array's dtype (rounded again), exactly as NumPy does. 2**53 + 2**29 + 1
+    # rounds to 2**53 + 2**30 in one step, but to 2**53 + 2**29 (float64),
+    # then 2**53 (float32, ties to even) in two.
+    v = 2**53 + 2**29 + 1
+    x = np.zeros(1, np.float32)
+    got = simdpar.add(x, v)[0]
+    assert int(got) == 2**53 == int(np.add(x, v)[0]) == int(np.float32(float(v)))
+    assert int(got) != 2**53 + 2**30  # the once-rounded value
+    assert simdpar.multiply(np.ones(1, np.float32), v)[0] == got
