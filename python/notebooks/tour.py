@@ -42,11 +42,13 @@ def _(mo, simdpar):
         has the whole table); the selector below forces one ISA for the tour.
         Results are compared bit for bit with NumPy's own arithmetic (the
         sums, whose order differs, to a tolerance). Times are the best of 5
-        calls; each side allocates its result. NumPy's `leaky_relu` is timed
-        in its fastest plain spelling (`np.maximum(x, 0)`, then
-        `np.multiply(x, alpha, out=tmp)` and `np.add(..., out=)` into that
-        result) and checked against the definition
-        `np.where(x > 0, x, 0) + alpha * x`.
+        calls, both sides writing into a preallocated result (`out=`), so
+        they time the kernels; the last column times simdpar allocating its
+        result (no `out=`), which at small sizes costs as much as the kernel
+        itself. `leaky_relu` is the standard leaky ReLU, checked bit for bit
+        against `np.where(x > 0, x, alpha * x)`; NumPy is timed in an
+        allocation-free spelling of it (`np.multiply(x, alpha, out=out)`,
+        then `np.maximum(x, out, out=out)`: the same for 0 <= alpha <= 1).
         """
     )
     return
@@ -95,53 +97,67 @@ def _(dtype_pick, isa_pick, np, simdpar, size_pick, time):
     x = rng.standard_normal(n).astype(t)
     y = rng.standard_normal(n).astype(t)
     m = x.reshape(-1, 256)
-    _tmp = np.empty_like(x)
-
+    o = np.empty_like(x)
+    o_rows = np.empty(m.shape[0], dtype=t)
+    o_m = np.empty_like(m)
     def _np_leaky():
-        out = np.maximum(x, 0)
-        np.multiply(x, t(0.1), out=_tmp)
-        return np.add(out, _tmp, out=out)
+        np.multiply(x, t(0.1), out=o)
+        return np.maximum(x, o, out=o)
 
-    # (kernel, simdpar call, NumPy call timed, NumPy reference checked, check)
+    # (kernel, simdpar into out=, simdpar allocating, NumPy into out= (timed),
+    #  NumPy reference checked, check)
     cases = [
-        ("sum", lambda: simdpar.sum(x), lambda: np.sum(x), None, None),
-        ("row_sums", lambda: simdpar.row_sums(m), lambda: m.sum(axis=1), None, None),
-        ("add", lambda: simdpar.add(x, y), lambda: np.add(x, y), None, "bits"),
-        ("multiply", lambda: simdpar.multiply(x, y), lambda: np.multiply(x, y), None, "bits"),
-        ("square", lambda: simdpar.square(x), lambda: np.square(x), None, "bits"),
-        ("scale", lambda: simdpar.scale(x, 1.5), lambda: x * t(1.5), None, "bits"),
-        ("leaky_relu", lambda: simdpar.leaky_relu(x, 0.1), _np_leaky,
-         lambda: np.where(x > 0, x, t(0)) + t(0.1) * x, "bits"),
-        ("add (broadcast row)", lambda: simdpar.add(m, m[0]), lambda: np.add(m, m[0]), None, "bits"),
+        ("sum", lambda: simdpar.sum(x), None, lambda: np.sum(x), None, None),
+        ("row_sums", lambda: simdpar.row_sums(m, out=o_rows), lambda: simdpar.row_sums(m),
+         lambda: np.sum(m, axis=1, out=o_rows), None, None),
+        ("add", lambda: simdpar.add(x, y, out=o), lambda: simdpar.add(x, y),
+         lambda: np.add(x, y, out=o), None, "bits"),
+        ("multiply", lambda: simdpar.multiply(x, y, out=o), lambda: simdpar.multiply(x, y),
+         lambda: np.multiply(x, y, out=o), None, "bits"),
+        ("square", lambda: simdpar.square(x, out=o), lambda: simdpar.square(x),
+         lambda: np.square(x, out=o), None, "bits"),
+        ("scale", lambda: simdpar.scale(x, 1.5, out=o), lambda: simdpar.scale(x, 1.5),
+         lambda: np.multiply(x, t(1.5), out=o), lambda: x * t(1.5), "bits"),
+        ("leaky_relu", lambda: simdpar.leaky_relu(x, 0.1, out=o), lambda: simdpar.leaky_relu(x, 0.1),
+         _np_leaky, lambda: np.where(x > 0, x, t(0.1) * x), "bits"),
+        ("add (broadcast row)", lambda: simdpar.add(m, m[0], out=o_m), lambda: simdpar.add(m, m[0]),
+         lambda: np.add(m, m[0], out=o_m), None, "bits"),
     ]
     tour_rows = []
     with simdpar.use_isa(isa):
-        for name, ours, theirs, reference, mode in cases:
-            got, want = ours(), (reference or theirs)()
+        for name, ours, ours_alloc, theirs, reference, mode in cases:
+            # Copies: the out= buffers are reused by the next call.
+            got, want = np.copy(ours()), np.copy((reference or theirs)())
             if mode == "bits":
                 ok = _same_bits(got, want)
                 check = "bitwise equal" if ok else "DIFFERENT"
             else:
                 ok = bool(np.allclose(got, want, rtol=1e-4 if t is np.float32 else 1e-10, atol=1e-3))
                 check = "close (different summation order)" if ok else "DIFFERENT"
+            if ours_alloc is not None and not _same_bits(ours_alloc(), got):
+                ok, check = False, "DIFFERENT with and without out="
             t_ours, t_np = _best_of(ours), _best_of(theirs)
+            t_alloc = _best_of(ours_alloc) if ours_alloc is not None else None
             tour_rows.append({
                 "kernel": name, "isa": simdpar.kernel_isa(name.split()[0], t.__name__), "dtype": t.__name__,
                 "check": check, "ok": ok, "simdpar_ms": t_ours * 1e3, "numpy_ms": t_np * 1e3,
                 "speedup": t_np / t_ours,
+                "simdpar_alloc_ms": None if t_alloc is None else t_alloc * 1e3,
             })
     return isa, tour_rows
 
 
 @app.cell
 def _(fmt_ms, isa, mo, tour_rows):
-    _lines = ["| kernel | ran on | dtype | vs NumPy | simdpar time | NumPy time | NumPy time / simdpar time |",
-              "|:---|:---|:---|:---|---:|---:|---:|"]
+    _lines = ["| kernel | ran on | dtype | vs NumPy | simdpar (out=) | NumPy (out=) "
+              "| NumPy time / simdpar time | simdpar allocating its result |",
+              "|:---|:---|:---|:---|---:|---:|---:|---:|"]
     for _r in tour_rows:
         _mark = "✓" if _r["ok"] else "✗"
+        _alloc = "—" if _r["simdpar_alloc_ms"] is None else fmt_ms(_r["simdpar_alloc_ms"])
         _lines.append(
             f"| {_r['kernel']} | {_r['isa']} | {_r['dtype']} | {_mark} {_r['check']} | "
-            f"{fmt_ms(_r['simdpar_ms'])} | {fmt_ms(_r['numpy_ms'])} | {_r['speedup']:.2f}x |"
+            f"{fmt_ms(_r['simdpar_ms'])} | {fmt_ms(_r['numpy_ms'])} | {_r['speedup']:.2f}x | {_alloc} |"
         )
     mo.vstack([mo.md(f"## Kernels on `{isa}`"), mo.md("\n".join(_lines))])
     return
