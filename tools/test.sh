@@ -41,6 +41,15 @@ cargo test --release --workspace --exclude simdpar-python --all-targets 2>&1 | t
 [ "${PIPESTATUS[0]}" = 0 ] || fail "cargo test"
 cargo test --release --workspace --exclude simdpar-python --doc || fail "doctests"
 
+step "Rust tests on the rayon runtime (feature rayon, SIMDPAR_RUNTIME=rayon: the same bits)"
+# Every parallel call of these suites runs on rayon's pool instead of
+# simdpar's own; kernels' rayon_* tests also check calls made on rayon
+# workers start no simdpar thread.
+SIMDPAR_RUNTIME=rayon cargo test --release -p simdpar --features rayon \
+  --test properties --test concurrency || fail "cargo test --features rayon (properties, concurrency)"
+SIMDPAR_RUNTIME=rayon cargo test --release -p simdpar-kernels --features rayon --lib --tests \
+  || fail "cargo test -p simdpar-kernels --features rayon"
+
 step "NEON under QEMU (aarch64, cortex-a72: NEON without SVE)"
 if command -v qemu-aarch64-static >/dev/null && command -v aarch64-linux-gnu-gcc >/dev/null \
    && rustup target list --installed 2>/dev/null | grep -q aarch64-unknown-linux-gnu; then

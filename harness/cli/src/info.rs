@@ -128,6 +128,35 @@ pub struct InfoJson {
     /// Per kernel x dtype x size class, what a call with automatic threads
     /// runs.
     pub plans: Vec<PlanJson>,
+    /// The thread limit and runtime of automatic calls.
+    pub threads: ThreadsJson,
+}
+
+/// The process-wide thread settings ([`simdpar::max_threads`] and friends).
+#[derive(Debug, Serialize)]
+pub struct ThreadsJson {
+    /// Threads an automatic call may use now (the limit, capped by the
+    /// logical CPUs).
+    pub max_threads: usize,
+    /// The limit as set (`SIMDPAR_NUM_THREADS` or `set_max_threads`);
+    /// `null`: none.
+    pub limit: Option<usize>,
+    /// Where calls made outside rayon run: `own` or `rayon`.
+    pub runtime: &'static str,
+    /// A bad `SIMDPAR_NUM_THREADS` / `SIMDPAR_RUNTIME` value (ignored).
+    pub env_error: Option<String>,
+}
+
+impl ThreadsJson {
+    /// The settings now.
+    pub fn now() -> Self {
+        ThreadsJson {
+            max_threads: simdpar::max_threads(),
+            limit: simdpar::thread_limit(),
+            runtime: simdpar::runtime().name(),
+            env_error: simdpar::par::check_env().err().map(|e| e.to_string()),
+        }
+    }
 }
 
 /// What one kernel x dtype x size class runs ([`simdpar::plan`] with
@@ -180,6 +209,7 @@ impl InfoJson {
             active_isa: active_isa().name(),
             profile: simdpar::profile::profile_status().to_string(),
             plans: plan_rows(),
+            threads: ThreadsJson::now(),
         }
     }
 }
@@ -195,6 +225,21 @@ fn to_text(cpu: &CpuInfo) -> String {
         );
     }
     let _ = writeln!(s, "threads    {}", cpu.logical_cpus);
+    let t = ThreadsJson::now();
+    let _ = writeln!(
+        s,
+        "limit      automatic calls use up to {} ({}; {}), runtime {}",
+        t.max_threads,
+        match t.limit {
+            Some(n) => format!("limit {n}"),
+            None => "no limit".to_string(),
+        },
+        simdpar::par::ENV_NUM_THREADS,
+        t.runtime
+    );
+    if let Some(e) = &t.env_error {
+        let _ = writeln!(s, "           warning: {e}");
+    }
     for c in &cpu.caches {
         let _ = writeln!(
             s,
