@@ -486,6 +486,52 @@ impl<T: Element> Runs<T> {
         Ok(out)
     }
 
+    /// One grid from `rows` rows of `run_len` elements read at `p` with
+    /// `row_stride` elements between rows' starts (a strided 2-D view, read
+    /// without an intermediate contiguous copy); `None` when the starts are
+    /// not evenly spaced with gaps (the caller takes the general path).
+    ///
+    /// # Safety
+    ///
+    /// `p` must point at `rows` rows of `run_len` readable elements of `T`,
+    /// `row_stride` elements apart, alive and unchanged for the call.
+    unsafe fn grid_from_strided(
+        p: usize,
+        row_stride: isize,
+        run_len: usize,
+        starts: &[u64],
+    ) -> Option<Self> {
+        let rows = starts.len();
+        if rows < 2 || run_len == 0 {
+            return None;
+        }
+        let stride = starts[1].checked_sub(starts[0])?;
+        if stride <= run_len as u64
+            || !starts.windows(2).all(|w| w[1].wrapping_sub(w[0]) == stride)
+            || starts[rows - 1].checked_add(run_len as u64).is_none()
+        {
+            return None;
+        }
+        let mut pool = Vec::with_capacity(rows * run_len);
+        for r in 0..rows {
+            // SAFETY: row r lies within the view described by the caller.
+            let row = unsafe {
+                std::slice::from_raw_parts((p as *const T).offset(r as isize * row_stride), run_len)
+            };
+            pool.extend_from_slice(row);
+        }
+        Some(Self {
+            pool,
+            pieces: vec![Piece::Grid {
+                start: starts[0],
+                run_len,
+                stride,
+                rows,
+                off: 0,
+            }],
+        })
+    }
+
     /// Joins chains of grids that sit side by side (same rows and stride,
     /// each starting where the previous one's first row ends) into one
     /// grid, or one raw run once the rows meet. Returns the pieces left,
@@ -831,6 +877,41 @@ pub struct PySumRuns {
     runs: AnyRuns,
 }
 
+impl PySumRuns {
+    /// The grid of a 2-D float32/float64 array in native byte order whose
+    /// rows each lie contiguous (`x[:, a:b]` of a C-ordered array), one row
+    /// per start; `None` for anything else.
+    fn strided_grid(
+        py: Python<'_>,
+        x: &Bound<'_, PyAny>,
+        starts: &[u64],
+    ) -> PyResult<Option<AnyRuns>> {
+        macro_rules! try_dtype {
+            ($t:ty, $wrap:path) => {
+                if let Ok(a) = x.extract::<numpy::PyReadonlyArray2<'_, $t>>() {
+                    let view = a.as_array();
+                    let (rows, cols) = view.dim();
+                    let st = view.strides();
+                    if rows != starts.len() || (cols > 1 && st[1] != 1) {
+                        return Ok(None);
+                    }
+                    let (p, row_stride) = (view.as_ptr() as usize, st[0]);
+                    // SAFETY: `a` (a read-only borrow of the array) keeps the
+                    // rows x cols elements at p, row_stride apart, alive and
+                    // unwritten for the call.
+                    let runs = run(py, rows * cols, move || unsafe {
+                        Runs::<$t>::grid_from_strided(p, row_stride, cols, starts)
+                    })?;
+                    return Ok(runs.map($wrap));
+                }
+            };
+        }
+        try_dtype!(f32, AnyRuns::F32);
+        try_dtype!(f64, AnyRuns::F64);
+        Ok(None)
+    }
+}
+
 #[pymethods]
 impl PySumRuns {
     /// `_SumRuns.from_rows(x, starts)`: `x` (float32/float64, any shape,
@@ -849,6 +930,11 @@ impl PySumRuns {
             .map(|&s| u64::try_from(s))
             .collect::<Result<_, _>>()
             .map_err(|_| PyValueError::new_err("a run starts at a negative position"))?;
+        // A 2-D native array whose rows are contiguous (a column chunk):
+        // read row by row, no contiguous copy first.
+        if let Some(runs) = Self::strided_grid(py, x, &starts)? {
+            return Ok(Self { runs });
+        }
         let ix = input("x", x)?;
         let (p, n) = (ix.ptr, ix.len);
         let rows = starts.len();

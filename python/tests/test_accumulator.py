@@ -249,3 +249,38 @@ def test_concurrent_merges_both_ways_do_not_deadlock():
         assert not any(t.is_alive() for t in ts), "merge deadlocked"
         assert "ab" in results and "ba-refused" in results, results
         assert a.end == 200_000 and bits(a.result()) == bits(np.float64(200_000))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_runs_state_of_dask_sum_joins_any_order_and_pickles(dtype):
+    # simdpar.dask.sum's state: a (60, 3000) array cut into column chunks
+    # (grids), a row band (one contiguous run) and single rows; joined in a
+    # shuffled order, through pickle, it gives simdpar.sum's bits.
+    import random
+
+    from simdpar._simdpar import _SumRuns
+
+    rng = np.random.default_rng(9)
+    m = (rng.standard_normal((60, 3000)) * 1e4).astype(dtype)
+    cols = 3000
+    parts = []
+    for c0, c1 in ((0, 7), (7, 1500), (1500, 2999), (2999, 3000)):  # rows 0..20: column chunks
+        starts = np.arange(20, dtype=np.int64) * cols + c0
+        parts.append(_SumRuns.from_rows(m[:20, c0:c1], starts))
+    parts.append(_SumRuns.from_rows(m[20:50], np.array([20 * cols], dtype=np.int64)))
+    for r in range(50, 60):
+        parts.append(_SumRuns.from_rows(m[r], np.array([r * cols], dtype=np.int64)))
+    order = list(range(len(parts)))
+    random.Random(1).shuffle(order)
+    left = _SumRuns.merged([parts[i] for i in order[:7]])
+    right = _SumRuns.merged([parts[i] for i in order[7:]])
+    left, right = (pickle.loads(pickle.dumps(s)) for s in (left, right))
+    whole = _SumRuns.merged([right, left])
+    assert whole.spans() == [(0, m.size)]
+    assert bits(whole.result(m.size)) == bits(simdpar.sum(m))
+    with pytest.raises(ValueError, match="do not cover"):
+        left.result(m.size)
+    with pytest.raises(ValueError):
+        _SumRuns.merged([parts[0], parts[0]])  # overlapping runs
+    with pytest.raises(ValueError):
+        _SumRuns._restore(np.dtype(dtype).name, b"\x01\x00")
