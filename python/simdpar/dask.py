@@ -4,10 +4,11 @@ cluster of worker processes, for any chunking.
 ``sum(x).compute()`` is bitwise equal to ``simdpar.sum(x.compute())`` and
 ``row_sums(m).compute()`` to ``simdpar.row_sums(m.compute())``, whatever the
 chunks, the scheduler (threads, processes, ``distributed``) or the number of
-workers. Each chunk turns into ``SumAccumulator`` states that know the
-global position of their elements (from ``block_info``); the reduction
-merges neighbouring states in order, which performs exactly the additions
-of simdpar's fixed summation order. ``dask.array.sum`` gives no such
+workers. For ``sum`` each chunk turns into one state (Rust) holding the
+runs of global positions it covers, joined ``split_every`` at a time; for
+``row_sums`` of column chunks, one ``SumAccumulator`` per row and chunk
+(positions from ``block_info``). Merging neighbouring runs in order performs
+exactly the additions of simdpar's fixed summation order. ``dask.array.sum`` gives no such
 guarantee: its result changes with the chunking.
 
 The elementwise functions (``add``, ``multiply``, ``square``, ``scale``,
