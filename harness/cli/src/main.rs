@@ -1,7 +1,8 @@
-//! The `simdpar` command: `info`, `parity`, `report`. One file per
+//! The `simdpar` command: `info`, `parity`, `report`, `tune`, `compare`. One file per
 //! subcommand; a new subcommand is one more variant of [`Command`] and one
 //! more module with a `run` function.
 
+mod compare;
 mod info;
 mod parity;
 mod report;
@@ -39,6 +40,8 @@ enum Command {
     Report(report::Args),
     /// Measure this machine and write its tuned profile (about a minute).
     Tune(tune::Args),
+    /// Compare report.json files of several machines, cell by cell.
+    Compare(compare::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Command::Parity(a) => parity::run(&a),
         Command::Report(a) => report::run(a),
         Command::Tune(a) => tune::run(&a),
+        Command::Compare(a) => compare::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -241,3 +241,95 @@ fn info_json_plans_every_kernel_dtype_and_class_with_a_reason() {
         "{info}"
     );
 }
+
+#[test]
+fn compare_sets_two_machines_side_by_side_cell_by_cell() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let out = std::env::temp_dir().join(format!("simdpar-compare-{}", std::process::id()));
+    let old = fixtures.join("compare-old-zen4.json");
+    let new = fixtures.join("compare-new-zen5.json");
+    let run = simdpar_cli(
+        &[],
+        &[
+            "compare",
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(run.status.success(), "{run:?}");
+    let md = String::from_utf8(run.stdout).unwrap();
+    let written = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    assert!(
+        written.starts_with("# simdpar across machines"),
+        "{written}"
+    );
+    // The old file has no machine block: named from its cpu block, the
+    // profile not recorded; the new one by its own block.
+    assert!(
+        md.contains("| | Zen 4 (AMD EPYC) | Zen 5 (AMD EPYC 9B45) |"),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "| caches | L1d 32 KiB, L2 1 MiB, L3 32 MiB | L1d 48 KiB, L2 1 MiB, L3 32 MiB |"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("| profile | not recorded | tuned profile /home/u/.cache/simdpar/tune-x.txt |"),
+        "{md}"
+    );
+    assert!(md.contains("| goals passed | 3/5 | 4/4 |"), "{md}");
+    // sum f32 64M: defaults vs best manual, what ran, the peers (a peer
+    // one machine lacks is `-`), % of limit, and where the machines
+    // disagree.
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| sum f32 64M |"))
+        .unwrap_or_else(|| panic!("no sum row: {md}"));
+    let cols: Vec<&str> = row.split('|').map(str::trim).collect();
+    assert_eq!(
+        &cols[1..14],
+        &[
+            "sum f32 64M",
+            "0.904 ✗",
+            "0.987",
+            "avx2 2T, built-in default; best portable 2T",
+            "avx2 2T, tuned profile; best avx2 2T",
+            "1.608",
+            "-",
+            "-",
+            "1.250",
+            "1.444 (mojo:exact 1T)",
+            "-",
+            "58% 1T ✗",
+            "93% 1T",
+        ][..]
+    );
+    assert_eq!(cols[14], "vs best, limit");
+    let scale = md
+        .lines()
+        .find(|l| l.starts_with("| scale f64 1M |"))
+        .unwrap();
+    assert!(scale.contains("| 0.991 | 0.372 ✗ |"), "{scale}");
+    assert!(scale.ends_with("| vs best, plan |"), "{scale}");
+    // One chart per dtype, real PNGs.
+    for dt in ["f32", "f64"] {
+        let png = std::fs::read(out.join(format!("compare-defaults-{dt}.png"))).unwrap();
+        assert!(png.len() > 1000 && png.starts_with(b"\x89PNG"), "{dt}");
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn compare_refuses_a_file_that_is_not_json() {
+    let bad = std::env::temp_dir().join(format!("simdpar-not-json-{}.json", std::process::id()));
+    std::fs::write(&bad, "not json").unwrap();
+    let run = simdpar_cli(&[], &["compare", bad.to_str().unwrap()]);
+    assert!(!run.status.success());
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("not JSON"), "{err}");
+    let _ = std::fs::remove_file(&bad);
+}

@@ -292,7 +292,12 @@ fn draw_legend(chart: &BarChart, area: &DrawingArea<BitMapBackend<'_>, Shift>) -
                 color.stroke_width(2),
             ))?;
         }
-        let label = format!("{name}: {value:.1}");
+        // Two decimals below 10 (a 0.95 goal must not read 0.9).
+        let label = if value.abs() < 10.0 {
+            format!("{name}: {value:.2}")
+        } else {
+            format!("{name}: {value:.1}")
+        };
         text::draw(
             area,
             &label,

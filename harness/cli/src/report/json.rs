@@ -147,6 +147,57 @@ pub struct MojoJson<'a> {
     notes: &'a [String],
 }
 
+/// Which machine measured the report, for `simdpar compare`: CPU identity,
+/// caches, ISAs and the profile in force.
+#[derive(Serialize)]
+struct MachineJson {
+    /// e.g. `Zen 4 (AMD EPYC)`.
+    name: String,
+    vendor: String,
+    brand: String,
+    family: u32,
+    model: u32,
+    stepping: u32,
+    logical_cpus: usize,
+    l1d_bytes: Option<u64>,
+    l2_bytes: Option<u64>,
+    llc_bytes: Option<u64>,
+    isas: Vec<&'static str>,
+    /// `built-in defaults` or `tuned profile <path>`.
+    profile: String,
+    /// The tuned profile's text, when one was in force.
+    profile_text: Option<String>,
+}
+
+impl MachineJson {
+    fn this(r: &Results) -> MachineJson {
+        let c = simdpar::cpu_info();
+        let avx512 = c.features.contains(&"avx512f");
+        let arch = crate::compare::microarch(&c.vendor, u64::from(c.family), avx512)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("family {:#x} model {:#x}", c.family, c.model));
+        let (profile, status) = simdpar::profile::active_profile();
+        MachineJson {
+            name: format!("{arch} ({})", c.brand),
+            vendor: c.vendor.clone(),
+            brand: c.brand.clone(),
+            family: c.family,
+            model: c.model,
+            stepping: c.stepping,
+            logical_cpus: c.logical_cpus,
+            l1d_bytes: c.cache_bytes(1),
+            l2_bytes: c.cache_bytes(2),
+            llc_bytes: c.cache_bytes(3),
+            isas: r.isas.iter().map(|i| i.name()).collect(),
+            profile: match &profile {
+                Some(_) => status.to_string(),
+                None => "built-in defaults".to_string(),
+            },
+            profile_text: profile.map(|p| p.to_text()),
+        }
+    }
+}
+
 /// The whole `report.json`.
 #[derive(Serialize)]
 pub struct ReportJson<'a> {
@@ -157,6 +208,7 @@ pub struct ReportJson<'a> {
     elapsed_s: f64,
     loadavg: LoadJson,
     foreign_cpus_during_rust_benchmarks: Option<f64>,
+    machine: MachineJson,
     cpu: CpuJson,
     available_isas: Vec<&'static str>,
     dispatched_isa: &'static str,
@@ -194,6 +246,7 @@ impl<'a> ReportJson<'a> {
                 end: r.load.1,
             },
             foreign_cpus_during_rust_benchmarks: r.foreign,
+            machine: MachineJson::this(r),
             cpu: CpuJson::from(&simdpar::cpu_info()),
             available_isas: r.isas.iter().map(|i| i.name()).collect(),
             dispatched_isa: r.best.name(),

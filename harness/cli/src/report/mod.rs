@@ -15,7 +15,7 @@
 //! field of `report.json` one field in [`json`]; a new peer to time is one
 //! more `Impl` variant in `simdpar_bench::workloads` plus its goals file.
 
-mod bar_chart;
+pub(crate) mod bar_chart;
 mod chart_text;
 mod charts;
 mod claims;

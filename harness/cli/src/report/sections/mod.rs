@@ -12,6 +12,7 @@ mod header;
 mod isa_tables;
 mod lanes;
 mod limit;
+mod machines;
 mod notes;
 mod parity;
 mod peer_wins;
@@ -55,6 +56,7 @@ const SECTIONS: &[Section] = &[
     thresholds::write,
     claims::write,
     notes::write,
+    machines::write,
 ];
 
 /// The Markdown report.
