@@ -145,3 +145,23 @@ def test_threadpool_limits_one_makes_a_64m_sum_plan_one_thread(no_limit):
     with tpc.threadpool_limits(limits=1, user_api="simdpar"):
         assert simdpar.plan("sum", "float32", BIG)["threads"] == 1
     assert simdpar.plan("sum", "float32", BIG)["threads"] == before
+
+
+def test_dask_tasks_plan_under_the_limit(no_limit):
+    """simdpar.dask's kernels with threads=None plan in the process that
+    runs the task, under its limit (here the threaded scheduler, in this
+    process); the result keeps its bits."""
+    try:
+        import dask
+        import dask.array as da
+    except ImportError:
+        _skip_or_fail("dask is not installed (pip install -r tools/requirements.txt)")
+    import simdpar.dask as sd
+
+    x = np.random.default_rng(9).standard_normal(1 << 20).astype(np.float32)
+    want = simdpar.square(x)
+    simdpar.set_num_threads(1)
+    planned = dask.delayed(simdpar.plan)("square", "float32", BIG).compute(scheduler="threads")
+    assert planned["threads"] == 1
+    got = sd.square(da.from_array(x, chunks=1 << 18), threads=None).compute(scheduler="threads")
+    assert got.tobytes() == want.tobytes()
