@@ -107,9 +107,10 @@ def ref_sum(x: np.ndarray):
 
 
 def ref_leaky(x: np.ndarray, alpha: float) -> np.ndarray:
-    """(x > 0 ? x : +0.0) + alpha * x in x's dtype."""
+    """The standard leaky ReLU, x > 0 ? x : alpha * x, in x's dtype (alpha
+    rounded to it first): ``np.where(x > 0, x, alpha * x)``."""
     t = x.dtype.type
-    return np.where(x > 0, x, t(0.0)).astype(t) + t(alpha) * x
+    return np.where(x > 0, x, t(alpha) * x).astype(t)
 
 
 def ref_mandelbrot(width, height, max_iter, xlim, ylim, t) -> np.ndarray:
