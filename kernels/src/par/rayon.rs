@@ -10,8 +10,9 @@
 //! claim, so the call costs about what one thread would.
 //!
 //! A call made outside rayon runs here too when [`Runtime::Rayon`] is
-//! chosen ([`super::set_runtime`] or `SIMDPAR_RUNTIME=rayon`); it then
-//! blocks while the participants run on rayon's global pool.
+//! chosen ([`super::set_runtime`] or `SIMDPAR_RUNTIME=rayon`): the calling
+//! thread claims items itself, as on simdpar's own pool, while the other
+//! participants run on rayon's global pool (`rayon::in_place_scope`).
 //!
 //! The items and their results are the same as on simdpar's own pool,
 //! so the bits are too.
@@ -26,7 +27,7 @@ pub(crate) fn wanted() -> bool {
 }
 
 /// [`super::pool::map_items`] on rayon: up to `threads` participants (the
-/// caller's task and `threads - 1` spawned ones) claim the items.
+/// calling thread and `threads - 1` spawned tasks) claim the items.
 pub(crate) fn map_items<I: Send, R: Send>(
     items: Vec<I>,
     threads: usize,
@@ -36,7 +37,7 @@ pub(crate) fn map_items<I: Send, R: Send>(
     let claims = Claims::new(items, threads.min(n));
     let t = claims.segments();
     let (claims_ref, f_ref) = (&claims, &f);
-    ::rayon::scope(|s| {
+    ::rayon::in_place_scope(|s| {
         // Offered last-first: a worker that finds its own tasks again pops
         // the newest, and stealers take the oldest, segment 1.
         for home in 1..t {
