@@ -144,7 +144,7 @@ fn measure(seconds: f64) {
             .collect();
         println!(
             "{:<10} {} {:<5} {:>9} -> {:<8} threads from {:>8}  1T [{}]  allT [{}]",
-            c.family.name(),
+            c.kernel.name(),
             c.dtype.name(),
             c.class.name(),
             c.len,
@@ -157,6 +157,13 @@ fn measure(seconds: f64) {
         );
     }
     println!("nt bytes: {:?}", r.profile.nt_bytes);
+    for v in &r.check.verdicts {
+        let what = if v.kept { "kept" } else { "dropped" };
+        println!(
+            "check: {what} {} (worst {:.3}x over {} held-out calls)",
+            v.choice, v.worst, v.points
+        );
+    }
 }
 
 /// Times one kernel at `n` elements of `T`: the defaults and every listed

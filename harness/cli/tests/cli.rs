@@ -333,3 +333,67 @@ fn compare_refuses_a_file_that_is_not_json() {
     assert!(err.contains("not JSON"), "{err}");
     let _ = std::fs::remove_file(&bad);
 }
+
+#[test]
+fn tune_check_rechecks_the_profile_in_force() {
+    let dir = std::env::temp_dir();
+    let id = std::process::id();
+    // No profile: nothing to check, said plainly.
+    let missing = dir.join(format!("simdpar-no-profile-{id}.txt"));
+    let run = simdpar_cli(
+        &[("SIMDPAR_TUNE_FILE", missing.to_str().unwrap())],
+        &["tune", "--check", "--seconds", "1"],
+    );
+    assert!(!run.status.success());
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("no profile to check"),
+        "{run:?}"
+    );
+    // A profile for this CPU with one entry: the check times the held-out
+    // calls it changes and gives that entry and the nt line a verdict.
+    let profile = dir.join(format!("simdpar-check-profile-{id}.txt"));
+    let mut p = simdpar::profile::Profile::for_this_cpu();
+    p.entries.insert(
+        (
+            "sum".into(),
+            "f32".into(),
+            simdpar::profile::SizeClass::Cache,
+        ),
+        simdpar::profile::Tuned {
+            isa: Isa::Scalar,
+            split_isa: Isa::Scalar,
+            threads_from: None,
+        },
+    );
+    p.nt_bytes.insert("f64".into(), u64::MAX);
+    std::fs::write(&profile, p.to_text()).unwrap();
+    let run = simdpar_cli(
+        &[
+            ("SIMDPAR_TUNE_FILE", profile.to_str().unwrap()),
+            ("SIMDPAR_NO_TUNE", "0"),
+        ],
+        &["tune", "--check", "--json", "--seconds", "1"],
+    );
+    assert!(run.status.success(), "{run:?}");
+    let v: Value = serde_json::from_slice(&run.stdout).expect("JSON");
+    let verdicts: Vec<&str> = v["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["choice"].as_str().unwrap())
+        .collect();
+    assert_eq!(verdicts, ["entry sum f32 cache", "nt f64"]);
+    let points = v["points"].as_array().unwrap();
+    assert!(points.len() >= 30, "{}", points.len());
+    // Only `sum` calls in cache can change with that entry.
+    for p in points {
+        let choices = p["choices"].as_array().unwrap();
+        if choices.iter().any(|c| c == "entry sum f32 cache") {
+            assert_eq!(
+                (&p["kernel"], &p["class"]),
+                (&Value::from("sum"), &Value::from("cache"))
+            );
+        }
+    }
+    let _ = std::fs::remove_file(&profile);
+}

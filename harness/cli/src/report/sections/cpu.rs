@@ -42,9 +42,12 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
     let _ = writeln!(
         s,
         "- Non-temporal stores in force from {} MiB of output (f32; `SIMDPAR_NT_THRESHOLD` > \
-         tuned profile > built-in {} MiB); threads per size class in the plans table below",
+         tuned profile > built-in {} MiB) where the call's arrays also outgrow the {} MiB \
+         last-level cache (unless `SIMDPAR_NT_THRESHOLD` is set); threads per size class in the \
+         plans table below",
         simdpar::simdpar_kernels::plan::nt_threshold(Dtype::F32) >> 20,
-        simdpar::map::nt_threshold_bytes() >> 20
+        simdpar::map::nt_threshold_bytes() >> 20,
+        simdpar::simdpar_kernels::plan::rules().caches.llc >> 20
     );
     let _ = writeln!(
         s,
