@@ -40,8 +40,8 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
-pub(crate) use defaults::{MAP_THREADS_FROM, PREFETCH_IN_DRAM, REDUCE_THREADS_FROM};
-pub use defaults::{default_choice, default_choice_with, is_zen4};
+pub(crate) use defaults::{MAP_THREADS_FROM, REDUCE_THREADS_FROM};
+pub use defaults::{default_choice, default_choice_with, is_zen4, prefetch_in_dram};
 
 /// Why a [`Plan`] runs its ISA.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -304,7 +304,7 @@ impl Table {
         let prefetch_dram = Dtype::ALL.map(|d| {
             profile
                 .and_then(|p| p.prefetch(d.name()))
-                .unwrap_or(defaults::PREFETCH_IN_DRAM)
+                .unwrap_or(defaults::prefetch_in_dram())
         });
         Table {
             cells: t,
@@ -492,7 +492,7 @@ pub(crate) fn store_in(t: &Table, dtype: Dtype, inputs: usize, out_len: usize) -
 /// How a reduction of `dtype` whose call (all threads together) falls in
 /// `class` reads its input: [`Fetch::Ahead`] beyond the last-level cache
 /// when the tuned profile (else the built-in default,
-/// [`defaults::PREFETCH_IN_DRAM`]) says prefetching pays there, else
+/// [`prefetch_in_dram`]) says prefetching pays there, else
 /// [`Fetch::OnDemand`]. The bits are the same either way.
 #[inline]
 pub fn fetch_in(dtype: Dtype, class: SizeClass) -> Fetch {
@@ -806,7 +806,7 @@ mod tests {
 
         // Read policy: 40 MiB of `sum` f32 is beyond A's LLC, in B's.
         let n = 40 * MIB / 4;
-        let dram = if PREFETCH_IN_DRAM {
+        let dram = if prefetch_in_dram() {
             Fetch::Ahead
         } else {
             Fetch::OnDemand

@@ -505,7 +505,7 @@ fn prefetch_pays<T: Element>(isa: Isa, threads: usize, allowance: Duration) -> b
         black_box(split::tree_sum(&x, threads, f, Fetch::Ahead));
     };
     let samples = race(&mut [&mut plain as &mut dyn FnMut(), &mut ahead], allowance);
-    let default = crate::plan::PREFETCH_IN_DRAM;
+    let default = crate::plan::prefetch_in_dram();
     let (base, other) = if default { (1, 0) } else { (0, 1) };
     if paired_speedup(&samples, base, other) > MARGIN {
         !default

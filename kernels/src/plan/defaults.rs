@@ -53,10 +53,15 @@ pub(crate) const REDUCE_THREADS_FROM: u64 = 1024 * 1024;
 pub(crate) const MANDELBROT_THREADS_FROM: u64 = 1 << 20;
 
 /// Whether reductions beyond the last-level cache prefetch 2 KiB ahead of
-/// their loads ([`crate::reduce::Fetch::Ahead`]; AVX2 and AVX-512 issue
-/// the prefetches, other ISAs read on demand either way); `simdpar tune`
-/// measures it per machine. Evidence: `docs/measurements.md`, prefetching.
-pub(crate) const PREFETCH_IN_DRAM: bool = true;
+/// their loads without a profile ([`crate::reduce::Fetch::Ahead`]; AVX2
+/// and AVX-512 issue the prefetches, other ISAs read on demand either
+/// way): on Zen 5, where it paid on two threads; elsewhere not, the
+/// smaller worst loss over the machines measured (Zen 4 took
+/// 1.16-1.36x the time with it on one thread). `simdpar tune` measures it per machine. Evidence:
+/// `docs/measurements.md`, prefetching.
+pub fn prefetch_in_dram() -> bool {
+    amd_avx512() == Some(AmdAvx512::Zen5)
+}
 
 /// The ISA the defaults prefer for a kernel x dtype x class where it
 /// differs from "the widest available", on one thread or (`split`) on
