@@ -1,4 +1,5 @@
-"""simdpar.dask.sum against dask.array.sum on column-chunked arrays.
+"""simdpar.dask.sum / row_sums against dask.array.sum on column-chunked
+arrays.
 
 Side by side and interleaved (one call of each per round, the order
 alternating), reporting the median of each and their ratio. Not a test: a
@@ -35,11 +36,14 @@ def main() -> None:
         dx = da.from_array(x, chunks=chunks)
         want = simdpar.sum(x)
         assert np.asarray(sd.sum(dx).compute()).tobytes() == np.asarray(want).tobytes()
-        times = {"simdpar.dask.sum": [], "dask.array.sum": []}
+        assert sd.row_sums(dx).compute().tobytes() == simdpar.row_sums(x).tobytes()
         calls = {
             "simdpar.dask.sum": lambda: sd.sum(dx).compute(),
             "dask.array.sum": lambda: dx.sum().compute(),
+            "simdpar.dask.row_sums": lambda: sd.row_sums(dx).compute(),
+            "dask.array.sum(axis=1)": lambda: dx.sum(axis=1).compute(),
         }
+        times = {k: [] for k in calls}
         for f in calls.values():
             f()
         for r in range(rounds):
@@ -49,11 +53,12 @@ def main() -> None:
                 calls[k]()
                 times[k].append(time.perf_counter() - t0)
         med = {k: statistics.median(v) for k, v in times.items()}
-        ratio = med["simdpar.dask.sum"] / med["dask.array.sum"]
-        print(
-            f"{label}: simdpar.dask.sum {med['simdpar.dask.sum'] * 1e3:.1f} ms, "
-            f"dask.array.sum {med['dask.array.sum'] * 1e3:.1f} ms, ratio {ratio:.2f}x"
-        )
+        for ours, theirs in (("simdpar.dask.sum", "dask.array.sum"),
+                             ("simdpar.dask.row_sums", "dask.array.sum(axis=1)")):
+            print(
+                f"{label}: {ours} {med[ours] * 1e3:.1f} ms, {theirs} {med[theirs] * 1e3:.1f} ms, "
+                f"ratio {med[ours] / med[theirs]:.2f}x"
+            )
     print(f"load: {os.getloadavg()}")
 
 

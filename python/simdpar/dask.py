@@ -5,10 +5,10 @@ cluster of worker processes, for any chunking.
 ``row_sums(m).compute()`` to ``simdpar.row_sums(m.compute())``, whatever the
 chunks, the scheduler (threads, processes, ``distributed``) or the number of
 workers. For ``sum`` each chunk turns into one state (Rust) holding the
-runs of global positions it covers, joined ``split_every`` at a time; for
-``row_sums`` of column chunks, one ``SumAccumulator`` per row and chunk
-(positions from ``block_info``). Merging neighbouring runs in order performs
-exactly the additions of simdpar's fixed summation order. ``dask.array.sum`` gives no such
+runs of global positions it covers; for ``row_sums`` of column chunks, one
+state holding an accumulator per row of the chunk; states are joined
+``split_every`` (default 32) at a time. Merging neighbouring runs in order
+performs exactly the additions of simdpar's fixed summation order. ``dask.array.sum`` gives no such
 guarantee: its result changes with the chunking.
 
 The elementwise functions (``add``, ``multiply``, ``square``, ``scale``,
@@ -58,8 +58,8 @@ except ImportError as _e:  # pragma: no cover - exercised by a subprocess test
 import numpy as _np
 
 import simdpar as _sp
-from simdpar import SumAccumulator as _Acc
 from simdpar import _simdpar
+from simdpar._simdpar import _RowStates as _Rows
 from simdpar._simdpar import _SumRuns as _Runs
 
 __all__ = [
@@ -130,31 +130,6 @@ def _operand(name: str, v: _Any, dtype: _np.dtype) -> _Any:
 
 # ---------------------------------------------------------------------------
 # sum: the runs of positions each chunk covers, joined in order (in Rust)
-
-
-def _merge_in_order(states: _List[_Acc]) -> _List[_Acc]:
-    """Sorts accumulators by position and merges each into its left
-    neighbour when they touch (copies: task inputs are never modified)."""
-    out: _List[_Acc] = []
-    for s in sorted(states, key=lambda a: a.start):
-        if s.size == 0:
-            continue
-        if out and out[-1].end == s.start:
-            out[-1].merge(s)
-        else:
-            out.append(s.copy())
-    return out
-
-
-def _collect(obj: _Any, kind: type = _Runs) -> _List[_Any]:
-    """Every state of `kind` inside nested lists / object arrays of states."""
-    if isinstance(obj, kind):
-        return [obj]
-    if isinstance(obj, list):
-        return [a for o in obj for a in _collect(o, kind)]
-    if isinstance(obj, _np.ndarray):
-        return [a for o in obj.flat for a in _collect(o, kind)]
-    raise TypeError(f"unexpected state {type(obj).__name__}")  # pragma: no cover
 
 
 def _runs(loc: _List[_Tuple[int, int]], shape: _Tuple[int, ...], block_shape):
@@ -259,64 +234,20 @@ def sum(x: "_da.Array", split_every: _Optional[int] = None) -> "_da.Array":
 
 
 # ---------------------------------------------------------------------------
-# row_sums: one accumulator per row and column chunk, merged along the row
+# row_sums: per row band and column chunk, one Rust state holding every row's
+# accumulator; the states of a band are merged along the row
 
 
-def _row_chunk_states(block: _np.ndarray, block_info=None) -> _np.ndarray:
-    """A (rows, cols) chunk -> a (rows, 1) object array: one accumulator per
-    row, starting at the chunk's first column."""
-    c0 = int(block_info[0]["array-location"][1][0])
-    out = _np.empty((block.shape[0], 1), dtype=object)
-    for r in range(block.shape[0]):
-        acc = _Acc(block.dtype, c0)
-        acc.add(_np.ascontiguousarray(block[r]))
-        out[r, 0] = acc
-    return out
+def _row_states(block: _np.ndarray, c0: int) -> "_Rows":
+    return _Rows.from_block(block, c0)
 
 
-def _row_merge(parts: _Any) -> _np.ndarray:
-    """Merges (rows, 1) state arrays of neighbouring column chunks row by
-    row; each element becomes the list of that row's states, in order (one
-    state once all of the row's column chunks are in)."""
-    arrays = list(_flatten_arrays(parts))
-    rows = arrays[0].shape[0]
-    out = _np.empty((rows, 1), dtype=object)
-    for r in range(rows):
-        out[r, 0] = _merge_in_order(_collect([a[r, 0] for a in arrays], _Acc))
-    return out
+def _row_join(states: _List["_Rows"]) -> "_Rows":
+    return states[0] if len(states) == 1 else _Rows.merged(states)
 
 
-def _flatten_arrays(parts: _Any):
-    if isinstance(parts, _np.ndarray):
-        yield parts
-    else:
-        for p in parts:
-            yield from _flatten_arrays(p)
-
-
-def _row_chunk(states: _np.ndarray, axis=None, keepdims=True, **_: _Any) -> _np.ndarray:
-    return states
-
-
-def _row_combine(parts: _Any, axis=None, keepdims=True, **_: _Any) -> _np.ndarray:
-    return _row_merge(parts)
-
-
-def _row_aggregate_for(dtype: _np.dtype, cols: int):
-    def aggregate(parts: _Any, axis=None, keepdims=False, **_: _Any) -> _np.ndarray:
-        merged = _row_merge(parts)
-        res = _np.empty(merged.shape[0], dtype=dtype)
-        for r in range(merged.shape[0]):
-            states = merged[r, 0]
-            acc = states[0] if len(states) == 1 else None
-            if acc is None or acc.start != 0 or acc.end != cols:
-                raise RuntimeError(  # pragma: no cover - a bug, not bad input
-                    f"simdpar.dask.row_sums: row {r} states do not cover 0..{cols}"
-                )
-            res[r] = acc.result()
-        return res
-
-    return aggregate
+def _row_finish(states: _List["_Rows"], dtype: _np.dtype, cols: int) -> _np.ndarray:
+    return _row_join(states).results(cols).astype(dtype, copy=False)
 
 
 def row_sums(m: "_da.Array", threads: int = 1, split_every: _Optional[int] = None) -> "_da.Array":
@@ -343,25 +274,35 @@ def row_sums(m: "_da.Array", threads: int = 1, split_every: _Optional[int] = Non
             meta=_np.empty((0,), dtype=dtype),
             token="simdpar-row-sums",
         )
-    states = m.map_blocks(
-        _row_chunk_states,
-        dtype=object,
-        chunks=(m.chunks[0], (1,) * m.numblocks[1]),
-        meta=_np.empty((0, 0), dtype=object),
-        token="simdpar-row-states",
-    )
-    return _da.reduction(
-        states,
-        chunk=_row_chunk,
-        combine=_row_combine,
-        aggregate=_row_aggregate_for(dtype, int(m.shape[1])),
-        axis=1,
-        dtype=dtype,
-        concatenate=False,
-        split_every=split_every,
-        meta=_np.empty((0,), dtype=dtype),
-        name="simdpar-row-sums",
-    )
+    # Column chunks: per row band, one state per chunk holding every row's
+    # accumulator (Rust), joined `split_every` (default 32) at a time.
+    from dask.highlevelgraph import HighLevelGraph
+
+    fan_in = _fan_in(split_every)
+    token = _dask.base.tokenize(m, fan_in, "simdpar-row-sums")
+    name = f"simdpar-row-sums-{token}"
+    col_starts = _np.concatenate([[0], _np.cumsum(m.chunks[1])]).astype(int)
+    cols = int(m.shape[1])
+    dsk: _Dict[_Any, _Any] = {}
+    for i in range(m.numblocks[0]):
+        level = []
+        for j in range(m.numblocks[1]):
+            key = (f"{name}-states", i, j)
+            dsk[key] = (_row_states, (m.name, i, j), int(col_starts[j]))
+            level.append(key)
+        depth = 0
+        while len(level) > fan_in:
+            depth += 1
+            nxt = []
+            for g in range(0, len(level), fan_in):
+                key = (f"{name}-join{depth}", i, g // fan_in)
+                dsk[key] = (_row_join, level[g : g + fan_in])
+                nxt.append(key)
+            level = nxt
+        dsk[(name, i)] = (_row_finish, level, dtype, cols)
+    graph = HighLevelGraph.from_collections(name, dsk, dependencies=[m])
+    return _da.Array(graph, name, chunks=(m.chunks[0],), dtype=dtype,
+                     meta=_np.empty((0,), dtype=dtype))
 
 
 # ---------------------------------------------------------------------------

@@ -53,6 +53,7 @@ fn _simdpar(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(threads::plan, m)?)?;
     m.add_class::<accumulator::PySumAccumulator>()?;
     m.add_class::<accumulator::PySumRuns>()?;
+    m.add_class::<accumulator::PyRowStates>()?;
     m.add_class::<isa::UseIsa>()?;
     m.add("IsaError", py.get_type::<isa::IsaError>())?;
     m.add_class::<mojo::PyCache>()?;

@@ -354,3 +354,21 @@ def test_column_chunked_sum_matches_one_core_for_many_shapes(dtype):
         for split_every in (None, 2, 3):
             got = sd.sum(dx, split_every=split_every).compute(scheduler="threads")
             assert bits(got) == bits(simdpar.sum(x)), (shape, chunks, split_every)
+
+
+def test_row_sums_of_narrow_column_chunks_match_one_core(dtype):
+    # One Rust state per row band and column chunk (no Python object per
+    # row): any column chunking, any split_every, C or Fortran order, either
+    # byte order: simdpar.row_sums' bits.
+    rng = np.random.default_rng(8)
+    x = mixed(rng, 300 * 2100, dtype).reshape(300, 2100)
+    want = simdpar.row_sums(x)
+    for src in (x, np.asfortranarray(x), x.astype(np.dtype(dtype).newbyteorder(">"))):
+        for chunks in (((300,), (10,) * 210), ((100, 7, 193), (1, 1023, 1, 1075)), ((300,), (2099, 1))):
+            dx = da.from_array(src, chunks=chunks)
+            for split_every in (None, 2, 5):
+                got = sd.row_sums(dx, split_every=split_every)
+                assert got.chunks == (chunks[0],)
+                out = got.compute(scheduler="threads")
+                assert out.dtype == np.dtype(dtype)
+                assert bits(out) == bits(want), (chunks, split_every)
