@@ -350,10 +350,11 @@ def test_column_chunked_sum_matches_one_core_for_many_shapes(dtype):
     for shape, chunks in shapes:
         x = mixed(rng, int(np.prod(shape)), dtype).reshape(shape)
         x.flat[rng.integers(0, x.size, 3)] = np.array([np.inf, -0.0, 1e30], dtype=dtype)
-        dx = da.from_array(x, chunks=chunks)
-        for split_every in (None, 2, 3):
-            got = sd.sum(dx, split_every=split_every).compute(scheduler="threads")
-            assert bits(got) == bits(simdpar.sum(x)), (shape, chunks, split_every)
+        for src in (x, np.asfortranarray(x), x.astype(np.dtype(dtype).newbyteorder(">"))):
+            dx = da.from_array(src, chunks=chunks)
+            for split_every in (None, 2, 3):
+                got = sd.sum(dx, split_every=split_every).compute(scheduler="threads")
+                assert bits(got) == bits(simdpar.sum(x)), (shape, chunks, split_every)
 
 
 def test_row_sums_of_narrow_column_chunks_match_one_core(dtype):
