@@ -228,13 +228,15 @@ fn to_text(cpu: &CpuInfo) -> String {
     let t = ThreadsJson::now();
     let _ = writeln!(
         s,
-        "limit      automatic calls use up to {} ({}; {}), runtime {}",
+        "limit      automatic calls use up to {} threads ({}), runtime {}",
         t.max_threads,
         match t.limit {
-            Some(n) => format!("limit {n}"),
-            None => "no limit".to_string(),
+            Some(n) => format!(
+                "limit {n}: {} or set_max_threads",
+                simdpar::par::ENV_NUM_THREADS
+            ),
+            None => format!("no {} limit", simdpar::par::ENV_NUM_THREADS),
         },
-        simdpar::par::ENV_NUM_THREADS,
         t.runtime
     );
     if let Some(e) = &t.env_error {
