@@ -529,7 +529,7 @@ fn random_profile(seed: u64) -> Profile {
     for group in simdpar::profile::KERNEL_GROUPS {
         for dt in simdpar::profile::DTYPES {
             for class in SizeClass::ALL {
-                if rng.next_u64() % 2 == 0 {
+                if rng.next_u64().is_multiple_of(2) {
                     continue;
                 }
                 let tuned = Tuned {
@@ -561,8 +561,9 @@ fn random_profile(seed: u64) -> Profile {
                 p.nt_bytes.insert(dt.to_string(), u64::MAX);
             }
         }
-        if rng.next_u64() % 3 != 0 {
-            p.prefetch.insert(dt.to_string(), rng.next_u64() % 2 == 0);
+        if !rng.next_u64().is_multiple_of(3) {
+            p.prefetch
+                .insert(dt.to_string(), rng.next_u64().is_multiple_of(2));
         }
     }
     p

@@ -725,11 +725,18 @@ fn choices_of(profile: &Profile) -> Vec<ChoiceKey> {
 /// The held-out grid: kernels beside the ones measured (`multiply` for
 /// `add`, `square` and `leaky_relu` for `scale`, `scale_inplace`,
 /// `row_sums` of 1000 columns, `sum`, Mandelbrot at 64 iterations) at sizes
-/// the tuner did not measure: a quarter of L2, half the last-level cache
-/// and twice it (at least 48 MiB), in bytes touched.
+/// the tuner did not measure: a quarter of L2, three times L2 and four
+/// fifths of the last-level cache (the low and the high end of the LLC
+/// class, away from the middle the tuner measures) and twice the LLC (at
+/// least 48 MiB), in bytes touched.
 pub fn held_out_grid() -> Vec<Point> {
     let crate::plan::Caches { l2, llc, .. } = crate::plan::rules().caches;
-    let sizes = [l2 / 4, llc / 2, (2 * llc).max(48 << 20)];
+    let sizes = [
+        l2 / 4,
+        (3 * l2).min(llc / 2),
+        llc / 5 * 4,
+        (2 * llc).max(48 << 20),
+    ];
     let kernels = [
         (Kernel::Sum, false),
         (Kernel::RowSums, false),
