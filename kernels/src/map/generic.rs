@@ -60,12 +60,16 @@ impl<V: SimdVec> Unary<V> for Scale<V> {
 impl<V: SimdVec> Unary<V> for LeakyRelu<V> {
     #[inline(always)]
     unsafe fn apply(self, x: V) -> V {
-        // Lanes that are not > 0 (zeros of either sign, negatives, NaN)
-        // take alpha * x; the others keep x. A compare, a multiply and a
-        // blend per vector.
+        // Lanes > 0 keep x; the others (zeros of either sign, negatives,
+        // NaN) take alpha * x: a compare, a multiply and a select. The
+        // mask is `x > 0` (not `!(x > 0)`) on purpose: keeping x where it
+        // is set lets LLVM merge x into the product with a masked move on
+        // AVX-512, while the other polarity became a masked multiply that
+        // waits for the compare (1.2x the time of the old max + multiply +
+        // add on f32 in L1, Zen 4).
         unsafe {
-            let slope = x.not_greater(V::splat(V::Elem::ZERO));
-            V::select(slope, self.0.mul(x), x)
+            let positive = x.greater(V::splat(V::Elem::ZERO));
+            x.mul_unless(positive, self.0)
         }
     }
 }

@@ -97,6 +97,11 @@ impl SimdVec for F32x8 {
     }
     #[inline]
     #[target_feature(enable = "avx2,fma")]
+    unsafe fn greater(self, o: Self) -> __m256 {
+        _mm256_cmp_ps::<_CMP_GT_OQ>(self.0, o.0)
+    }
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
     unsafe fn mask_and(a: __m256, b: __m256) -> __m256 {
         _mm256_and_ps(a, b)
     }
@@ -201,6 +206,11 @@ impl SimdVec for F64x4 {
     #[target_feature(enable = "avx2,fma")]
     unsafe fn not_greater(self, o: Self) -> __m256d {
         _mm256_cmp_pd::<_CMP_NGT_UQ>(self.0, o.0)
+    }
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn greater(self, o: Self) -> __m256d {
+        _mm256_cmp_pd::<_CMP_GT_OQ>(self.0, o.0)
     }
     #[inline]
     #[target_feature(enable = "avx2,fma")]

@@ -95,6 +95,11 @@ impl SimdVec for F32x16 {
     }
     #[inline]
     #[target_feature(enable = "avx512f")]
+    unsafe fn greater(self, o: Self) -> __mmask16 {
+        _mm512_cmp_ps_mask::<_CMP_GT_OQ>(self.0, o.0)
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
     unsafe fn mask_and(a: __mmask16, b: __mmask16) -> __mmask16 {
         a & b
     }
@@ -229,6 +234,11 @@ impl SimdVec for F64x8 {
     #[target_feature(enable = "avx512f")]
     unsafe fn not_greater(self, o: Self) -> __mmask8 {
         _mm512_cmp_pd_mask::<_CMP_NGT_UQ>(self.0, o.0)
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn greater(self, o: Self) -> __mmask8 {
+        _mm512_cmp_pd_mask::<_CMP_GT_OQ>(self.0, o.0)
     }
     #[inline]
     #[target_feature(enable = "avx512f")]

@@ -63,11 +63,23 @@ pub(crate) trait SimdVec: Copy {
     /// Lane-wise `m ? if_true : if_false`: each lane is one of the two
     /// inputs' lanes, bits unchanged (NaN payloads included).
     unsafe fn select(m: Self::Mask, if_true: Self, if_false: Self) -> Self;
+    /// Lane-wise `m ? self : o * self`. A lane in `m` keeps its bits, or is
+    /// computed as `self * 1`, which gives the same bits for every value
+    /// but a NaN. The default multiplies every lane and selects; an ISA
+    /// where a select costs more than building the factor `m ? 1 : o`
+    /// overrides it.
+    #[inline(always)]
+    unsafe fn mul_unless(self, m: Self::Mask, o: Self) -> Self {
+        // SAFETY: the caller's guarantees, passed on.
+        unsafe { Self::select(m, self, o.mul(self)) }
+    }
     /// Folds the lanes by halving: lane `j += lane j + LANES/2` for the lower
     /// half, repeated until one lane is left, which is returned.
     unsafe fn reduce_halving(self) -> Self::Elem;
     /// Lane-wise `!(self > o)` (true for NaN).
     unsafe fn not_greater(self, o: Self) -> Self::Mask;
+    /// Lane-wise `self > o` (false for NaN).
+    unsafe fn greater(self, o: Self) -> Self::Mask;
     /// Lane-wise `a && b`.
     unsafe fn mask_and(a: Self::Mask, b: Self::Mask) -> Self::Mask;
     /// `true` if any lane is set.

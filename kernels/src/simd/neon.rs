@@ -81,6 +81,11 @@ impl SimdVec for F32x4 {
     }
     #[inline]
     #[target_feature(enable = "neon")]
+    unsafe fn greater(self, o: Self) -> uint32x4_t {
+        vcgtq_f32(self.0, o.0)
+    }
+    #[inline]
+    #[target_feature(enable = "neon")]
     unsafe fn mask_and(a: uint32x4_t, b: uint32x4_t) -> uint32x4_t {
         vandq_u32(a, b)
     }
@@ -171,6 +176,11 @@ impl SimdVec for F64x2 {
     unsafe fn not_greater(self, o: Self) -> uint64x2_t {
         let gt = vreinterpretq_u32_u64(vcgtq_f64(self.0, o.0));
         vreinterpretq_u64_u32(vmvnq_u32(gt))
+    }
+    #[inline]
+    #[target_feature(enable = "neon")]
+    unsafe fn greater(self, o: Self) -> uint64x2_t {
+        vcgtq_f64(self.0, o.0)
     }
     #[inline]
     #[target_feature(enable = "neon")]
