@@ -397,3 +397,41 @@ fn tune_check_rechecks_the_profile_in_force() {
     }
     let _ = std::fs::remove_file(&profile);
 }
+
+#[test]
+fn compare_reads_the_kept_zen4_result() {
+    // The Zen 4 report.json kept in the source tree predates the machine
+    // block: the machine comes from its cpu block.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let json = root.join("results/zen4-genoa-2026-12-05/report.json");
+    let out = std::env::temp_dir().join(format!("simdpar-compare-zen4-{}", std::process::id()));
+    let run = simdpar_cli(
+        &[],
+        &[
+            "compare",
+            json.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(run.status.success(), "{run:?}");
+    let md = String::from_utf8(run.stdout).unwrap();
+    assert!(md.contains("| | Zen 4 (AMD EPYC) |"), "{md}");
+    assert!(md.contains("| family / model | 0x19 / 0x11 |"), "{md}");
+    assert!(md.contains("| goals passed | 329/414 |"), "{md}");
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| scale f64 1M |"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(
+        row.starts_with("| scale f64 1M | 0.992 | avx2 2T, built-in default; best avx512 2T |"),
+        "{row}"
+    );
+    assert!(row.contains("| 1.258 |"), "NumKong: {row}");
+    let cells = md
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains(" f"))
+        .count();
+    assert!(cells >= 50, "{cells} rows");
+    let _ = std::fs::remove_dir_all(&out);
+}
