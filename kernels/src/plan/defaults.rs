@@ -46,10 +46,9 @@ pub(crate) const MAP_THREADS_FROM: u64 = 256 * 1024;
 /// `docs/measurements.md`, threads.
 pub(crate) const REDUCE_THREADS_FROM: u64 = 1024 * 1024;
 
-/// Mandelbrot splits from this much work (pixels x iterations), the
-/// previous runtime's measured threshold: 64x64 pixels x 64 iterations
-/// (2^18) split ran at 0.81-0.83x one thread under load, while 1024x1024 x
-/// 256 ran at 1.97x with the second vCPU free (1.00x when shared).
+/// Mandelbrot splits from this much work (pixels x iterations); it is
+/// compute-bound, so no cache term. Evidence: `docs/measurements.md`,
+/// threads.
 pub(crate) const MANDELBROT_THREADS_FROM: u64 = 1 << 20;
 
 /// Whether reductions beyond the last-level cache prefetch 2 KiB ahead of
@@ -71,43 +70,21 @@ fn preferred_isa(kernel: Kernel, dtype: Dtype, class: SizeClass, split: bool) ->
     let memory_bound = matches!(family, Family::Reduce | Family::Map);
     let binary_f64 = matches!(kernel, Kernel::Add | Kernel::Multiply) && dtype == Dtype::F64;
     match amd_avx512() {
-        // Zen 4, `simdpar report` and interleaved Python runs (issue 14;
-        // avx2 = 1.00): the avx512 path ran add f32 1M at 0.64x, sum f32 64M
-        // at 0.80x, row_sums f32 100Kx1000 at 0.82x, add f64 1M at 0.83x.
+        // Evidence for each arm: `docs/measurements.md`, ISA per kernel.
+        // Zen 4: the 256-bit path for every memory-bound kernel.
         Some(AmdAvx512::Zen4) if memory_bound => Some(Isa::Avx2),
-        // Zen 5 (family 0x1A, the 2-core EPYC this was written on).
-        // In the last-level cache, quiet (load 0.5-0.8, 31 interleaved
-        // rounds; avx2 = 1.00), the avx512 path ran the reductions faster
-        // on one thread (sum f32 1 Mi 0.86-0.95x, sum f64 512 Ki 0.93x,
-        // row_sums f64 512 Ki 0.84x; `simdpar report` row_sums f64 4096x128
-        // 0.87-0.89x in three runs) and alike on two. The 1M maps run on two
-        // threads; there, in five `simdpar report` runs, the avx512 path
-        // took 0.87-0.97x the avx2 time for leaky_relu, multiply f32 and
-        // the f64 unary maps, within 3% for the rest, but 1.03-1.07x for
-        // add and multiply f64.
+        // Zen 5 in the LLC: avx2 for add / multiply f64, and for `sum` f64
+        // split across threads; avx512 for the rest.
         Some(AmdAvx512::Zen5) if class == SizeClass::Llc && binary_f64 => Some(Isa::Avx2),
-        // `sum` f64 split across threads in the LLC: the forced avx2 path
-        // took less time than avx512 on two threads at 1 Mi elements in 9
-        // of 14 `simdpar report` runs (0.90-0.997, below 0.97 in 7; 1.003-
-        // 1.028 in the other 5), and the tuner measured avx2 at 0.92x on two
-        // threads at 2 Mi (load 0.7); on one thread avx512 stays faster (512
-        // Ki: avx2 1.09x the time, `tune_check`, two runs), and `row_sums`
-        // f64 4096x128 on two threads ran at 0.87-0.89x on avx512, so only
-        // split `sum` calls change.
         Some(AmdAvx512::Zen5)
             if class == SizeClass::Llc && split && kernel == Kernel::Sum && dtype == Dtype::F64 =>
         {
             Some(Isa::Avx2)
         }
         Some(AmdAvx512::Zen5) if class == SizeClass::Llc => None,
-        // Beyond the LLC the avx512 path was slower for maps on two threads
-        // (`simdpar report`, 64M: 1.05-1.26x the time in three runs), for
-        // row_sums f32 1Mx128 (1.14-1.20x, four runs) and for sum f32 32M
-        // (0.72x, tuner, load 8.6).
+        // Zen 5 beyond the LLC: avx2 for memory-bound kernels.
         Some(AmdAvx512::Zen5) if memory_bound && class == SizeClass::Dram => Some(Isa::Avx2),
-        // Compute-bound: avx512 ran mandelbrot 1.49x the avx2 path on Zen 4
-        // (issue 14) and 1.7-1.9x on Zen 5 (same tuner run); elsewhere the
-        // widest path is the rule.
+        // Compute-bound kernels and other CPUs: the widest path.
         _ => None,
     }
 }
