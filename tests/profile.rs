@@ -170,8 +170,17 @@ fn a_profile_sets_the_streaming_store_threshold() {
     }
     let mut p = uniform(Isa::Portable, None);
     p.nt_bytes.insert("f32".into(), 12_345);
+    p.nt_kernel.insert(("scale".into(), "f32".into()), 99_999);
     let _p = Installed::new(p);
     assert_eq!(simdpar::plan::nt_threshold(Dtype::F32), 12_345);
+    // One-input maps follow their own line, two-input ones the dtype's.
+    for (k, want) in [
+        (Kernel::Multiply, 12_345),
+        (Kernel::Square, 99_999),
+        (Kernel::LeakyRelu, 99_999),
+    ] {
+        assert_eq!(simdpar::plan::nt_threshold_for(k, Dtype::F32), want, "{k}");
+    }
     // No entry for f64: the built-in threshold.
     assert_eq!(
         simdpar::plan::nt_threshold(Dtype::F64),
@@ -560,6 +569,10 @@ fn random_profile(seed: u64) -> Profile {
             _ => {
                 p.nt_bytes.insert(dt.to_string(), u64::MAX);
             }
+        }
+        if rng.next_u64().is_multiple_of(2) {
+            let b = [0, rng.next_u64() % (1 << 20), u64::MAX][(rng.next_u64() % 3) as usize];
+            p.nt_kernel.insert(("scale".to_string(), dt.to_string()), b);
         }
         if !rng.next_u64().is_multiple_of(3) {
             p.prefetch

@@ -19,9 +19,11 @@
 //! entry map f32 cache avx2 65536 avx2
 //! entry reduce f64 llc avx512 0 avx2
 //! entry mandelbrot f32 llc avx512 never
-//! # nt <dtype> <bytes>: out-of-place maps use non-temporal stores from
-//! # this much output, where their touched bytes also outgrow the LLC
+//! # nt <dtype> <bytes> [<kernel>]: out-of-place maps use non-temporal
+//! # stores from this much output, where their touched bytes also outgrow
+//! # the LLC; with `add` or `scale`, only for two- or one-input maps
 //! nt f32 16777216
+//! nt f32 33554432 scale
 //! # prefetch <dtype> on|off: reductions beyond the LLC prefetch ahead
 //! prefetch f32 on
 //! ```
@@ -77,6 +79,9 @@ pub const FAMILIES: [&str; 3] = ["reduce", "map", "mandelbrot"];
 /// `add`, `multiply`) and `scale` (one input: `square`, `scale`,
 /// `leaky_relu`). An entry for one of these wins over its family's entry.
 pub const KERNEL_GROUPS: [&str; 4] = ["sum", "row_sums", "add", "scale"];
+/// The kernels an `nt` line may name: `add` for the two-input maps,
+/// `scale` for the one-input maps.
+pub const NT_KERNELS: [&str; 2] = ["add", "scale"];
 /// The dtypes a profile has entries for.
 pub const DTYPES: [&str; 2] = ["f32", "f64"];
 
@@ -184,6 +189,10 @@ pub struct Profile {
     pub entries: BTreeMap<(String, String, SizeClass), Tuned>,
     /// Per dtype: output bytes from which out-of-place maps stream.
     pub nt_bytes: BTreeMap<String, u64>,
+    /// Per (kernel, dtype): the same for the maps a kernel of
+    /// [`NT_KERNELS`] stands for (`add`: two inputs, `scale`: one), where
+    /// measured apart; wins over `nt_bytes`.
+    pub nt_kernel: BTreeMap<(String, String), u64>,
     /// Per dtype: whether reductions beyond the last-level cache prefetch
     /// ahead of their loads (`simdpar_kernels::reduce::Fetch`).
     pub prefetch: BTreeMap<String, bool>,
@@ -229,6 +238,16 @@ impl Profile {
     /// The non-temporal store threshold (output bytes) for `dtype`, if measured.
     pub fn nt(&self, dtype: &str) -> Option<u64> {
         self.nt_bytes.get(dtype).copied()
+    }
+
+    /// The non-temporal store threshold (output bytes) for the maps
+    /// `kernel` (one of [`NT_KERNELS`]) stands for: its own if measured,
+    /// else the dtype's.
+    pub fn nt_for(&self, kernel: &str, dtype: &str) -> Option<u64> {
+        self.nt_kernel
+            .get(&(kernel.to_string(), dtype.to_string()))
+            .copied()
+            .or_else(|| self.nt(dtype))
     }
 
     /// Whether DRAM-sized reductions of `dtype` prefetch ahead, if measured.
@@ -301,6 +320,15 @@ impl Profile {
                         .map_err(|_| err(n, format!("nt bytes `{bytes}` is not a number")))?;
                     p.nt_bytes.insert(dt.to_string(), b);
                 }
+                ["nt", dt, bytes, kernel] if DTYPES.contains(dt) => {
+                    if !NT_KERNELS.contains(kernel) {
+                        return Err(err(n, format!("nt for unknown kernel `{kernel}`")));
+                    }
+                    let b = bytes
+                        .parse::<u64>()
+                        .map_err(|_| err(n, format!("nt bytes `{bytes}` is not a number")))?;
+                    p.nt_kernel.insert((kernel.to_string(), dt.to_string()), b);
+                }
                 ["prefetch", dt, on] if DTYPES.contains(dt) => {
                     let on = match *on {
                         "on" => true,
@@ -338,6 +366,12 @@ impl Profile {
         s += "# nt <dtype> <output bytes from which out-of-place maps use non-temporal stores>\n";
         for (dt, b) in &self.nt_bytes {
             s += &format!("nt {dt} {b}\n");
+        }
+        if !self.nt_kernel.is_empty() {
+            s += "# nt <dtype> <output bytes> <kernel: add (two-input maps) | scale (one-input maps)>\n";
+        }
+        for ((k, dt), b) in &self.nt_kernel {
+            s += &format!("nt {dt} {b} {k}\n");
         }
         if !self.prefetch.is_empty() {
             s += "# prefetch <dtype> <on | off: reductions beyond the last-level cache prefetch ahead>\n";
@@ -671,6 +705,7 @@ mod tests {
             },
         );
         p.nt_bytes.insert("f64".into(), 1 << 24);
+        p.nt_kernel.insert(("scale".into(), "f32".into()), 1 << 25);
         p.prefetch.insert("f32".into(), false);
         p.prefetch.insert("f64".into(), true);
         p
@@ -680,6 +715,15 @@ mod tests {
     fn text_round_trips() {
         let p = sample();
         assert_eq!(Profile::from_text(&p.to_text()), Ok(p));
+    }
+
+    #[test]
+    fn a_kernel_nt_line_wins_over_its_dtype_line() {
+        let p = sample();
+        assert_eq!(p.nt_for("scale", "f32"), Some(1 << 25));
+        assert_eq!(p.nt_for("add", "f32"), None);
+        assert_eq!(p.nt_for("scale", "f64"), Some(1 << 24));
+        assert_eq!(p.nt_for("add", "f64"), Some(1 << 24));
     }
 
     #[test]
@@ -697,6 +741,8 @@ mod tests {
             "entry map f64 dram scalar 5 avx9",
             "entry map f64 dram scalar 5 avx2 avx2",
             "nt f32 lots",
+            "nt f32 10 square",
+            "nt f32 ten scale",
             "prefetch f32 maybe",
             "prefetch f16 on",
             "garbage",

@@ -190,7 +190,9 @@ impl Rules {
 /// rules of the caches they were resolved for.
 pub(crate) struct Table {
     cells: [[[Choice; 3]; 2]; Kernel::ALL.len()],
-    nt_bytes: [usize; 2],
+    /// Output bytes from which maps stream, per [one input, two inputs] x
+    /// dtype.
+    nt_bytes: [[usize; 2]; 2],
     /// `SIMDPAR_NT_THRESHOLD` was set: its threshold alone decides.
     nt_forced: bool,
     prefetch_dram: [bool; 2],
@@ -296,10 +298,14 @@ impl Table {
             }
         }
         let env_nt = env_nt_threshold();
-        let nt_bytes = Dtype::ALL.map(|d| match (env_nt, profile.and_then(|p| p.nt(d.name()))) {
-            (Some(b), _) => b,
-            (None, Some(b)) => usize::try_from(b).unwrap_or(usize::MAX),
-            (None, None) => rules.nt_output_bytes,
+        let nt_bytes = [Kernel::Scale, Kernel::Add].map(|k| {
+            Dtype::ALL.map(
+                |d| match (env_nt, profile.and_then(|p| p.nt_for(k.name(), d.name()))) {
+                    (Some(b), _) => b,
+                    (None, Some(b)) => usize::try_from(b).unwrap_or(usize::MAX),
+                    (None, None) => rules.nt_output_bytes,
+                },
+            )
         });
         let prefetch_dram = Dtype::ALL.map(|d| {
             profile
@@ -326,7 +332,7 @@ impl Table {
     /// decides when set.
     #[inline]
     fn streams(&self, dtype: Dtype, inputs: usize, out_bytes: usize) -> bool {
-        let from = self.nt_bytes[dtype_index(dtype)];
+        let from = self.nt_bytes[usize::from(inputs > 1)][dtype_index(dtype)];
         if self.nt_forced {
             return out_bytes >= from;
         }
@@ -450,13 +456,22 @@ pub fn choice(kernel: Kernel, dtype: Dtype, class: SizeClass) -> Choice {
     with_table(|t| t.get(kernel, dtype, class))
 }
 
-/// Output bytes from which out-of-place maps of `dtype` use non-temporal
-/// stores where their arrays also outgrow the last-level cache:
-/// `SIMDPAR_NT_THRESHOLD` if set (then alone), else the tuned profile's,
-/// else the built-in [`Rules::nt_output_bytes`].
+/// Output bytes from which two-input out-of-place maps (`add`,
+/// `multiply`) of `dtype` use non-temporal stores where their arrays also
+/// outgrow the last-level cache: `SIMDPAR_NT_THRESHOLD` if set (then
+/// alone), else the tuned profile's, else the built-in
+/// [`Rules::nt_output_bytes`]. [`nt_threshold_for`] gives any kernel's.
 #[inline]
 pub fn nt_threshold(dtype: Dtype) -> usize {
-    with_table(|t| t.nt_bytes[dtype_index(dtype)])
+    nt_threshold_for(Kernel::Add, dtype)
+}
+
+/// [`nt_threshold`] for the out-of-place map `kernel`: a profile may
+/// measure one-input maps (`scale`) apart from two-input ones (`add`).
+#[inline]
+pub fn nt_threshold_for(kernel: Kernel, dtype: Dtype) -> usize {
+    let two = kernel.inputs() > 1;
+    with_table(|t| t.nt_bytes[usize::from(two)][dtype_index(dtype)])
 }
 
 /// How an out-of-place map reading `inputs` arrays writes `out_len`

@@ -473,10 +473,17 @@ fn tune_dtype<T: Element>(
             });
         }
     }
-    profile.nt_bytes.insert(
-        dtype.name().to_string(),
-        nt_threshold::<T>(&isas, allowance),
-    );
+    // Two-input maps (`add`) set the dtype's line; one-input maps
+    // (`scale`) get their own where they differ.
+    let binary = nt_threshold::<T>(&isas, 2, allowance);
+    let unary = nt_threshold::<T>(&isas, 1, allowance);
+    profile.nt_bytes.insert(dtype.name().to_string(), binary);
+    if unary != binary {
+        profile.nt_kernel.insert(
+            (Kernel::Scale.name().to_string(), dtype.name().to_string()),
+            unary,
+        );
+    }
     let reduce_dram = profile
         .get(Kernel::Sum.name(), dtype.name(), SizeClass::Dram)
         .expect("the reduce x dram cell was just measured");
@@ -514,25 +521,38 @@ fn prefetch_pays<T: Element>(isa: Isa, threads: usize, allowance: Duration) -> b
     }
 }
 
-/// Output bytes from which streaming stores beat cached ones for `add` on
-/// one thread (from which every larger probe won); "never" is `u64::MAX`.
-fn nt_threshold<T: Element>(isas: &[Isa], allowance: Duration) -> u64 {
+/// Output bytes from which streaming stores beat cached ones on one thread
+/// for `add` (`inputs` 2) or `scale` (1), from which every larger probe
+/// won; "never" is `u64::MAX`. Probes only outputs whose call outgrows the
+/// last-level cache: inside it the plan never streams.
+fn nt_threshold<T: Element>(isas: &[Isa], inputs: usize, allowance: Duration) -> u64 {
     let (_, llc) = cache_limits();
     let mut from = u64::MAX;
-    for out_bytes in [4 * llc, 2 * llc, llc, llc / 2, llc / 4].into_iter() {
+    let sizes = [4 * llc, 2 * llc, llc, llc / 2, llc / 3 + 64, llc / 4];
+    for out_bytes in sizes.into_iter().filter(|b| b * (inputs + 1) > llc) {
         let n = (out_bytes / T::DTYPE.size_bytes()).max(1024);
         let a = filled::<T>(n, 1);
         let b = filled::<T>(n, 2);
         let mut cached = vec![T::ZERO; n];
         let mut streamed = vec![T::ZERO; n];
         let isa = *isas.last().expect("portable is always available");
-        let f = map::table_for::<T>(isa).add;
+        let t = map::table_for::<T>(isa);
+        let (add, scale) = (t.add, t.scale);
+        let factor = T::from_f64(1.5);
         // SAFETY: `isa` comes from `available_isas`, so this CPU runs it;
         // the slices have equal lengths.
-        let mut c = || unsafe { f(&a, &b, &mut cached, Store::Cached) };
-        // SAFETY: as above.
-        let mut s = || unsafe { f(&a, &b, &mut streamed, Store::Streaming) };
-        let samples = race(&mut [&mut c as &mut dyn FnMut(), &mut s], allowance / 2);
+        let call = |out: &mut [T], store| unsafe {
+            if inputs > 1 {
+                add(&a, &b, out, store)
+            } else {
+                scale(&a, factor, out, store)
+            }
+        };
+        let mut c = || call(&mut cached, Store::Cached);
+        let samples = {
+            let mut c2 = || call(&mut streamed, Store::Streaming);
+            race(&mut [&mut c as &mut dyn FnMut(), &mut c2], allowance / 2)
+        };
         if paired_speedup(&samples, 0, 1) > MARGIN {
             from = out_bytes as u64;
         } else {
@@ -594,8 +614,9 @@ pub fn tune(budget: Duration) -> TuneReport {
 pub enum ChoiceKey {
     /// An `entry` line: kernel group or family name, dtype, class.
     Entry(String, String, SizeClass),
-    /// The `nt` line of a dtype.
-    Nt(String),
+    /// An `nt` line: dtype, and the kernel it is for (`None`: every map
+    /// without a line of its own).
+    Nt(String, Option<String>),
     /// The `prefetch` line of a dtype.
     Prefetch(String),
 }
@@ -604,7 +625,8 @@ impl std::fmt::Display for ChoiceKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ChoiceKey::Entry(k, d, c) => write!(f, "entry {k} {d} {c}"),
-            ChoiceKey::Nt(d) => write!(f, "nt {d}"),
+            ChoiceKey::Nt(d, None) => write!(f, "nt {d}"),
+            ChoiceKey::Nt(d, Some(k)) => write!(f, "nt {d} {k}"),
             ChoiceKey::Prefetch(d) => write!(f, "prefetch {d}"),
         }
     }
@@ -617,8 +639,11 @@ impl ChoiceKey {
             ChoiceKey::Entry(k, d, c) => {
                 profile.entries.remove(&(k.clone(), d.clone(), *c));
             }
-            ChoiceKey::Nt(d) => {
+            ChoiceKey::Nt(d, None) => {
                 profile.nt_bytes.remove(d);
+            }
+            ChoiceKey::Nt(d, Some(k)) => {
+                profile.nt_kernel.remove(&(k.clone(), d.clone()));
             }
             ChoiceKey::Prefetch(d) => {
                 profile.prefetch.remove(d);
@@ -712,7 +737,18 @@ fn choices_of(profile: &Profile) -> Vec<ChoiceKey> {
         .keys()
         .map(|(k, d, c)| ChoiceKey::Entry(k.clone(), d.clone(), *c))
         .collect();
-    v.extend(profile.nt_bytes.keys().map(|d| ChoiceKey::Nt(d.clone())));
+    v.extend(
+        profile
+            .nt_bytes
+            .keys()
+            .map(|d| ChoiceKey::Nt(d.clone(), None)),
+    );
+    v.extend(
+        profile
+            .nt_kernel
+            .keys()
+            .map(|(k, d)| ChoiceKey::Nt(d.clone(), Some(k.clone()))),
+    );
     v.extend(
         profile
             .prefetch
@@ -816,10 +852,18 @@ fn changed_by(
     }
     if kernel.family() == Family::Map && !in_place {
         let inputs = kernel.inputs();
-        if store_in(with, dtype, inputs, len) != store_in(defaults, dtype, inputs, len)
-            && profile.nt(dtype.name()).is_some()
-        {
-            v.push(ChoiceKey::Nt(dtype.name().to_string()));
+        if store_in(with, dtype, inputs, len) != store_in(defaults, dtype, inputs, len) {
+            let group = if inputs > 1 {
+                Kernel::Add
+            } else {
+                Kernel::Scale
+            };
+            let key = (group.name().to_string(), dtype.name().to_string());
+            if profile.nt_kernel.contains_key(&key) {
+                v.push(ChoiceKey::Nt(key.1, Some(key.0)));
+            } else if profile.nt(dtype.name()).is_some() {
+                v.push(ChoiceKey::Nt(key.1, None));
+            }
         }
     }
     if kernel.family() == Family::Reduce
@@ -1011,8 +1055,10 @@ mod tests {
             entry(Isa::Scalar),
         );
         // Never stream f32: the held-out DRAM `scale` runs alike (within
-        // the margin), so it stays.
+        // the margin), so it stays; one-input maps measured apart never
+        // stream either, and lose at DRAM `leaky_relu`: that line goes.
         p.nt_bytes.insert(f32s("f32"), u64::MAX);
+        p.nt_kernel.insert((f32s("scale"), f32s("f32")), u64::MAX);
         // An entry no held-out point reaches stays, measured nowhere.
         p.entries.insert(
             (f32s("row_sums"), f32s("f64"), SizeClass::Llc),
@@ -1028,7 +1074,8 @@ mod tests {
         let grid = [
             point(Kernel::Sum, 64 << 10, SizeClass::Cache),
             point(Kernel::Multiply, 16 << 10, SizeClass::Cache),
-            point(Kernel::Scale, 16 * MIB, SizeClass::Dram),
+            point(Kernel::Multiply, 16 * MIB, SizeClass::Dram),
+            point(Kernel::LeakyRelu, 16 * MIB, SizeClass::Dram),
             // In the LLC no call streams either way: not measured.
             point(Kernel::Square, 2 * MIB, SizeClass::Llc),
         ];
@@ -1038,8 +1085,8 @@ mod tests {
         let mut fake = |p: &Point| -> PairSamples {
             timed.push(p.kernel);
             let ratio = match p.kernel {
-                Kernel::Sum => 1.25,
-                Kernel::Multiply => 0.8,
+                Kernel::Sum | Kernel::LeakyRelu => 1.25,
+                Kernel::Multiply if p.class == SizeClass::Cache => 0.8,
                 _ => 1.01,
             };
             let def: Vec<f64> = (0..9).map(|r| 1.0 + 0.01 * (r % 2) as f64).collect();
@@ -1047,7 +1094,15 @@ mod tests {
             [def, prof]
         };
         let r = check_with(&p, &grid, caches, &mut fake);
-        assert_eq!(timed, [Kernel::Sum, Kernel::Multiply, Kernel::Scale]);
+        assert_eq!(
+            timed,
+            [
+                Kernel::Sum,
+                Kernel::Multiply,
+                Kernel::Multiply,
+                Kernel::LeakyRelu
+            ]
+        );
         let verdict = |c: ChoiceKey| {
             r.verdicts
                 .iter()
@@ -1061,8 +1116,10 @@ mod tests {
         assert!((sum.worst - 0.8).abs() < 1e-9, "{}", sum.worst);
         let add = verdict(ChoiceKey::Entry(f32s("add"), f32s("f32"), SizeClass::Cache));
         assert!(add.kept && add.points == 1 && add.worst > 1.2);
-        let nt = verdict(ChoiceKey::Nt(f32s("f32")));
+        let nt = verdict(ChoiceKey::Nt(f32s("f32"), None));
         assert!(nt.kept && nt.points == 1, "{nt:?}");
+        let nt_unary = verdict(ChoiceKey::Nt(f32s("f32"), Some(f32s("scale"))));
+        assert!(!nt_unary.kept && nt_unary.points == 1, "{nt_unary:?}");
         let rows = verdict(ChoiceKey::Entry(
             f32s("row_sums"),
             f32s("f64"),
@@ -1073,12 +1130,14 @@ mod tests {
         assert!(r.kept.get("sum", "f32", SizeClass::Cache).is_none());
         assert!(r.kept.get("add", "f32", SizeClass::Cache).is_some());
         assert_eq!(r.kept.nt("f32"), Some(u64::MAX));
-        assert_eq!(r.dropped().count(), 1);
+        assert!(r.kept.nt_kernel.is_empty());
+        assert_eq!(r.dropped().count(), 2);
         // Cross-fitted: both halves find the profile faster at `multiply`
         // (1.25), slower at `sum` (the defaults are kept there: 1).
         assert!((r.points[1].held_out - 1.25).abs() < 1e-9);
         assert_eq!(r.points[0].held_out, 1.0);
-        assert!(r.points[3].choices.is_empty());
+        assert_eq!(r.points[2].choices, [ChoiceKey::Nt(f32s("f32"), None)]);
+        assert!(r.points[4].choices.is_empty());
     }
 
     fn skip(what: &str) {

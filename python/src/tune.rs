@@ -15,7 +15,9 @@ use std::time::Duration;
 /// "threads": int, "cells": [{"family", "dtype", "class", "len", "isa"
 /// (one thread), "split_isa" (calls split between threads), "threads_from"
 /// (None: never), "one_thread": {isa: s}, "all_threads":
-/// {isa: s}}], "nt_bytes": {dtype: bytes}, "prefetch": {dtype: bool},
+/// {isa: s}}], "nt_bytes": {dtype: bytes}, "nt_kernel_bytes": {"scale
+/// <dtype>": bytes} (one-input maps, where measured apart), "prefetch":
+/// {dtype: bool},
 /// "check": {"seconds", "points": [{"kernel", "in_place", "dtype", "len",
 /// "class", "choices": [str], "speedup", "held_out"}], "verdicts":
 /// [{"choice": str, "points": int, "worst": float, "kept": bool}]}} where
@@ -69,6 +71,11 @@ pub fn tune(py: Python<'_>, budget_s: f64) -> PyResult<Bound<'_, PyDict>> {
         nt.set_item(dt, b)?;
     }
     d.set_item("nt_bytes", nt)?;
+    let nt_kernel = PyDict::new(py);
+    for ((k, dt), b) in &report.profile.nt_kernel {
+        nt_kernel.set_item(format!("{k} {dt}"), b)?;
+    }
+    d.set_item("nt_kernel_bytes", nt_kernel)?;
     let prefetch = PyDict::new(py);
     for (dt, on) in &report.profile.prefetch {
         prefetch.set_item(dt, on)?;

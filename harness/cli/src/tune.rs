@@ -129,7 +129,16 @@ fn to_text(r: &TuneReport) -> String {
         );
     }
     for (dt, b) in &r.profile.nt_bytes {
-        let _ = writeln!(s, "non-temporal stores for {dt} from {b} output bytes");
+        let _ = writeln!(
+            s,
+            "non-temporal stores for {dt} from {b} output bytes (where the call outgrows the LLC)"
+        );
+    }
+    for ((k, dt), b) in &r.profile.nt_kernel {
+        let _ = writeln!(
+            s,
+            "non-temporal stores for {dt} maps like `{k}` from {b} output bytes"
+        );
     }
     for (dt, on) in &r.profile.prefetch {
         let how = if *on {
@@ -182,6 +191,12 @@ fn to_json(r: &TuneReport) -> serde_json::Value {
         "threads": r.threads,
         "cells": cells,
         "nt_bytes": r.profile.nt_bytes,
+        "nt_kernel_bytes": r
+            .profile
+            .nt_kernel
+            .iter()
+            .map(|((k, d), b)| (format!("{k} {d}"), *b))
+            .collect::<std::collections::BTreeMap<_, _>>(),
         "prefetch": r.profile.prefetch,
         "check": check_json(&r.check),
     })
