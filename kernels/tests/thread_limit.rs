@@ -113,3 +113,26 @@ fn a_bad_env_limit_is_reported_and_ignored() {
     assert_eq!(par::max_threads(), cpus());
     assert_eq!(par::runtime(), par::Runtime::Own);
 }
+
+#[test]
+fn env_runtime_is_read() {
+    if std::env::var_os("SIMDPAR_THREAD_LIMIT_CHILD").is_none() {
+        assert!(child(
+            "env_runtime_is_read",
+            &[("SIMDPAR_RUNTIME", "rayon")]
+        ));
+        return;
+    }
+    if cfg!(feature = "rayon") {
+        assert_eq!(par::check_env(), Ok(()));
+        assert_eq!(par::runtime(), par::Runtime::Rayon);
+        par::set_runtime(par::Runtime::Own).unwrap();
+        assert_eq!(par::runtime(), par::Runtime::Own);
+    } else {
+        // Without the feature the variable cannot be honoured: reported,
+        // and calls stay on the own pool.
+        assert_eq!(par::check_env().unwrap_err().var, par::ENV_RUNTIME);
+        assert_eq!(par::runtime(), par::Runtime::Own);
+        assert!(par::set_runtime(par::Runtime::Rayon).is_err());
+    }
+}
