@@ -30,7 +30,11 @@ second operand is **rechunked to the first one's chunks** (so the result has
 the first operand's chunks).
 
 Kernels run with ``threads=1`` inside a task by default, so that workers
-running one task per core do not oversubscribe the machine.
+running one task per core do not oversubscribe the machine. ``threads=None``
+follows simdpar's thread limit: where one is set when the graph is built
+(``simdpar.set_num_threads``, ``SIMDPAR_NUM_THREADS``, threadpoolctl's
+``threadpool_limits``), the tasks carry it to every worker process; else each
+task uses what its own process allows.
 
 Needs ``dask[array]`` and ``distributed``: ``pip install ./python[dask]``.
 """
@@ -108,8 +112,12 @@ def _float_array(name: str, x: _Any) -> "_da.Array":
 
 def _threads(threads: _Any) -> _Any:
     """`threads` checked now exactly as simdpar checks it (None, or a
-    positive int), so a bad value fails at graph build, not in a task."""
+    positive int), so a bad value fails at graph build, not in a task.
+    None becomes the thread limit in force here, if one is set, so that
+    worker processes honour it too."""
     _sp.sum(_np.zeros(1), threads=threads)
+    if threads is None and _simdpar.thread_settings()["thread_limit"] is not None:
+        return _sp.get_num_threads()
     return threads
 
 
@@ -257,7 +265,7 @@ def row_sums(m: "_da.Array", threads: int = 1, split_every: _Optional[int] = Non
     array that is not 2-D, TypeError for other dtypes. ``threads`` is passed
     to ``simdpar.row_sums`` inside a task when a chunk spans whole rows."""
     m = _float_array("m", m)
-    _threads(threads)
+    threads = _threads(threads)
     if m.ndim != 2:
         raise ValueError(
             f"row_sums needs a 2-D array, got {m.ndim} dimension(s) with shape {m.shape}"
@@ -310,7 +318,7 @@ def row_sums(m: "_da.Array", threads: int = 1, split_every: _Optional[int] = Non
 
 
 def _binary(kernel, name: str, a: _Any, b: _Any, threads: int) -> "_da.Array":
-    _threads(threads)
+    threads = _threads(threads)
     if isinstance(a, _da.Array):
         first = _float_array("a", a)
         b = _operand("b", b, first.dtype)
@@ -380,20 +388,24 @@ def _unary(name: str, x: _Any, call) -> "_da.Array":
 
 def square(x: "_da.Array", threads: int = 1) -> "_da.Array":
     """Elementwise ``x * x`` (``simdpar.square`` on each block)."""
-    return _unary("square", x, _functools.partial(_sp.square, threads=threads))
+    return _unary("square", x, _functools.partial(_sp.square, threads=_threads(threads)))
 
 
 def scale(x: "_da.Array", factor: float, threads: int = 1) -> "_da.Array":
     """Elementwise ``x * factor``, the factor rounded to x's dtype first
     (``simdpar.scale`` on each block)."""
-    return _unary("scale", x, _functools.partial(_sp.scale, factor=factor, threads=threads))
+    return _unary(
+        "scale", x, _functools.partial(_sp.scale, factor=factor, threads=_threads(threads))
+    )
 
 
 def leaky_relu(x: "_da.Array", alpha: float = 0.1, threads: int = 1) -> "_da.Array":
     """Elementwise ``x if x > 0 else alpha * x`` (``simdpar.leaky_relu``
     on each block)."""
     return _unary(
-        "leaky_relu", x, _functools.partial(_sp.leaky_relu, alpha=alpha, threads=threads)
+        "leaky_relu",
+        x,
+        _functools.partial(_sp.leaky_relu, alpha=alpha, threads=_threads(threads)),
     )
 
 

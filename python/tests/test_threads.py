@@ -165,3 +165,12 @@ def test_dask_tasks_plan_under_the_limit(no_limit):
     assert planned["threads"] == 1
     got = sd.square(da.from_array(x, chunks=1 << 18), threads=None).compute(scheduler="threads")
     assert got.tobytes() == want.tobytes()
+    # A limit set where the graph is built travels with the tasks (worker
+    # processes do not share this process's limit); without one, None stays
+    # None and each task uses what its process allows.
+    assert sd._threads(None) == 1
+    assert sd._threads(3) == 3
+    with pytest.raises(ValueError):
+        sd._threads(0)
+    simdpar.set_num_threads(None)
+    assert sd._threads(None) is None
