@@ -23,8 +23,10 @@
 //! * `sum` and `row_sums` follow one fixed reduction order (see [`reduce`]),
 //!   so they too are bitwise identical across ISAs and across any number of
 //!   threads, and as accurate as pairwise summation.
-//! * NaN, ±Inf, -0.0 and subnormals give the same results on every path
-//!   (NaN payloads aside).
+//! * ±Inf, -0.0 and subnormals give the same bits on every path; a NaN
+//!   reduction result is the one canonical quiet NaN everywhere, and an
+//!   elementwise NaN is NaN on every path (its sign and payload unspecified,
+//!   as in IEEE 754 and NumPy).
 
 /// Generates a family's dispatch tables: `table_f32` / `table_f64` (the
 /// family's kernels for an ISA: its `TABLE_F32` / `TABLE_F64` statics, the

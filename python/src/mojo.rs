@@ -538,7 +538,7 @@ impl PyTwins {
         self.unary(py, 1, x, factor, out)
     }
 
-    /// Mojo leaky ReLU `(x > 0 ? x : +0) + alpha * x`.
+    /// Mojo leaky ReLU `x if x > 0 else alpha * x` (the standard one).
     #[pyo3(signature = (x, alpha=0.1, out=None, threads=None))]
     fn leaky_relu<'py>(
         &self,
