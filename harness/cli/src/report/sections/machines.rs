@@ -26,7 +26,12 @@ pub(crate) fn kept_results(dir: &Path) -> Vec<String> {
 
 /// Writes the section.
 pub(super) fn write(s: &mut String, _d: &Doc<'_>) {
-    let _ = writeln!(s, "## Across machines\n");
+    s.push_str(&section(&kept_results(&results_dir())));
+}
+
+/// The section's Markdown, listing the `kept` results.
+fn section(kept: &[String]) -> String {
+    let mut s = String::from("## Across machines\n\n");
     let _ = writeln!(
         s,
         "`report.json` names the machine (its `machine` block: CPU identity, caches, ISAs, the \
@@ -38,9 +43,8 @@ pub(super) fn write(s: &mut String, _d: &Doc<'_>) {
         s,
         "```sh\nsimdpar compare target/simdpar-report/report.json results/*/report.json\n```\n"
     );
-    let kept = kept_results(&results_dir());
     if kept.is_empty() {
-        return;
+        return s;
     }
     let _ = writeln!(s, "Results kept in the source tree (`results/`):\n");
     for m in kept {
@@ -50,4 +54,32 @@ pub(super) fn write(s: &mut String, _d: &Doc<'_>) {
         );
     }
     s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_the_kept_results_with_the_compare_command() {
+        let dir = std::env::temp_dir().join(format!("simdpar-results-{}", std::process::id()));
+        for m in ["zen5-b", "zen4-a", "not-a-result"] {
+            std::fs::create_dir_all(dir.join(m)).unwrap();
+        }
+        std::fs::write(dir.join("zen4-a/report.json"), "{}").unwrap();
+        std::fs::write(dir.join("zen5-b/report.json"), "{}").unwrap();
+        let kept = kept_results(&dir);
+        assert_eq!(kept, ["zen4-a", "zen5-b"]);
+        let md = section(&kept);
+        assert!(
+            md.contains("simdpar compare target/simdpar-report/report.json results/*/report.json")
+        );
+        assert!(md.contains("- [`results/zen4-a/`](../../results/zen4-a/README.md)"));
+        assert!(!md.contains("not-a-result"));
+        assert!(!section(&[]).contains("kept in the source tree"));
+        // The source tree keeps the Zen 4 result.
+        assert!(kept_results(&results_dir()).contains(&"zen4-genoa-2026-12-05".to_string()));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
