@@ -3,7 +3,8 @@
 //! manual choice, against every peer (NumPy, NumKong, the Mojo twin) and
 //! the fraction of the machine's STREAM limit, with what each machine's
 //! defaults ran and its best manual choice; as Markdown (printed and
-//! written) and PNG charts of the defaults against the best manual choice.
+//! written) and PNG charts of the defaults against the best manual choice
+//! and of the fraction of the limit.
 //! Reads older `report.json` files too: missing fields show as `-`, and a
 //! file without a `machine` block is identified from its `cpu` block.
 
@@ -295,5 +296,60 @@ fn charts(runs: &[Run], order: &[CellKey], dir: &Path) -> Result<Vec<String>, St
         render(&chart, &dir.join(&name))?;
         files.push(name);
     }
+    if let Some(name) = limit_chart(runs, order, dir)? {
+        files.push(name);
+    }
     Ok(files)
+}
+
+/// The fraction of each machine's STREAM limit per cell and thread count
+/// (cells that have one), if any.
+fn limit_chart(runs: &[Run], order: &[CellKey], dir: &Path) -> Result<Option<String>, String> {
+    let keys: Vec<&CellKey> = order
+        .iter()
+        .filter(|k| {
+            runs.iter()
+                .any(|r| r.cells.get(*k).is_some_and(|c| !c.limit.is_empty()))
+        })
+        .collect();
+    let mut threads: Vec<u64> = runs
+        .iter()
+        .flat_map(|r| r.cells.values().flat_map(|c| c.limit.keys().copied()))
+        .collect();
+    threads.sort_unstable();
+    threads.dedup();
+    if keys.is_empty() {
+        return Ok(None);
+    }
+    let mut series = Vec::new();
+    for r in runs {
+        for &t in &threads {
+            let values: Vec<Option<f64>> = keys
+                .iter()
+                .map(|k| {
+                    r.cells
+                        .get(*k)
+                        .and_then(|c| c.limit.get(&t))
+                        .map(|x| x.value)
+                })
+                .collect();
+            if values.iter().any(Option::is_some) {
+                series.push((format!("{} {t}T", r.machine.label), values));
+            }
+        }
+    }
+    let chart = BarChart {
+        title: "fraction of the STREAM limit (same bytes, same rounds)".into(),
+        y_label: "fraction".into(),
+        categories: keys
+            .iter()
+            .map(|k| format!("{} {} {}", k.kernel, k.dtype, k.shape))
+            .collect(),
+        series,
+        hlines: vec![("limit".into(), 1.0), ("1-thread goal".into(), 0.9)],
+        log_y: false,
+    };
+    let name = "compare-limit.png".to_string();
+    render(&chart, &dir.join(&name))?;
+    Ok(Some(name))
 }

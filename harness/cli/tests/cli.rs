@@ -321,10 +321,15 @@ fn compare_sets_two_machines_side_by_side_cell_by_cell() {
         .unwrap();
     assert!(scale.contains("| 0.991 | 0.372 ✗ |"), "{scale}");
     assert!(scale.ends_with("| vs best, plan |"), "{scale}");
-    // One chart per dtype, real PNGs.
-    for dt in ["f32", "f64"] {
-        let png = std::fs::read(out.join(format!("compare-defaults-{dt}.png"))).unwrap();
-        assert!(png.len() > 1000 && png.starts_with(b"\x89PNG"), "{dt}");
+    // One chart per dtype and one of the limit, real PNGs.
+    for name in [
+        "compare-defaults-f32.png",
+        "compare-defaults-f64.png",
+        "compare-limit.png",
+    ] {
+        let png = std::fs::read(out.join(name)).unwrap();
+        assert!(png.len() > 1000 && png.starts_with(b"\x89PNG"), "{name}");
+        assert!(md.contains(&format!("![{name}]({name})")), "{name}");
     }
     let _ = std::fs::remove_dir_all(&out);
 }
