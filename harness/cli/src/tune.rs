@@ -234,6 +234,15 @@ pub(crate) fn check_text(c: &CheckReport) -> String {
     }
     for v in &c.verdicts {
         let what = if v.kept { "kept   " } else { "DROPPED" };
+        if v.points == 0 {
+            // Same plan as the defaults on every held-out call.
+            let _ = writeln!(
+                s,
+                "  {what} {:<28} changes no held-out call",
+                v.choice.to_string()
+            );
+            continue;
+        }
         let _ = writeln!(
             s,
             "  {what} {:<28} worst {:.3}x over {} call(s)",
