@@ -663,11 +663,9 @@ fn nan_sums_are_the_canonical_nan_on_every_path() {
 
 /// `par::sum` with `+Inf` and `-Inf` in leaves that different threads sum:
 /// the leaves are `+Inf` and `-Inf`, and the addition that joins them makes
-/// the NaN (negative on x86). Ignored until the parallel driver's combine
-/// (`kernels/src/par/split.rs`, `tree_sum`) canonicalises its result, as
-/// every other sum does.
+/// the NaN (negative on x86 before canonicalisation); the parallel driver's
+/// combine must canonicalise it as every other sum does.
 #[test]
-#[ignore = "needs par::sum's combine to canonicalise (kernels/src/par/split.rs, issue 22)"]
 fn nan_made_between_threads_is_canonical() {
     fn check<T: Element>() {
         let n = 4 * (par::PAR_MIN_ELEMS_REDUCE + par::PAR_MIN_ELEMS);

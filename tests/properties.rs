@@ -389,13 +389,7 @@ fn large_sums_agree_across_isas_and_threads() {
             for isa in available_isas() {
                 for t in [1, 2, 3] {
                     let got = scoped(isa, || par::sum(&x, Threads::AtMost(t)));
-                    // `same` (NaN matches NaN) until the parallel combine
-                    // canonicalises: `+Inf` and `-Inf` in leaves of
-                    // different threads meet there (see
-                    // `nan_made_between_threads_is_canonical` in
-                    // tests/contract.rs). NaN inputs are checked exactly
-                    // in `nan_sums_of_parallel_sizes_are_canonical`.
-                    prop_assert!(same(got, want), "{isa} t={t}: {got:?} vs {want:?}");
+                    prop_assert!(bits(got, want), "{isa} t={t}: {got:?} vs {want:?}");
                 }
             }
             Ok(())

@@ -82,5 +82,7 @@ pub(crate) fn tree_sum<T: Element>(
         // SAFETY: as above; the range lies inside x.
         unsafe { sum_fn(&x[lo * b..(hi * b).min(x.len())], fetch) }
     });
-    combine(0, blocks, leaf, &mut sums.into_iter())
+    // Leaves of different threads can meet as +Inf and -Inf: the NaN made
+    // here is canonicalised as every serial sum's is.
+    combine(0, blocks, leaf, &mut sums.into_iter()).canonical_nan()
 }
