@@ -17,6 +17,7 @@ import simdpar
 
 FAMILIES = {"reduce", "map", "mandelbrot"}
 CLASSES = {"cache", "llc", "dram"}
+TUNED_KERNELS = {"sum", "row_sums", "add", "scale", "mandelbrot"}
 
 
 def test_cpu_info_shows_a_plan_per_kernel_dtype_and_class():
@@ -77,32 +78,53 @@ def test_tune_writes_a_profile_that_a_new_process_loads(tmp_path):
     assert r["path"] == str(path) and r["write_error"] is None
     assert {c["family"] for c in r["cells"]} == FAMILIES
     assert {c["class"] for c in r["cells"]} == CLASSES
-    assert len(r["cells"]) == 3 * 2 * 3
+    # Kernels that differ are tuned apart: sum, row_sums, two-input maps
+    # (add), one-input maps (scale) and mandelbrot, per dtype and class.
+    assert {c["kernel"] for c in r["cells"]} == TUNED_KERNELS
+    assert len(r["cells"]) == len(TUNED_KERNELS) * 2 * 3
+    text = path.read_text()
+    lines = text.splitlines()
+    check = r["check"]
+    verdicts = {v["choice"]: v for v in check["verdicts"]}
+    assert check["seconds"] >= 0
+    for v in check["verdicts"]:
+        assert isinstance(v["kept"], bool) and v["points"] >= 0, v
+        # A dropped choice lost somewhere by more than the margin.
+        if not v["kept"]:
+            assert v["points"] >= 1 and v["worst"] < 1.0, v
+    for p in check["points"]:
+        assert p["kernel"] in simdpar.KERNEL_NAMES and p["class"] in CLASSES, p
+        assert p["speedup"] > 0 and p["held_out"] > 0, p
     for c in r["cells"]:
         assert c["isa"] in c["one_thread"], c
         assert c["split_isa"] in c["all_threads"], c
         # Where splitting never paid, split calls run the one-thread ISA.
         assert c["threads_from"] is not None or c["split_isa"] == c["isa"], c
         assert c["threads_from"] is None or c["threads_from"] >= 0
-        line = f"entry {c['family']} {c['dtype']} {c['class']} {c['isa']} "
-        assert any(
-            l.startswith(line) and l.endswith(" " + c["split_isa"]) for l in path.read_text().splitlines()
-        ), c
-    assert set(r["nt_bytes"]) == {"f32", "f64"}
-    assert set(r["prefetch"]) == {"f32", "f64"}
-    assert all(isinstance(v, bool) for v in r["prefetch"].values())
+        key = f"entry {c['kernel']} {c['dtype']} {c['class']}"
+        line = f"{key} {c['isa']} "
+        written = any(l.startswith(line) and l.endswith(" " + c["split_isa"]) for l in lines)
+        # The file holds exactly the entries the check kept.
+        dropped = key in verdicts and not verdicts[key]["kept"]
+        assert written != dropped, (c, verdicts.get(key))
+    for dt, on in r["prefetch"].items():
+        assert dt in ("f32", "f64") and isinstance(on, bool)
+    assert set(r["nt_bytes"]) <= {"f32", "f64"}
     assert got["profile"] == "profile installed by the program"
-    assert got["reasons"] == ["tuned profile"]
-    text = path.read_text()
+    assert set(got["reasons"]) <= {"tuned profile", "built-in default"}, got["reasons"]
+    assert "tuned profile" in got["reasons"] or all(not v["kept"] for v in check["verdicts"])
     assert text.startswith("simdpar-tune 1\n")
     for dt, on in r["prefetch"].items():
-        assert f"prefetch {dt} {'on' if on else 'off'}\n" in text
+        if verdicts.get(f"prefetch {dt}", {"kept": True})["kept"]:
+            assert f"prefetch {dt} {'on' if on else 'off'}\n" in text
 
     # A fresh process reads the file, once, and says so.
     show = "import simdpar; i = simdpar.cpu_info(); print(i['profile']); print(sorted({p['reason'] for p in i['plans']}))"
     out = subprocess.run([sys.executable, "-c", show], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines() == [f"tuned profile {path}", "['tuned profile']"]
+    first, reasons = out.stdout.splitlines()
+    assert first == f"tuned profile {path}"
+    assert set(eval(reasons)) == set(got["reasons"]), (reasons, got["reasons"])
 
     # SIMDPAR_NO_TUNE=1 ignores it.
     env["SIMDPAR_NO_TUNE"] = "1"
