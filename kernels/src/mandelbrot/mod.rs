@@ -176,8 +176,9 @@ pub fn mandelbrot_tile<T: Element>(
     Ok(())
 }
 
-/// Generates an ISA file: the row kernel for f32 and f64, token-taking
-/// public functions and the two tables.
+/// Generates an ISA file's Mandelbrot kernels for f32 and f64: the row and
+/// tile kernels, token-taking public functions and the two tables. The
+/// grammar and each ISA's arguments: [`crate::simd::isa_shim`].
 macro_rules! mandelbrot_isa {
     (isa = $isa:expr; [$($tf:tt)*] [$($tok:ident : $token:ty)?]; f32 = $v32:ty, f64 = $v64:ty) => {
         use crate::mandelbrot::{MandelbrotGrid, MandelbrotTable, generic};

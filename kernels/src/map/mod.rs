@@ -357,7 +357,8 @@ macro_rules! map_entry_points {
 }
 pub(crate) use map_entry_points;
 
-/// Generates an ISA file: entry points for f32 and f64 and the two tables.
+/// Generates an ISA file's elementwise kernels for f32 and f64 and the two
+/// tables. The grammar and each ISA's arguments: [`crate::simd::isa_shim`].
 macro_rules! map_isa {
     (isa = $isa:expr; [$($tf:tt)*] [$($tok:ident : $token:ty)?]; f32 = $v32:ty, f64 = $v64:ty) => {
         crate::map::map_entry_points!([$($tf)*] [$($tok: $token)?] f32, $v32, f32_impl,

@@ -1,7 +1,3 @@
 //! Reductions on AVX-512 F: 4 `zmm` accumulators hold the 64 f32 lanes (32 f64).
-crate::reduce::reduce_isa!(
-    token = simdpar_dispatch::Avx512,
-    features = "avx512f",
-    f32 = crate::simd::avx512::F32x16,
-    f64 = crate::simd::avx512::F64x8
-);
+use crate::reduce::reduce_isa;
+crate::simd::isa_shim!(avx512 => reduce_isa);

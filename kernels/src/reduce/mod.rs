@@ -166,27 +166,30 @@ pub(crate) fn split_blocks(count: usize) -> usize {
     1 << (usize::BITS - 1 - (count - 1).leading_zeros())
 }
 
-/// Generates the entry points and the dispatch tables of one ISA file.
+/// Generates an ISA file's reductions for f32 and f64: the entry points the
+/// tables hold (compiled under the ISA's attributes), the public functions
+/// that take the ISA's token (none for `portable`), and the two tables. The
+/// grammar and each ISA's arguments: [`crate::simd::isa_shim`].
 macro_rules! reduce_isa {
-    (token = $token:ty, features = $feat:literal, f32 = $v32:ty, f64 = $v64:ty) => {
+    (isa = $isa:expr; [$($tf:tt)*] [$($tok:ident : $token:ty)?]; f32 = $v32:ty, f64 = $v64:ty) => {
         use crate::reduce::{Fetch, ReduceTable, generic};
 
-        #[target_feature(enable = $feat)]
+        $($tf)*
         unsafe fn sum_f32_tf(x: &[f32], fetch: Fetch) -> f32 {
-            // SAFETY: the features are enabled on this function.
+            // SAFETY: the caller holds the ISA's proof.
             unsafe { generic::sum::<$v32>(x, fetch) }
         }
-        #[target_feature(enable = $feat)]
+        $($tf)*
         unsafe fn sum_f64_tf(x: &[f64], fetch: Fetch) -> f64 {
             // SAFETY: as above.
             unsafe { generic::sum::<$v64>(x, fetch) }
         }
-        #[target_feature(enable = $feat)]
+        $($tf)*
         unsafe fn row_sums_f32_tf(m: &[f32], cols: usize, out: &mut [f32], fetch: Fetch) {
             // SAFETY: as above.
             unsafe { generic::row_sums::<$v32>(m, cols, out, fetch) }
         }
-        #[target_feature(enable = $feat)]
+        $($tf)*
         unsafe fn row_sums_f64_tf(m: &[f64], cols: usize, out: &mut [f64], fetch: Fetch) {
             // SAFETY: as above.
             unsafe { generic::row_sums::<$v64>(m, cols, out, fetch) }
@@ -194,80 +197,43 @@ macro_rules! reduce_isa {
 
         /// Sum in the fixed order (see [`crate::reduce`]) on this ISA,
         /// reading as `fetch` says (the bits do not depend on it).
-        pub fn sum_f32(_: $token, x: &[f32], fetch: Fetch) -> f32 {
-            // SAFETY: the token proves the CPU supports this ISA.
+        pub fn sum_f32($($tok: $token,)? x: &[f32], fetch: Fetch) -> f32 {
+            $(let _ = $tok;)?
+            // SAFETY: the token (or the portable baseline) proves support.
             unsafe { sum_f32_tf(x, fetch) }
         }
         /// Sum in the fixed order (see [`crate::reduce`]) on this ISA,
         /// reading as `fetch` says (the bits do not depend on it).
-        pub fn sum_f64(_: $token, x: &[f64], fetch: Fetch) -> f64 {
-            // SAFETY: the token proves the CPU supports this ISA.
+        pub fn sum_f64($($tok: $token,)? x: &[f64], fetch: Fetch) -> f64 {
+            $(let _ = $tok;)?
+            // SAFETY: as above.
             unsafe { sum_f64_tf(x, fetch) }
         }
         /// Row sums of the first `out.len()` rows of `cols` columns on this ISA
         /// (rows missing from `matrix` are left untouched).
-        pub fn row_sums_f32(_: $token, matrix: &[f32], cols: usize, out: &mut [f32], fetch: Fetch) {
-            // SAFETY: the token proves the CPU supports this ISA.
+        pub fn row_sums_f32($($tok: $token,)? matrix: &[f32], cols: usize, out: &mut [f32], fetch: Fetch) {
+            $(let _ = $tok;)?
+            // SAFETY: as above.
             unsafe { row_sums_f32_tf(matrix, cols, out, fetch) }
         }
         /// Row sums of the first `out.len()` rows of `cols` columns on this ISA
         /// (rows missing from `matrix` are left untouched).
-        pub fn row_sums_f64(_: $token, matrix: &[f64], cols: usize, out: &mut [f64], fetch: Fetch) {
-            // SAFETY: the token proves the CPU supports this ISA.
+        pub fn row_sums_f64($($tok: $token,)? matrix: &[f64], cols: usize, out: &mut [f64], fetch: Fetch) {
+            $(let _ = $tok;)?
+            // SAFETY: as above.
             unsafe { row_sums_f64_tf(matrix, cols, out, fetch) }
         }
 
         pub(crate) static TABLE_F32: ReduceTable<f32> = ReduceTable {
-            isa: <$token>::ISA,
+            isa: $isa,
             sum: sum_f32_tf,
             row_sums: row_sums_f32_tf,
         };
         pub(crate) static TABLE_F64: ReduceTable<f64> = ReduceTable {
-            isa: <$token>::ISA,
+            isa: $isa,
             sum: sum_f64_tf,
             row_sums: row_sums_f64_tf,
         };
     };
 }
 pub(crate) use reduce_isa;
-
-/// The portable (`wide`) entry points: no target features, no token.
-macro_rules! reduce_portable {
-    (f32 = $v32:ty, f64 = $v64:ty) => {
-        use crate::reduce::{Fetch, ReduceTable, generic};
-        use simdpar_dispatch::Isa;
-
-        /// Sum in the fixed order (see [`crate::reduce`]) with `wide` vectors.
-        pub fn sum_f32(x: &[f32], fetch: Fetch) -> f32 {
-            // SAFETY: `wide` only uses the build's baseline instructions.
-            unsafe { generic::sum::<$v32>(x, fetch) }
-        }
-        /// Sum in the fixed order (see [`crate::reduce`]) with `wide` vectors.
-        pub fn sum_f64(x: &[f64], fetch: Fetch) -> f64 {
-            // SAFETY: as above.
-            unsafe { generic::sum::<$v64>(x, fetch) }
-        }
-        /// Row sums of the first `out.len()` rows of `cols` columns.
-        pub fn row_sums_f32(matrix: &[f32], cols: usize, out: &mut [f32], fetch: Fetch) {
-            // SAFETY: as above.
-            unsafe { generic::row_sums::<$v32>(matrix, cols, out, fetch) }
-        }
-        /// Row sums of the first `out.len()` rows of `cols` columns.
-        pub fn row_sums_f64(matrix: &[f64], cols: usize, out: &mut [f64], fetch: Fetch) {
-            // SAFETY: as above.
-            unsafe { generic::row_sums::<$v64>(matrix, cols, out, fetch) }
-        }
-
-        pub(crate) static TABLE_F32: ReduceTable<f32> = ReduceTable {
-            isa: Isa::Portable,
-            sum: sum_f32,
-            row_sums: row_sums_f32,
-        };
-        pub(crate) static TABLE_F64: ReduceTable<f64> = ReduceTable {
-            isa: Isa::Portable,
-            sum: sum_f64,
-            row_sums: row_sums_f64,
-        };
-    };
-}
-pub(crate) use reduce_portable;

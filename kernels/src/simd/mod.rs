@@ -20,6 +20,48 @@ pub(crate) mod avx512;
 pub(crate) mod neon;
 pub(crate) mod portable;
 
+/// Each ISA's kernel shim, described once: the token type that proves the
+/// CPU has it, the `#[target_feature]` attribute its kernels compile under,
+/// and its f32 and f64 vector types. A family's `<isa>.rs` is one call,
+/// `crate::simd::isa_shim!(avx2 => map_isa);`, which hands these to the
+/// family's macro in the one grammar every family macro takes:
+///
+/// `isa = <Isa>; [<attributes>] [token: <token type>]; f32 = <vector>, f64 = <vector>`
+///
+/// (`portable` has neither attribute nor token: `wide` uses only the
+/// build's baseline instructions).
+macro_rules! isa_shim {
+    (avx2 => $family:ident) => {
+        $family! {
+            isa = simdpar_dispatch::Isa::Avx2;
+            [#[target_feature(enable = "avx2,fma")]] [token: simdpar_dispatch::Avx2];
+            f32 = crate::simd::avx2::F32x8, f64 = crate::simd::avx2::F64x4
+        }
+    };
+    (avx512 => $family:ident) => {
+        $family! {
+            isa = simdpar_dispatch::Isa::Avx512;
+            [#[target_feature(enable = "avx512f")]] [token: simdpar_dispatch::Avx512];
+            f32 = crate::simd::avx512::F32x16, f64 = crate::simd::avx512::F64x8
+        }
+    };
+    (neon => $family:ident) => {
+        $family! {
+            isa = simdpar_dispatch::Isa::Neon;
+            [#[target_feature(enable = "neon")]] [token: simdpar_dispatch::Neon];
+            f32 = crate::simd::neon::F32x4, f64 = crate::simd::neon::F64x2
+        }
+    };
+    (portable => $family:ident) => {
+        $family! {
+            isa = simdpar_dispatch::Isa::Portable;
+            [] [];
+            f32 = crate::simd::portable::F32x4, f64 = crate::simd::portable::F64x2
+        }
+    };
+}
+pub(crate) use isa_shim;
+
 /// The largest number of lanes of any vector type (AVX-512 f32).
 pub(crate) const MAX_LANES: usize = 16;
 
