@@ -131,8 +131,9 @@ pub fn nt_threshold_bytes() -> usize {
 /// output reaches the threshold and the arrays outgrow the last-level
 /// cache; [`Store::ByLine`] for a one-input kernel whose two arrays are
 /// more than the level-1 data cache holds and at most a quarter of L2;
-/// [`Store::Cached`] otherwise. Evidence for the window and the threshold:
-/// `docs/measurements.md`.
+/// [`Store::Cached`] otherwise. Evidence:
+/// `docs/measurements.md#a-cache-line-per-loop-step-storebyline` (the
+/// window) and `#non-temporal-stores-only-where-the-arrays-outgrow-the-llc`.
 #[inline]
 pub(crate) fn store_for_arrays<T: Element>(len: usize, inputs: usize) -> Store {
     crate::plan::store_for(T::DTYPE, inputs, len)

@@ -17,33 +17,14 @@
 //!   and builds a fresh pool instead of touching the old one.
 //! * **Concurrent callers**: one job at a time; a caller that finds the pool
 //!   busy runs its job alone (it still gets every item, so it still finishes).
-//! * **Helpers spin briefly after a job, and stop when it does not pay.** A
-//!   helper that finished a job (or was woken for one) watches for the next
-//!   job for [`HELPER_SPIN`] before it sleeps, so back-to-back calls do not
-//!   pay a futex wake each (about 12 us per call on the VM measured
-//!   below, a third of a call of 1 Mi elements). A spinner is
-//!   only worth its CPU if it gets one: when a job ends and no helper
-//!   joined it although one was spinning when it was published, the
-//!   spinner had no CPU of its own (another process holds it, or it shares
-//!   the caller's), so helpers sleep at once for the next [`SPIN_PAUSE`]
-//!   jobs and then try again. Measured (`examples/tune_check.rs cells
-//!   scale_inplace,multiply,sum,add 1024`, 2-vCPU Zen 5 VM, 31 interleaved
-//!   rounds, one binary run alternately sleeping and spinning, twice each,
-//!   load 0.7-1.1), the defaults (two threads) at 1 Mi f32: `scale_inplace`
-//!   32.7-33.1 us sleeping, 20.6-21.0 us spinning (two threads 1.24x one
-//!   thread, now 1.95-2.02x); `sum` 32.4-33.3 against 20.9-21.3 us; `add`
-//!   65-69 against 53-54 us; `multiply` 61-69 against 54-60 us. With
-//!   another process busy on one vCPU (21 rounds, twice each): `sum` 38.0
-//!   and 38.3 us sleeping, 22.2 and 36.9 spinning; `add` 80-83 against
-//!   54-60; `scale_inplace` 38.3-38.7 against 33.8-36.9; one thread took
-//!   1.04-1.37x the defaults' time sleeping, 1.04-1.86x spinning. Before
-//!   the guard existed, an unguarded 50 us spin had dropped add/sum f32 1M
-//!   to 0.66-0.75x of one thread with the second vCPU shared.
-//!   The caller's own spin is different: it lasts at most one item, while
-//!   the caller has nothing else to do. Measured (same VM, quiet, 31
-//!   interleaved rounds, three alternating runs of each build): add f32 1M
-//!   on 2 threads 67-73 us with it, 78-95 us without; sum f32 1M 34-35 us
-//!   against 36-38 us.
+//! * **Helpers spin briefly after a job, and stop when it does not pay.**
+//!   A helper watches for the next job for [`HELPER_SPIN`] before it
+//!   sleeps, so back-to-back calls skip a futex wake each. When a job ends
+//!   that no helper joined although one was spinning, the spinner had no
+//!   CPU of its own, so helpers sleep at once for the next [`SPIN_PAUSE`]
+//!   jobs. The caller's own spin ([`CALLER_SPIN`]) lasts at most one item,
+//!   while it has nothing else to do. Numbers:
+//!   `docs/measurements.md#pool-wake-cost`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};

@@ -11,9 +11,7 @@ const MIN_CHUNK: usize = 16 * 1024;
 
 /// Items per thread for streaming kernels: many small items keep the tail
 /// short (the caller waits at most for the items helpers are inside) at a
-/// claim cost of ~100 ns each. 16 and 4 measured alike on the loaded
-/// 2-core machine (`examples/tune_check.rs`, add/sum f32 1M: 2T/1T
-/// 0.90-0.95x either way at load 4-5).
+/// claim cost of ~100 ns each (`docs/measurements.md#items-per-thread`).
 const ITEMS_PER_THREAD: usize = 16;
 
 /// Rows batches per thread for Mandelbrot (row costs vary a lot).

@@ -8,10 +8,8 @@ use crate::Element;
 use crate::simd::SimdVec;
 
 /// How far ahead of the loads [`Fetch::Ahead`] prefetches, in bytes: 32
-/// cache lines. Measured on the Zen 5 VM (`sum` / `row_sums` f32 of 64 Mi
-/// elements, avx2, 15 interleaved rounds against no prefetch; load 0.7):
-/// 512 B ran 1.09-1.14x the time on one thread, 2 KiB 0.91-0.94x on two
-/// threads (1T 0.95-1.03x), 4-8 KiB 0.93-0.99x on two.
+/// cache lines, the distance that paid on two threads without costing one
+/// (`docs/measurements.md#prefetch-distance`).
 const PREFETCH_AHEAD: usize = 2048;
 
 /// Prefetches the lines of `bytes` bytes from `p + PREFETCH_AHEAD`.
@@ -222,9 +220,8 @@ unsafe fn row_sums_with<V: SimdVec, const AHEAD: bool>(
         } else {
             unsafe { tree_sum::<V, AHEAD>(row) }
         }
-        // One check per row (Zen 4, f32, the ISA entry points against no
-        // check: 64 x 64 1.02-1.03x, 1024 x 4 0.97-0.99x, 256 x 1000 1.00x;
-        // a second pass over `out` instead measured 1.13x at 64 x 64).
+        // One check per row costs about nothing; a second pass over `out`
+        // cost more (`docs/measurements.md#nan-check-per-row`).
         .canonical_nan();
     }
 }
