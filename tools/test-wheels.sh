@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Wheels a user installs without Rust (issue 23):
+# Wheels a user installs without Rust:
 #
 #  1. ./tools/wheel.sh builds the abi3 manylinux2014 wheels (x86_64 and
 #     aarch64; auditwheel confirms manylinux_2_17 for each).

@@ -1,4 +1,4 @@
-//! simdpar inside a user's rayon program (`--features rayon`), issue 23:
+//! simdpar inside a user's rayon program (`--features rayon`):
 //!
 //! 1. A user's `par_iter` over 64 chunks of 1 Mi f32, each calling
 //!    `par::sum(chunk, Threads::Auto)`, against the same loop with

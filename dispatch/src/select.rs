@@ -298,9 +298,12 @@ fn free_selection() -> Selection {
 
 /// A thread-local ISA override that lasts until the guard is dropped.
 /// Scopes nest; dropping restores the previous one. The guard is not `Send`:
-/// it belongs to the thread that made it. Rayon workers do not inherit it;
-/// simdpar's parallel drivers resolve the kernel on the calling thread and
-/// hand the resolved function to the workers.
+/// it belongs to the thread that made it, and calls made on other threads
+/// (the application's own, or its rayon workers) do not see it. A parallel
+/// simdpar call made inside the scope resolves its kernel on the calling
+/// thread and hands that function to whichever runtime runs the chunks
+/// (simdpar's pool, or rayon's with the `rayon` feature), so every chunk
+/// runs the scope's ISA.
 #[must_use = "the scope ends when the guard is dropped"]
 pub struct IsaScope {
     previous: Option<Isa>,

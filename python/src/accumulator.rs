@@ -4,7 +4,7 @@
 //! A thin wrapper over [`simdpar_kernels::SumAccumulator`] for one of the
 //! two dtypes; pickles through the kernels' stable byte encoding.
 
-use crate::array::{Dt, dtype_arg, input, np_scalar, ro, widen};
+use crate::array::{Dtype, NumpyDtype, dtype_arg, input, np_scalar, slice_at, widen};
 use crate::kernels::run;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -21,10 +21,10 @@ enum Inner {
 }
 
 impl Inner {
-    fn dt(&self) -> Dt {
+    fn dt(&self) -> Dtype {
         match self {
-            Inner::F32(_) => Dt::F32,
-            Inner::F64(_) => Dt::F64,
+            Inner::F32(_) => Dtype::F32,
+            Inner::F64(_) => Dtype::F64,
         }
     }
 }
@@ -130,8 +130,8 @@ impl PySumAccumulator {
     #[pyo3(signature = (dtype, start = 0))]
     fn new(py: Python<'_>, dtype: Option<&Bound<'_, PyAny>>, start: u64) -> PyResult<Self> {
         let inner = match dtype_arg(py, dtype)? {
-            Dt::F32 => Inner::F32(SumAccumulator::starting_at(start)),
-            Dt::F64 => Inner::F64(SumAccumulator::starting_at(start)),
+            Dtype::F32 => Inner::F32(SumAccumulator::starting_at(start)),
+            Dtype::F64 => Inner::F64(SumAccumulator::starting_at(start)),
         };
         Ok(Self::of(inner))
     }
@@ -145,8 +145,8 @@ impl PySumAccumulator {
         if ix.dt != guard.dt() {
             return Err(PyTypeError::new_err(format!(
                 "this SumAccumulator holds {}, got an array of {}",
-                guard.dt().name(),
-                ix.dt.name()
+                guard.dt().numpy_name(),
+                ix.dt.numpy_name()
             )));
         }
         let (p, n) = (ix.ptr, ix.len);
@@ -156,7 +156,7 @@ impl PySumAccumulator {
         let r = run(
             py,
             n,
-            move || with_acc!(inner, a => a.add(unsafe { ro(p, n) })),
+            move || with_acc!(inner, a => a.add(unsafe { slice_at(p, n) })),
         )?;
         r.map_err(acc_err)
     }
@@ -183,8 +183,8 @@ impl PySumAccumulator {
             (Inner::F64(a), Inner::F64(b)) => a.merge(b).map_err(acc_err),
             (a, b) => Err(PyTypeError::new_err(format!(
                 "cannot merge a {} SumAccumulator into a {} one",
-                b.dt().name(),
-                a.dt().name()
+                b.dt().numpy_name(),
+                a.dt().numpy_name()
             ))),
         }
     }
@@ -204,7 +204,7 @@ impl PySumAccumulator {
     /// The dtype name: "float32" or "float64".
     #[getter]
     fn dtype(&self, py: Python<'_>) -> &'static str {
-        self.lock(py).dt().name()
+        self.lock(py).dt().numpy_name()
     }
 
     /// Position of the first element covered.
@@ -275,7 +275,7 @@ impl PySumAccumulator {
         let (start, end) = with_acc!(&*g, a => (a.start(), a.end()));
         format!(
             "SumAccumulator(dtype={}, start={start}, end={end})",
-            g.dt().name()
+            g.dt().numpy_name()
         )
     }
 }
@@ -861,10 +861,10 @@ enum AnyRuns {
 }
 
 impl AnyRuns {
-    fn dt(&self) -> Dt {
+    fn dt(&self) -> Dtype {
         match self {
-            AnyRuns::F32(_) => Dt::F32,
-            AnyRuns::F64(_) => Dt::F64,
+            AnyRuns::F32(_) => Dtype::F32,
+            AnyRuns::F64(_) => Dtype::F64,
         }
     }
 }
@@ -947,11 +947,13 @@ impl PySumRuns {
         // SAFETY (both arms): `ix` keeps n elements of its dtype alive at
         // p for the call, and nothing writes them meanwhile.
         let runs = match ix.dt {
-            Dt::F32 => run(py, n, || {
-                Runs::from_rows(unsafe { ro::<f32>(p, n) }, &starts, run_len).map(AnyRuns::F32)
+            Dtype::F32 => run(py, n, || {
+                Runs::from_rows(unsafe { slice_at::<f32>(p, n) }, &starts, run_len)
+                    .map(AnyRuns::F32)
             })?,
-            Dt::F64 => run(py, n, || {
-                Runs::from_rows(unsafe { ro::<f64>(p, n) }, &starts, run_len).map(AnyRuns::F64)
+            Dtype::F64 => run(py, n, || {
+                Runs::from_rows(unsafe { slice_at::<f64>(p, n) }, &starts, run_len)
+                    .map(AnyRuns::F64)
             })?,
         };
         Ok(Self {
@@ -980,7 +982,7 @@ impl PySumRuns {
             })
             .sum();
         let runs = run(py, n, || match dt {
-            Dt::F32 => {
+            Dtype::F32 => {
                 let v: Vec<&Runs<f32>> = all
                     .iter()
                     .filter_map(|r| match r {
@@ -990,7 +992,7 @@ impl PySumRuns {
                     .collect();
                 Runs::merged(&v).map(AnyRuns::F32)
             }
-            Dt::F64 => {
+            Dtype::F64 => {
                 let v: Vec<&Runs<f64>> = all
                     .iter()
                     .filter_map(|r| match r {
@@ -1028,7 +1030,7 @@ impl PySumRuns {
     /// The dtype name: "float32" or "float64".
     #[getter]
     fn dtype(&self) -> &'static str {
-        self.runs.dt().name()
+        self.runs.dt().numpy_name()
     }
 
     /// Restores `_SumRuns` from `(dtype name, bytes)` (pickle).
@@ -1377,10 +1379,10 @@ impl PyRowStates {
         let r = match ix.dt {
             // SAFETY (both arms): `ix` keeps rows x cols contiguous elements
             // of its dtype alive at p for the call.
-            Dt::F32 => run(py, rows * cols, move || unsafe {
+            Dtype::F32 => run(py, rows * cols, move || unsafe {
                 RowStates::<f32>::from_strided(p, rows, cols, rs, 1, start).map(AnyRows::F32)
             })?,
-            Dt::F64 => run(py, rows * cols, move || unsafe {
+            Dtype::F64 => run(py, rows * cols, move || unsafe {
                 RowStates::<f64>::from_strided(p, rows, cols, rs, 1, start).map(AnyRows::F64)
             })?,
         };

@@ -15,55 +15,44 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 use std::os::raw::c_int;
 
-/// The element types the kernels take.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dt {
-    /// numpy float32.
-    F32,
-    /// numpy float64.
-    F64,
+/// The element types the kernels take: the kernels' own [`Dtype`], with
+/// NumPy's side of it in [`NumpyDtype`].
+pub use simdpar_kernels::Dtype;
+
+/// What NumPy calls a [`Dtype`]: its name, type number and descriptor.
+pub trait NumpyDtype: Copy {
+    /// numpy's name of the dtype (`float32`, `float64`).
+    fn numpy_name(self) -> &'static str;
+    /// numpy's type number.
+    fn type_num(self) -> c_int;
+    /// A new reference to the native-order descriptor of this dtype.
+    fn descr(self, py: Python<'_>) -> *mut npyffi::PyArray_Descr {
+        // SAFETY: attached to the interpreter; returns a new reference.
+        unsafe { PY_ARRAY_API.PyArray_DescrFromType(py, self.type_num()) }
+    }
 }
 
-impl Dt {
-    /// numpy's name of the dtype.
-    pub fn name(self) -> &'static str {
+impl NumpyDtype for Dtype {
+    fn numpy_name(self) -> &'static str {
         match self {
-            Dt::F32 => "float32",
-            Dt::F64 => "float64",
+            Dtype::F32 => "float32",
+            Dtype::F64 => "float64",
         }
     }
 
-    /// numpy's type number.
-    pub fn num(self) -> c_int {
+    fn type_num(self) -> c_int {
         match self {
-            Dt::F32 => NPY_TYPES::NPY_FLOAT as c_int,
-            Dt::F64 => NPY_TYPES::NPY_DOUBLE as c_int,
+            Dtype::F32 => NPY_TYPES::NPY_FLOAT as c_int,
+            Dtype::F64 => NPY_TYPES::NPY_DOUBLE as c_int,
         }
     }
+}
 
-    /// Bytes per element.
-    pub fn size(self) -> usize {
-        match self {
-            Dt::F32 => 4,
-            Dt::F64 => 8,
-        }
-    }
-
-    fn from_num(num: c_int) -> Option<Dt> {
-        if num == NPY_TYPES::NPY_FLOAT as c_int {
-            Some(Dt::F32)
-        } else if num == NPY_TYPES::NPY_DOUBLE as c_int {
-            Some(Dt::F64)
-        } else {
-            None
-        }
-    }
-
-    /// A new reference to the native-order descriptor of this dtype.
-    pub fn descr(self, py: Python<'_>) -> *mut npyffi::PyArray_Descr {
-        // SAFETY: attached to the interpreter; returns a new reference.
-        unsafe { PY_ARRAY_API.PyArray_DescrFromType(py, self.num()) }
-    }
+/// The [`Dtype`] of numpy type number `num`, if the kernels take it.
+fn dtype_of_num(num: c_int) -> Option<Dtype> {
+    [Dtype::F32, Dtype::F64]
+        .into_iter()
+        .find(|d| d.type_num() == num)
 }
 
 /// The raw fields of an array (valid while the array lives).
@@ -76,13 +65,13 @@ fn fields<'a>(arr: &'a Bound<'_, PyUntypedArray>) -> &'a npyffi::PyArrayObject_f
 /// The dtype of an array as far as the kernels are concerned: `Ok(Some)`
 /// for native float32/float64, `Ok(None)` for a byte-swapped one (usable
 /// after a copy), `Err` for anything else.
-fn array_dtype(what: &str, arr: &Bound<'_, PyUntypedArray>) -> PyResult<(Dt, bool)> {
+fn array_dtype(what: &str, arr: &Bound<'_, PyUntypedArray>) -> PyResult<(Dtype, bool)> {
     let f = fields(arr);
     // SAFETY: an array's descr is never null.
     let descr: Bound<'_, PyArrayDescr> = unsafe {
         Bound::from_borrowed_ptr(arr.py(), f.descr.cast()).cast_into_unchecked::<PyArrayDescr>()
     };
-    match Dt::from_num(descr.num()) {
+    match dtype_of_num(descr.num()) {
         Some(dt) => Ok((dt, descr.is_native_byteorder() != Some(false))),
         None => Err(PyTypeError::new_err(format!(
             "{what} has dtype {}; simdpar kernels take float32 or float64 arrays (convert with x.astype(np.float32) or np.float64)",
@@ -125,7 +114,7 @@ pub struct Input<'py> {
     /// The array the data pointer belongs to (kept alive for the call).
     pub arr: Bound<'py, PyUntypedArray>,
     /// Element type.
-    pub dt: Dt,
+    pub dt: Dtype,
     /// Address of the first element.
     pub ptr: usize,
     /// Number of elements.
@@ -189,7 +178,7 @@ pub fn input<'py>(what: &str, obj: &Bound<'py, PyAny>) -> PyResult<Input<'py>> {
     let (dt, native) = array_dtype(what, arr)?;
     let f = fields(arr);
     let flags = f.flags;
-    let ext = extent(f, dt.size());
+    let ext = extent(f, dt.size_bytes());
     let len = shape_len(f);
     if native && flags & NPY_ARRAY_C_CONTIGUOUS != 0 && flags & NPY_ARRAY_ALIGNED != 0 {
         return Ok(Input {
@@ -299,13 +288,13 @@ pub fn new_array<'py>(py: Python<'py>, num: c_int, dims: &[isize]) -> PyResult<O
 }
 
 /// A new array shaped like `like` (C order) with `like`'s element type `dt`.
-pub fn new_like<'py>(like: &Bound<'py, PyUntypedArray>, dt: Dt) -> PyResult<Output<'py>> {
-    new_array(like.py(), dt.num(), &shape(like))
+pub fn new_like<'py>(like: &Bound<'py, PyUntypedArray>, dt: Dtype) -> PyResult<Output<'py>> {
+    new_array(like.py(), dt.type_num(), &shape(like))
 }
 
 /// Validates the caller's `out=`: an ndarray of dtype `dt` and shape `dims`,
 /// writeable, aligned, C-contiguous.
-pub fn check_out<'py>(out: &Bound<'py, PyAny>, dt: Dt, dims: &[isize]) -> PyResult<Output<'py>> {
+pub fn check_out<'py>(out: &Bound<'py, PyAny>, dt: Dtype, dims: &[isize]) -> PyResult<Output<'py>> {
     let arr = as_array("out", out)?;
     let (odt, native) = match array_dtype("out", arr) {
         Ok(x) => x,
@@ -316,15 +305,15 @@ pub fn check_out<'py>(out: &Bound<'py, PyAny>, dt: Dt, dims: &[isize]) -> PyResu
                     .str()
                     .map(|s| s.to_string())
                     .unwrap_or_else(|_| "?".into()),
-                dt.name()
+                dt.numpy_name()
             )));
         }
     };
     if odt != dt {
         return Err(PyTypeError::new_err(format!(
             "out has dtype {}, expected {} (the inputs' dtype)",
-            odt.name(),
-            dt.name()
+            odt.numpy_name(),
+            dt.numpy_name()
         )));
     }
     let f = fields(arr);
@@ -402,7 +391,7 @@ pub fn data_ptr(arr: &Bound<'_, PyUntypedArray>) -> usize {
 /// # Safety
 /// `p` must point at `n` live, aligned `T` that outlive `'a` and that no one
 /// writes meanwhile.
-pub unsafe fn ro<'a, T>(p: usize, n: usize) -> &'a [T] {
+pub unsafe fn slice_at<'a, T>(p: usize, n: usize) -> &'a [T] {
     if n == 0 {
         &[]
     } else {
@@ -414,8 +403,8 @@ pub unsafe fn ro<'a, T>(p: usize, n: usize) -> &'a [T] {
 /// A mutable slice over `n` elements at `p`.
 ///
 /// # Safety
-/// As [`ro`], and no other slice may cover these elements meanwhile.
-pub unsafe fn rw<'a, T>(p: usize, n: usize) -> &'a mut [T] {
+/// As [`slice_at`], and no other slice may cover these elements meanwhile.
+pub unsafe fn slice_at_mut<'a, T>(p: usize, n: usize) -> &'a mut [T] {
     if n == 0 {
         &mut []
     } else {
@@ -429,11 +418,11 @@ pub unsafe fn rw<'a, T>(p: usize, n: usize) -> &'a mut [T] {
 macro_rules! with_dt {
     ($dt:expr, $T:ident => $body:expr) => {
         match $dt {
-            $crate::array::Dt::F32 => {
+            $crate::array::Dtype::F32 => {
                 type $T = f32;
                 $body
             }
-            $crate::array::Dt::F64 => {
+            $crate::array::Dtype::F64 => {
                 type $T = f64;
                 $body
             }
@@ -447,12 +436,12 @@ pub fn widen<T: Into<f64>>(v: T) -> f64 {
 }
 
 /// A numpy scalar of dtype `dt` holding `v`.
-pub fn np_scalar<'py>(py: Python<'py>, dt: Dt, v: f64) -> PyResult<Bound<'py, PyAny>> {
+pub fn np_scalar<'py>(py: Python<'py>, dt: Dtype, v: f64) -> PyResult<Bound<'py, PyAny>> {
     let mut b32 = v as f32;
     let mut b64 = v;
     let data: *mut std::ffi::c_void = match dt {
-        Dt::F32 => (&raw mut b32).cast(),
-        Dt::F64 => (&raw mut b64).cast(),
+        Dtype::F32 => (&raw mut b32).cast(),
+        Dtype::F64 => (&raw mut b64).cast(),
     };
     // SAFETY: `data` points at one element of `dt`; PyArray_Scalar copies
     // it and does not steal the descr, which we release afterwards.
@@ -465,12 +454,12 @@ pub fn np_scalar<'py>(py: Python<'py>, dt: Dt, v: f64) -> PyResult<Bound<'py, Py
 }
 
 /// The shared dtype of two inputs, or a TypeError.
-pub fn same_dt(a: &Input<'_>, b: &Input<'_>, an: &str, bn: &str) -> PyResult<Dt> {
+pub fn same_dt(a: &Input<'_>, b: &Input<'_>, an: &str, bn: &str) -> PyResult<Dtype> {
     if a.dt != b.dt {
         return Err(PyTypeError::new_err(format!(
             "mixed dtypes: {an} is {} but {bn} is {}; convert one with .astype(...) (simdpar does not promote)",
-            a.dt.name(),
-            b.dt.name()
+            a.dt.numpy_name(),
+            b.dt.numpy_name()
         )));
     }
     Ok(a.dt)
@@ -522,8 +511,8 @@ pub fn binary_args<'py>(
     let o = output(out, &ia)?;
     let plan = if out.is_some() {
         match (
-            alias(&o, &ia, dt.size(), "a")?,
-            alias(&o, &ib, dt.size(), "b")?,
+            alias(&o, &ia, dt.size_bytes(), "a")?,
+            alias(&o, &ib, dt.size_bytes(), "b")?,
         ) {
             (Alias::None, Alias::None) => BinaryPlan::Fresh,
             (Alias::Same, Alias::None) => BinaryPlan::IntoA,
@@ -544,7 +533,7 @@ pub fn unary_args<'py>(
 ) -> PyResult<(Input<'py>, Output<'py>, bool)> {
     let ix = input("x", x)?;
     let o = output(out, &ix)?;
-    let inplace = out.is_some() && alias(&o, &ix, ix.dt.size(), "x")? == Alias::Same;
+    let inplace = out.is_some() && alias(&o, &ix, ix.dt.size_bytes(), "x")? == Alias::Same;
     Ok((ix, o, inplace))
 }
 
@@ -565,9 +554,9 @@ pub fn row_sums_args<'py>(
     let (rows, cols) = (dims[0] as usize, dims[1] as usize);
     let o = match out {
         Some(o) => check_out(o, im.dt, &[dims[0]])?,
-        None => new_array(m.py(), im.dt.num(), &[dims[0]])?,
+        None => new_array(m.py(), im.dt.type_num(), &[dims[0]])?,
     };
-    if out.is_some() && alias(&o, &im, im.dt.size(), "m")? != Alias::None {
+    if out.is_some() && alias(&o, &im, im.dt.size_bytes(), "m")? != Alias::None {
         return Err(PyValueError::new_err(
             "out overlaps m; pass a separate array",
         ));
@@ -576,15 +565,15 @@ pub fn row_sums_args<'py>(
 }
 
 /// Resolves a dtype-like object (np.float32, "float64", np.dtype(...)).
-pub fn dtype_arg(py: Python<'_>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Dt> {
+pub fn dtype_arg(py: Python<'_>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<Dtype> {
     let Some(d) = dtype.filter(|d| !d.is_none()) else {
-        return Ok(Dt::F64);
+        return Ok(Dtype::F64);
     };
     let descr = PyArrayDescr::new(py, d)
         .map_err(|e| PyTypeError::new_err(format!("dtype must be float32 or float64: {e}")))?;
     match descr.num() {
-        n if n == NPY_TYPES::NPY_FLOAT as c_int => Ok(Dt::F32),
-        n if n == NPY_TYPES::NPY_DOUBLE as c_int => Ok(Dt::F64),
+        n if n == NPY_TYPES::NPY_FLOAT as c_int => Ok(Dtype::F32),
+        n if n == NPY_TYPES::NPY_DOUBLE as c_int => Ok(Dtype::F64),
         _ => Err(PyTypeError::new_err(format!(
             "dtype must be float32 or float64, got {}",
             descr.str()?

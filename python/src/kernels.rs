@@ -5,8 +5,8 @@
 //! or the caller's `out=`.
 
 use crate::array::{
-    BinaryPlan, binary_args, dtype_arg, input, new_array, np_scalar, ro, row_sums_args, rw,
-    same_shape, unary_args, widen,
+    BinaryPlan, binary_args, dtype_arg, input, new_array, np_scalar, row_sums_args, same_shape,
+    slice_at, slice_at_mut, unary_args, widen,
 };
 use crate::with_dt;
 use numpy::npyffi::NPY_TYPES;
@@ -19,12 +19,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 mod broadcast;
 
-/// Elements below which a kernel runs without releasing the GIL. Below
-/// this a call takes a few microseconds at most: releasing and re-taking
-/// the GIL costs ~50-100 ns of it (measured: scale f32 16 Ki in place 0.78
-/// -> 0.66 us per call), and another Python thread that took the GIL
-/// meanwhile could keep it for up to the 5 ms switch interval. Mandelbrot
-/// always releases it.
+/// Elements below which a kernel runs without releasing the GIL: such a
+/// call takes a few microseconds at most, releasing and re-taking the GIL
+/// is a noticeable part of that, and another thread that took the GIL
+/// meanwhile could keep it for the 5 ms switch interval
+/// (`docs/measurements.md#gil-release-threshold`). Mandelbrot always
+/// releases it.
 pub const DETACH_MIN_ELEMS: usize = 65536;
 
 /// Parses `threads=`: None is automatic, n >= 1 is at most n threads.
@@ -75,7 +75,7 @@ pub fn sum<'py>(
     let ix = input("x", x)?;
     let (p, n) = (ix.ptr, ix.len);
     // SAFETY (both arms): `ix` keeps n elements alive at p for the call.
-    let v = with_dt!(ix.dt, T => run(py, n, move || widen(par::sum(unsafe { ro::<T>(p, n) }, t)))?);
+    let v = with_dt!(ix.dt, T => run(py, n, move || widen(par::sum(unsafe { slice_at::<T>(p, n) }, t)))?);
     np_scalar(py, ix.dt, v)
 }
 
@@ -96,7 +96,7 @@ pub fn row_sums<'py>(
     with_dt!(im.dt, T => run(py, n, move || {
         // SAFETY: `im` and `o` keep their elements alive and do not overlap
         // (checked); nothing else writes them during the call.
-        par::row_sums(unsafe { ro::<T>(mp, n) }, cols, unsafe { rw::<T>(op, rows) }, t)
+        par::row_sums(unsafe { slice_at::<T>(mp, n) }, cols, unsafe { slice_at_mut::<T>(op, rows) }, t)
     })?)
     .map_err(kernel_err)?;
     Ok(o.arr.into_any())
@@ -138,15 +138,15 @@ fn binary<'py>(
         // reached through the one mutable slice.
         unsafe {
             match (plan, op) {
-                (BinaryPlan::Fresh, Bin::Add) => par::add(ro::<T>(ap, n), ro::<T>(bp, n), rw::<T>(op_, n), t),
-                (BinaryPlan::Fresh, Bin::Mul) => par::multiply(ro::<T>(ap, n), ro::<T>(bp, n), rw::<T>(op_, n), t),
-                (BinaryPlan::IntoA, Bin::Add) => par::add_assign(rw::<T>(op_, n), ro::<T>(bp, n), t),
-                (BinaryPlan::IntoA, Bin::Mul) => par::multiply_assign(rw::<T>(op_, n), ro::<T>(bp, n), t),
-                (BinaryPlan::IntoB, Bin::Add) => par::add_assign(rw::<T>(op_, n), ro::<T>(ap, n), t),
-                (BinaryPlan::IntoB, Bin::Mul) => par::multiply_assign(rw::<T>(op_, n), ro::<T>(ap, n), t),
+                (BinaryPlan::Fresh, Bin::Add) => par::add(slice_at::<T>(ap, n), slice_at::<T>(bp, n), slice_at_mut::<T>(op_, n), t),
+                (BinaryPlan::Fresh, Bin::Mul) => par::multiply(slice_at::<T>(ap, n), slice_at::<T>(bp, n), slice_at_mut::<T>(op_, n), t),
+                (BinaryPlan::IntoA, Bin::Add) => par::add_assign(slice_at_mut::<T>(op_, n), slice_at::<T>(bp, n), t),
+                (BinaryPlan::IntoA, Bin::Mul) => par::multiply_assign(slice_at_mut::<T>(op_, n), slice_at::<T>(bp, n), t),
+                (BinaryPlan::IntoB, Bin::Add) => par::add_assign(slice_at_mut::<T>(op_, n), slice_at::<T>(ap, n), t),
+                (BinaryPlan::IntoB, Bin::Mul) => par::multiply_assign(slice_at_mut::<T>(op_, n), slice_at::<T>(ap, n), t),
                 // x + x is exactly 2 * x (one rounding, same overflow).
-                (BinaryPlan::IntoBoth, Bin::Add) => { par::scale_inplace(rw::<T>(op_, n), 2.0, t); Ok(()) }
-                (BinaryPlan::IntoBoth, Bin::Mul) => { par::square_inplace(rw::<T>(op_, n), t); Ok(()) }
+                (BinaryPlan::IntoBoth, Bin::Add) => { par::scale_inplace(slice_at_mut::<T>(op_, n), 2.0, t); Ok(()) }
+                (BinaryPlan::IntoBoth, Bin::Mul) => { par::square_inplace(slice_at_mut::<T>(op_, n), t); Ok(()) }
             }
         }
     })?)
@@ -212,7 +212,7 @@ fn unary<'py>(
         // SAFETY: as in `binary`: in place, only the mutable slice exists.
         unsafe {
             if inplace {
-                let x = rw::<T>(op_, n);
+                let x = slice_at_mut::<T>(op_, n);
                 match op {
                     Un::Square => par::square_inplace(x, t),
                     Un::Scale => par::scale_inplace(x, p, t),
@@ -220,7 +220,7 @@ fn unary<'py>(
                 }
                 Ok(())
             } else {
-                let (x, o) = (ro::<T>(xp, n), rw::<T>(op_, n));
+                let (x, o) = (slice_at::<T>(xp, n), slice_at_mut::<T>(op_, n));
                 match op {
                     Un::Square => par::square(x, o, t),
                     Un::Scale => par::scale(x, p, o, t),
@@ -331,7 +331,7 @@ pub fn mandelbrot<'py>(
     let (op, n) = (o.ptr, o.len);
     with_dt!(dt, T => run(py, usize::MAX, move || {
         // SAFETY: `o` is a fresh array of n = w*h u32 counts.
-        par::mandelbrot(&grid::<T>(args, xlim, ylim), unsafe { rw::<u32>(op, n) }, t)
+        par::mandelbrot(&grid::<T>(args, xlim, ylim), unsafe { slice_at_mut::<u32>(op, n) }, t)
     })?)
     .map_err(kernel_err)?;
     debug_assert_eq!(o.arr.ndim(), 2);

@@ -16,9 +16,9 @@
 
 pub mod accumulator;
 pub mod array;
-pub mod bands;
 pub mod isa;
 pub mod kernels;
+pub mod mandelbrot_tile;
 pub mod mojo;
 pub mod threads;
 pub mod tune;
@@ -37,7 +37,7 @@ fn _simdpar(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(kernels::scale, m)?)?;
     m.add_function(wrap_pyfunction!(kernels::leaky_relu, m)?)?;
     m.add_function(wrap_pyfunction!(kernels::mandelbrot, m)?)?;
-    m.add_function(wrap_pyfunction!(bands::mandelbrot_tile, m)?)?;
+    m.add_function(wrap_pyfunction!(mandelbrot_tile::mandelbrot_tile, m)?)?;
     m.add_function(wrap_pyfunction!(isa::available_isas, m)?)?;
     m.add_function(wrap_pyfunction!(isa::known_isas, m)?)?;
     m.add_function(wrap_pyfunction!(isa::active_isa, m)?)?;

@@ -2,8 +2,8 @@
 //! artifacts, loaded libraries and the Mojo twins, for `simdpar.mojo`.
 
 use crate::array::{
-    BinaryPlan, Dt, Input, Output, binary_args, data_ptr, detach_alias, dtype_arg, input,
-    np_scalar, ro, row_sums_args, rw, unary_args, widen,
+    BinaryPlan, Dtype, Input, Output, binary_args, data_ptr, detach_alias, dtype_arg, input,
+    np_scalar, row_sums_args, slice_at, slice_at_mut, unary_args, widen,
 };
 use crate::kernels::{grid_args, run, threads_arg};
 use crate::with_dt;
@@ -435,8 +435,8 @@ impl PyTwins {
     /// Vector lanes the twin uses for `dtype`.
     fn simd_width(&self, py: Python<'_>, dtype: &Bound<'_, PyAny>) -> PyResult<usize> {
         Ok(match dtype_arg(py, Some(dtype))? {
-            Dt::F32 => self.twins.simd_width::<f32>(),
-            Dt::F64 => self.twins.simd_width::<f64>(),
+            Dtype::F32 => self.twins.simd_width::<f32>(),
+            Dtype::F64 => self.twins.simd_width::<f64>(),
         })
     }
 
@@ -454,7 +454,7 @@ impl PyTwins {
         let (p, n) = (ix.ptr, ix.len);
         let tw = &self.twins;
         // SAFETY: `ix` keeps n elements alive at p.
-        let v = with_dt!(ix.dt, T => run(py, n, move || widen(tw.sum(unsafe { ro::<T>(p, n) })))?);
+        let v = with_dt!(ix.dt, T => run(py, n, move || widen(tw.sum(unsafe { slice_at::<T>(p, n) })))?);
         np_scalar(py, ix.dt, v)
     }
 
@@ -473,7 +473,7 @@ impl PyTwins {
         let tw = &self.twins;
         with_dt!(im.dt, T => run(py, n, move || {
             // SAFETY: as in `simdpar.row_sums`.
-            let (mm, oo) = unsafe { (ro::<T>(mp, n), rw::<T>(op, rows)) };
+            let (mm, oo) = unsafe { (slice_at::<T>(mp, n), slice_at_mut::<T>(op, rows)) };
             match t {
                 None => tw.row_sums(mm, cols, oo),
                 Some(k) => tw.row_sums_mt(mm, cols, oo, k).map(|_| ()),
@@ -583,7 +583,7 @@ impl PyTwins {
                 ylim: (ylim.0 as T, ylim.1 as T),
             };
             // SAFETY: a fresh array of w*h counts.
-            let out = unsafe { rw::<u32>(op, n) };
+            let out = unsafe { slice_at_mut::<u32>(op, n) };
             match t {
                 None => tw.mandelbrot(&p, out),
                 Some(k) => tw.mandelbrot_mt(&p, out, k).map(|_| ()),
@@ -613,7 +613,7 @@ impl PyTwins {
         with_dt!(ia.dt, T => run(py, n, move || {
             // SAFETY: inputs that `out` aliases were copied above, so the
             // three slices are disjoint or read-only duplicates.
-            let (x, y, z) = unsafe { (ro::<T>(ap, n), ro::<T>(bp, n), rw::<T>(op, n)) };
+            let (x, y, z) = unsafe { (slice_at::<T>(ap, n), slice_at::<T>(bp, n), slice_at_mut::<T>(op, n)) };
             match (mul, t) {
                 (false, _) => tw.add(x, y, z),
                 (true, None) => tw.multiply(x, y, z),
@@ -638,7 +638,7 @@ impl PyTwins {
         let tw = &self.twins;
         with_dt!(ix.dt, T => run(py, n, move || {
             // SAFETY: as in `binary`.
-            let (x, z) = unsafe { (ro::<T>(xp, n), rw::<T>(op, n)) };
+            let (x, z) = unsafe { (slice_at::<T>(xp, n), slice_at_mut::<T>(op, n)) };
             match which {
                 0 => tw.square(x, z),
                 1 => tw.scale(x, p as T, z),

@@ -383,8 +383,8 @@ def test_broadcast_errors(dtype):
 
 
 def test_module_namespace_is_the_public_api():
-    """A fresh `import simdpar` shows no helper imports in dir(simdpar)
-    (issue 10), every public name is in __all__, and every name in __all__
+    """A fresh `import simdpar` shows no helper imports in dir(simdpar),
+    every public name is in __all__, and every name in __all__
     exists (an attribute, or a submodule that imports)."""
     import json
     import os

@@ -55,7 +55,7 @@
 //! ratio. They are a report, never a pass/fail criterion.
 
 mod cases;
-mod forced16;
+mod lane_width_timings;
 mod text;
 
 use serde::Serialize;
@@ -187,7 +187,7 @@ pub fn compute_matrix(cache: &Cache, timing: bool) -> Result<Report, String> {
         }
     }
     let timings = if timing {
-        forced16::timings(&portable, &forced)?
+        lane_width_timings::timings(&portable, &forced)?
     } else {
         Vec::new()
     };

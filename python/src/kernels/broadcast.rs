@@ -14,8 +14,8 @@
 
 use super::{Bin, kernel_err, run};
 use crate::array::{
-    Alias, Dt, Input, Output, alias, as_array, check_out, copy_of, data_ptr, fmt_shape, input,
-    new_array, ro, rw, shape, type_name,
+    Alias, Dtype, Input, NumpyDtype, Output, alias, as_array, check_out, copy_of, data_ptr,
+    fmt_shape, input, new_array, shape, slice_at, slice_at_mut, type_name,
 };
 use crate::with_dt;
 use numpy::npyffi::{self, NpyTypes, PY_ARRAY_API};
@@ -31,14 +31,14 @@ enum Operand<'py> {
     Array(Input<'py>),
     /// A 0-d array or numpy scalar: its value and its own dtype (NumPy 2
     /// treats it as typed, so another dtype is a mixed-dtype error).
-    Typed(f64, Dt),
+    Typed(f64, Dtype),
     /// A Python int or float: takes the array's dtype (NumPy 2's "weak"
     /// scalars: a Python float with a float32 array stays float32).
     Weak(f64),
 }
 
 impl Operand<'_> {
-    fn dt(&self) -> Option<Dt> {
+    fn dt(&self) -> Option<Dtype> {
         match self {
             Operand::Array(i) => Some(i.dt),
             Operand::Typed(_, dt) => Some(*dt),
@@ -59,8 +59,8 @@ fn value_0d(i: &Input<'_>) -> f64 {
     // SAFETY: `i` keeps its one element alive at `ptr`, aligned.
     unsafe {
         match i.dt {
-            Dt::F32 => f64::from(*(i.ptr as *const f32)),
-            Dt::F64 => *(i.ptr as *const f64),
+            Dtype::F32 => f64::from(*(i.ptr as *const f32)),
+            Dtype::F64 => *(i.ptr as *const f64),
         }
     }
 }
@@ -311,14 +311,16 @@ fn execute<T: Element>(
             return;
         }
         // SAFETY: `out` holds out.1 elements; runs tile it without overlap.
-        let o = unsafe { rw::<T>(out.0 + r * l * size_of::<T>(), l) };
+        let o = unsafe { slice_at_mut::<T>(out.0 + r * l * size_of::<T>(), l) };
         // A run of an operand: its contiguous slice, or its value.
         let slice = |s: Src, off: usize, step: usize| -> Result<&[T], T> {
             match s {
                 Src::Value(v) => Err(T::from_f64(v)),
                 // SAFETY: the operand keeps its data alive; the walk stays
                 // inside its shape.
-                Src::Data(p) if step == 1 => Ok(unsafe { ro::<T>(p + off * size_of::<T>(), l) }),
+                Src::Data(p) if step == 1 => {
+                    Ok(unsafe { slice_at::<T>(p + off * size_of::<T>(), l) })
+                }
                 // SAFETY: as above, one element.
                 Src::Data(p) => Err(unsafe { *((p + off * size_of::<T>()) as *const T) }),
             }
@@ -381,8 +383,8 @@ pub fn binary<'py>(
         (Some(x), Some(y)) if x != y => {
             return Err(PyTypeError::new_err(format!(
                 "mixed dtypes: a is {} but b is {}; convert one with .astype(...) (simdpar does not promote)",
-                x.name(),
-                y.name()
+                x.numpy_name(),
+                y.numpy_name()
             )));
         }
         (Some(x), _) | (None, Some(x)) => x,
@@ -396,13 +398,13 @@ pub fn binary<'py>(
     let dims = broadcast_shape(&da, &db)?;
     let o: Output<'py> = match out {
         Some(o) => check_out(o, dt, &dims)?,
-        None => new_array(py, dt.num(), &dims)?,
+        None => new_array(py, dt.type_num(), &dims)?,
     };
     let mut into = None;
     let src = |x: &Operand<'_>, what: &str, w: Which, into: &mut Option<Which>| -> PyResult<Src> {
         Ok(match x {
             Operand::Array(i) => {
-                if out.is_some() && alias(&o, i, dt.size(), what)? == Alias::Same {
+                if out.is_some() && alias(&o, i, dt.size_bytes(), what)? == Alias::Same {
                     *into = Some(w);
                 }
                 Src::Data(i.ptr)

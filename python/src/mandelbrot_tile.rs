@@ -2,7 +2,7 @@
 //! `simdpar.dask.mandelbrot` (each chunk computed on its own, with the pixel
 //! coordinates of the full grid).
 
-use crate::array::{dtype_arg, new_array, rw};
+use crate::array::{dtype_arg, new_array, slice_at_mut};
 use crate::kernels::{grid, grid_args, kernel_err, run};
 use crate::with_dt;
 use numpy::npyffi::NPY_TYPES;
@@ -53,7 +53,7 @@ pub fn mandelbrot_tile<'py>(
     let op = o.ptr;
     with_dt!(dt, T => run(py, usize::MAX, move || {
         // SAFETY: `o` is a fresh array of n = rows * cols u32 counts.
-        tile_kernel(&grid::<T>(args, xlim, ylim), y0, x0, cols, unsafe { rw::<u32>(op, n) })
+        tile_kernel(&grid::<T>(args, xlim, ylim), y0, x0, cols, unsafe { slice_at_mut::<u32>(op, n) })
     })?)
     .map_err(kernel_err)?;
     Ok(o.arr.into_any())

@@ -1,6 +1,6 @@
-//! The forced-16-lane timing rows: the portable twin (native f32 width)
-//! against the same twin with f32 vectors forced to 16 lanes, timed with
-//! the one timing engine of `simdpar-bench`.
+//! The lane-width timing rows: the portable twin (native f32 width) against
+//! the `forced16` twin (the same code with f32 vectors forced to 16 lanes),
+//! timed with the one timing engine of `simdpar-bench`.
 
 use simdpar_bench::timing::{Candidate, TimingConfig, interleaved};
 use simdpar_mojo::{self as mojo, MandelbrotParams, Twins};
