@@ -10,9 +10,10 @@ kind of article it comes from), ``measured``, ``baseline``, ``verdict``
     python benches/python/claims.py --json     # {"load_average_before": ..., "claims": [...]}
     python benches/python/claims.py --out claims.json   # table on stdout, JSON in the file
 
-Method: contenders of one claim are timed interleaved (A B C A B C ...),
-each figure is a median, and the load average is printed next to them: on
-a shared machine the figures are indicative. A claim that depends on
+Method: contenders of one claim are timed in interleaved rounds (a sample
+of each per round, a fresh order every round: ``timing.py``, shared with
+``np_bench.py``), each figure is a median, and the load average is printed
+next to them: on a shared machine the figures are indicative. A claim that depends on
 hardware this machine lacks is measured as far as it can be, and its
 verdict is for this CPU. The run takes about 1-3 minutes (Mojo compiles are
 cached: a second run is faster).
@@ -24,7 +25,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import statistics
 import sys
 import time
 import uuid
@@ -34,6 +34,8 @@ import numpy as np
 
 import simdpar
 import simdpar.mojo as mj
+from timing import interleaved as timed_rounds
+from timing import median
 
 NOTEBOOK = "notebook-integration post"
 PITFALLS = "Mojo pitfalls article"
@@ -45,20 +47,12 @@ VERSUS = "Mojo vs Python article"
 
 
 def interleaved(contenders: Dict[str, Callable[[], Any]], rounds: int = 5,
-                inner: int = 1, stat: Callable[[List[float]], float] = statistics.median
+                inner: int = 1, stat: Callable[[List[float]], float] = median
                 ) -> Dict[str, float]:
-    """Seconds per call of each contender (``stat`` over rounds: the median
-    unless told otherwise); rounds interleave the contenders."""
-    times: Dict[str, List[float]] = {k: [] for k in contenders}
-    for f in contenders.values():  # warm-up
-        f()
-    for _ in range(rounds):
-        for k, f in contenders.items():
-            t = time.perf_counter()
-            for _ in range(inner):
-                f()
-            times[k].append((time.perf_counter() - t) / inner)
-    return {k: stat(v) for k, v in times.items()}
+    """Seconds per call of each contender (``stat`` over its rounds: the
+    median unless told otherwise), timed by ``timing.interleaved``."""
+    samples, _ = timed_rounds(list(contenders.items()), rounds, inner=inner)
+    return {k: stat(v) for k, v in samples.items()}
 
 
 def in_range(x: float, lo: float, hi: float, slack: float = 2.0) -> str:

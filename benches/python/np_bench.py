@@ -43,9 +43,9 @@ import argparse
 import json
 import os
 import platform
-import random
 import sys
-import time
+
+from timing import interleaved, median, timed
 
 QUICK = {
     "reps": 7,
@@ -247,50 +247,6 @@ def buffers(np, kernel, dtype, shape):
     return b
 
 
-def timed(call, inner):
-    t = time.perf_counter()
-    for _ in range(inner):
-        call()
-    return (time.perf_counter() - t) / inner
-
-
-def interleaved(calls, reps, min_sample):
-    """calls: list of (name, fn). Returns {name: [seconds per call, ...]}."""
-    inner = {}
-    # Every method's warm-up call comes before any calibrates (as in
-    # timing.rs): the first method does not calibrate while the group is cold.
-    first = {name: timed(fn, 1) for name, fn in calls}
-    for name, fn in calls:
-        t = first[name]
-        # The first call is the warm-up (it may fault buffers in); the
-        # fastest of three more warm calls calibrates unless it was clearly
-        # long twice: one slow calibration call would give a method fewer
-        # calls per sample than its peers (as in timing.rs).
-        if t >= 4 * min_sample:
-            t = timed(fn, 1)
-        if t < 4 * min_sample:
-            t = min([t] + [timed(fn, 1) for _ in range(3)])
-        inner[name] = 1 if t >= min_sample or t <= 0 else max(1, int(min_sample / t + 0.999))
-    samples = {name: [] for name, _ in calls}
-    order = list(calls)
-    rng = random.Random(0x5EED)
-    for _ in range(reps):
-        # A fresh order every round: no method always follows the same one.
-        rng.shuffle(order)
-        for name, fn in order:
-            if inner[name] > 1:
-                fn()  # untimed: a sample starts the way its calls run (as in timing.rs)
-            samples[name].append(timed(fn, inner[name]))
-    # samples[name][i] of every method ran in round i (paired ratios)
-    return samples, inner
-
-
-def median(v):
-    s = sorted(v)
-    n = len(s)
-    return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
-
-
 def loadavg():
     try:
         with open("/proc/loadavg") as f:
@@ -388,7 +344,7 @@ def main():
             # and NumKong, scale 16K) moved between 0.94 and 0.98 from run
             # to run, with 61 between 0.96 and 1.02.
             reps, min_sample = 16 * reps + 9, min_sample / 6
-        samples, inner = interleaved(calls, reps, min_sample)
+        samples, inner = interleaved(calls, reps, min_sample=min_sample)
         for name, s in samples.items():
             method, _, t = name.partition(":")
             result["results"].append(
