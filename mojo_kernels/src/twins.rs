@@ -155,22 +155,13 @@ impl TwinElement for f64 {
     const NAME: &'static str = "f64";
 }
 
-/// A Mandelbrot grid for the twins: pixel `(x, y)` has
-/// `c = (xlim.0 + x*dx, ylim.0 + y*dy)`, `dx = (xlim.1-xlim.0)/width`,
-/// `dy = (ylim.1-ylim.0)/height`; output is row-major, row 0 = `ylim.0`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MandelbrotParams<T> {
-    /// Pixels per row.
-    pub width: usize,
-    /// Rows.
-    pub height: usize,
-    /// Iteration cap (counts are in `0..=max_iter`).
-    pub max_iter: u32,
-    /// `(xmin, xmax)`.
-    pub xlim: (T, T),
-    /// `(ymin, ymax)`.
-    pub ylim: (T, T),
-}
+/// The Mandelbrot image the twins compute is simdpar's own
+/// [`MandelbrotGrid`](simdpar_kernels::MandelbrotGrid): one definition, so
+/// the twins' counts compare with the kernels' pixel for pixel.
+pub use simdpar_kernels::MandelbrotGrid;
+
+/// [`MandelbrotGrid`] under the name callers of the twins used first.
+pub type MandelbrotParams<T> = MandelbrotGrid<T>;
 
 /// One loaded variant of the twins library, callable on Rust slices.
 ///
@@ -397,7 +388,7 @@ impl Twins {
     /// Mandelbrot escape counts, `out.len() == width * height`.
     pub fn mandelbrot<T: TwinElement>(
         &self,
-        p: &MandelbrotParams<T>,
+        p: &MandelbrotGrid<T>,
         out: &mut [u32],
     ) -> Result<(), MojoError> {
         check_grid(p, out.len())?;
@@ -421,7 +412,7 @@ impl Twins {
     /// returns the number of threads that ran.
     pub fn mandelbrot_mt<T: TwinElement>(
         &self,
-        p: &MandelbrotParams<T>,
+        p: &MandelbrotGrid<T>,
         out: &mut [u32],
         threads: usize,
     ) -> Result<usize, MojoError> {
@@ -483,7 +474,7 @@ fn check_matrix(len: usize, cols: usize, rows: usize) -> Result<(), MojoError> {
     }
 }
 
-fn check_grid<T>(p: &MandelbrotParams<T>, len: usize) -> Result<(), MojoError> {
+fn check_grid<T>(p: &MandelbrotGrid<T>, len: usize) -> Result<(), MojoError> {
     match p.width.checked_mul(p.height) {
         Some(n) if n == len => Ok(()),
         _ => Err(MojoError::InvalidArgument(format!(
@@ -523,7 +514,7 @@ mod tests {
         assert!(check_matrix(6, 3, 2).is_ok());
         assert!(check_matrix(5, 3, 2).is_err());
         assert!(check_matrix(0, usize::MAX, 2).is_err());
-        let p = MandelbrotParams {
+        let p = MandelbrotGrid {
             width: 3,
             height: 2,
             max_iter: 1,

@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use simdpar_mojo::{MandelbrotParams, MojoError, TwinElement, TwinVariant, Twins};
+use simdpar_mojo::{MandelbrotGrid, MojoError, TwinElement, TwinVariant, Twins};
 
 fn twins(v: TwinVariant) -> Option<&'static Twins> {
     static CELLS: [OnceLock<Option<Twins>>; 4] = [
@@ -86,7 +86,7 @@ fn leaky<T: Real>(x: T, alpha: T) -> T {
     if x.gt(T::from_f64(0.0)) { x } else { alpha * x }
 }
 
-fn mandel_ref<T: Real>(p: &MandelbrotParams<T>) -> Vec<u32> {
+fn mandel_ref<T: Real>(p: &MandelbrotGrid<T>) -> Vec<u32> {
     let dx = p.xlim.1.sub(p.xlim.0).div(T::from_f64(p.width as f64));
     let dy = p.ylim.1.sub(p.ylim.0).div(T::from_f64(p.height as f64));
     let mut out = Vec::with_capacity(p.width * p.height);
@@ -274,7 +274,7 @@ fn row_sums_match_and_threads_split_rows() {
 fn mandelbrot_bitwise<T: Real>(v: TwinVariant) {
     let Some(t) = twins(v) else { return };
     for (w, h) in [(0, 0), (1, 1), (7, 3), (17, 5), (33, 20), (64, 48), (3, 70)] {
-        let p = MandelbrotParams {
+        let p = MandelbrotGrid {
             width: w,
             height: h,
             max_iter: 200,
@@ -455,7 +455,7 @@ fn mismatched_lengths_are_typed_errors() {
         t.row_sums(&a, 3, &mut out),
         Err(MojoError::InvalidArgument(_))
     ));
-    let p = MandelbrotParams {
+    let p = MandelbrotGrid {
         width: 2,
         height: 2,
         max_iter: 1,

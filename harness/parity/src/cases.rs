@@ -3,7 +3,7 @@
 //! the crate docs).
 
 use simdpar::{Element, Isa, Kernel, MandelbrotGrid, Threads};
-use simdpar_mojo::{self as mojo, MandelbrotParams, TwinElement, Twins};
+use simdpar_mojo::{self as mojo, TwinElement, Twins};
 
 use crate::Cell;
 
@@ -336,13 +336,6 @@ fn mandelbrot_cases<T: Num>(
                 xlim: (T::from_f64(xl.0), T::from_f64(xl.1)),
                 ylim: (T::from_f64(yl.0), T::from_f64(yl.1)),
             };
-            let params = MandelbrotParams {
-                width: w,
-                height: h,
-                max_iter,
-                xlim: grid.xlim,
-                ylim: grid.ylim,
-            };
             let n = w * h;
             for off in offsets(n, mode).take(2) {
                 for &threads in thread_counts(mode) {
@@ -356,8 +349,8 @@ fn mandelbrot_cases<T: Num>(
                     .map_err(kerr)?;
                     let m = &mut m_buf[off..off + n];
                     match threads {
-                        1 => twin.mandelbrot(&params, m),
-                        t => twin.mandelbrot_mt(&params, m, t).map(|_| ()),
+                        1 => twin.mandelbrot(&grid, m),
+                        t => twin.mandelbrot_mt(&grid, m, t).map(|_| ()),
                     }
                     .map_err(merr)?;
                     tally.cases += 1;

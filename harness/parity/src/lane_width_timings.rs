@@ -3,7 +3,7 @@
 //! timed with the one timing engine of `simdpar-bench`.
 
 use simdpar_bench::timing::{Candidate, TimingConfig, interleaved};
-use simdpar_mojo::{self as mojo, MandelbrotParams, Twins};
+use simdpar_mojo::{self as mojo, MandelbrotGrid, Twins};
 use std::time::Duration;
 
 use crate::Timing;
@@ -59,7 +59,7 @@ pub(crate) fn timings(native: &Twins, forced: &Twins) -> Result<Vec<Timing>, Str
     let b = &b_buf[STAGGER..STAGGER + n];
     let o = &mut o_buf[2 * STAGGER..2 * STAGGER + n];
     let (rows, cols) = (256, 256);
-    let mandel = MandelbrotParams {
+    let mandel = MandelbrotGrid {
         width: 256,
         height: 192,
         max_iter: 128,
