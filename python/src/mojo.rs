@@ -1,12 +1,8 @@
 //! The Mojo front end's native half: the simdpar-mojo compile cache, built
 //! artifacts, loaded libraries and the Mojo twins, for `simdpar.mojo`.
 
-use crate::array::{
-    BinaryPlan, Dtype, Input, Output, binary_args, data_ptr, detach_alias, dtype_arg, input,
-    np_scalar, row_sums_args, slice_at, slice_at_mut, unary_args, widen,
-};
-use crate::kernels::{grid_args, run, threads_arg};
-use crate::with_dt;
+use crate::array::{Dtype, data_ptr, dtype_arg};
+use crate::kernels::{Bin, BinaryOperands, Call, Engine, Real, Un, UnaryOperands, in_methods};
 use numpy::PyUntypedArray;
 use numpy::npyffi::{self, NPY_ARRAY_ALIGNED, NPY_ARRAY_C_CONTIGUOUS, NPY_ARRAY_WRITEABLE};
 use numpy::{PyArrayDescrMethods, PyUntypedArrayMethods};
@@ -16,7 +12,7 @@ use pyo3::types::PyDict;
 use simdpar_kernels::Threads;
 use simdpar_mojo::{
     Artifact, BuildOutcome, BuildRequest, Cache, CacheConfig, EmitKind, FpMode, Library,
-    MandelbrotParams, MojoError as RustMojoError, Source, TwinVariant, Twins,
+    MojoError as RustMojoError, Source, TwinVariant, Twins,
 };
 use std::collections::BTreeMap;
 use std::os::raw::c_int;
@@ -404,12 +400,26 @@ pub fn array_address(obj: &Bound<'_, PyAny>, num: c_int, writeable: bool) -> PyR
 }
 
 /// The Mojo twins of every simdpar kernel, callable on numpy arrays like
-/// the simdpar functions.
+/// the simdpar functions (the same argument checks, `out=` rules and
+/// errors: the bindings are the kernels', over the twins' engine). `sum`
+/// adds with 4 vector accumulators, not simdpar's order, so it may differ in
+/// the last bits; `row_sums`, `multiply` and `mandelbrot` run threaded
+/// unless `threads=1`; the other methods check `threads` and ignore it; an
+/// `out=` that is an input is written from a copy of that input.
 #[pyclass(frozen, name = "Twins", module = "simdpar.mojo")]
 pub struct PyTwins {
     twins: Twins,
 }
 
+impl PyTwins {
+    /// The engine the shared entry points run on.
+    fn engine(&self) -> &Twins {
+        &self.twins
+    }
+}
+
+/// The twins' thread argument: `None` for their single-threaded entry
+/// point, `Some(0)` for one thread per CPU, `Some(n)` for at most `n`.
 fn mt_threads(t: Threads) -> Option<usize> {
     match t {
         Threads::AtMost(1) => None,
@@ -418,8 +428,54 @@ fn mt_threads(t: Threads) -> Option<usize> {
     }
 }
 
-#[pymethods]
-impl PyTwins {
+impl Engine for Twins {
+    const IN_PLACE: bool = false;
+    const BROADCASTS: bool = false;
+    type Error = RustMojoError;
+
+    fn error(py: Python<'_>, e: RustMojoError) -> PyErr {
+        mojo_err(py, e)
+    }
+
+    fn sum<T: Real>(&self, x: &[T], _: Threads) -> T {
+        Twins::sum(self, x)
+    }
+
+    fn run<T: Real>(&self, call: Call<'_, T>, threads: Threads) -> Result<(), RustMojoError> {
+        // IN_PLACE is false: the operands are always separate buffers.
+        const SEPARATE: &str = "the twins get separate buffers";
+        match (call, mt_threads(threads)) {
+            (Call::RowSums { m, cols, out }, None) => Twins::row_sums(self, m, cols, out),
+            (Call::RowSums { m, cols, out }, Some(k)) => {
+                self.row_sums_mt(m, cols, out, k).map(|_| ())
+            }
+            (Call::Binary(op, operands), k) => {
+                let BinaryOperands::Fresh(x, y, z) = operands else {
+                    unreachable!("{SEPARATE}")
+                };
+                match (op, k) {
+                    (Bin::Add, _) => self.add(x, y, z),
+                    (Bin::Mul, None) => self.multiply(x, y, z),
+                    (Bin::Mul, Some(k)) => self.multiply_mt(x, y, z, k).map(|_| ()),
+                }
+            }
+            (Call::Unary(op, p, operands), _) => {
+                let UnaryOperands::Fresh(x, z) = operands else {
+                    unreachable!("{SEPARATE}")
+                };
+                match op {
+                    Un::Square => self.square(x, z),
+                    Un::Scale => self.scale(x, p, z),
+                    Un::Leaky => self.leaky_relu(x, p, z),
+                }
+            }
+            (Call::Mandelbrot(grid, out), None) => Twins::mandelbrot(self, grid, out),
+            (Call::Mandelbrot(grid, out), Some(k)) => self.mandelbrot_mt(grid, out, k).map(|_| ()),
+        }
+    }
+}
+
+crate::kernels::entry_points!(in_methods! { PyTwins; [
     /// "exact", "fast", "portable" or "forced16".
     #[getter]
     fn variant(&self) -> &'static str {
@@ -439,213 +495,4 @@ impl PyTwins {
             Dtype::F64 => self.twins.simd_width::<f64>(),
         })
     }
-
-    /// Mojo sum of all elements (4 vector accumulators: not simdpar's order,
-    /// so it may differ in the last bits). `threads` is accepted and ignored.
-    #[pyo3(signature = (x, threads=None))]
-    fn sum<'py>(
-        &self,
-        py: Python<'py>,
-        x: &Bound<'py, PyAny>,
-        threads: Option<isize>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        threads_arg(threads)?;
-        let ix = input("x", x)?;
-        let (p, n) = (ix.ptr, ix.len);
-        let tw = &self.twins;
-        // SAFETY: `ix` keeps n elements alive at p.
-        let v = with_dt!(ix.dt, T => run(py, n, move || widen(tw.sum(unsafe { slice_at::<T>(p, n) })))?);
-        np_scalar(py, ix.dt, v)
-    }
-
-    /// Mojo row sums of a 2-D array (threaded unless threads=1).
-    #[pyo3(signature = (m, out=None, threads=None))]
-    fn row_sums<'py>(
-        &self,
-        py: Python<'py>,
-        m: &Bound<'py, PyAny>,
-        out: Option<&Bound<'py, PyAny>>,
-        threads: Option<isize>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let t = mt_threads(threads_arg(threads)?);
-        let (im, o, rows, cols) = row_sums_args(m, out)?;
-        let (mp, n, op) = (im.ptr, im.len, o.ptr);
-        let tw = &self.twins;
-        with_dt!(im.dt, T => run(py, n, move || {
-            // SAFETY: as in `simdpar.row_sums`.
-            let (mm, oo) = unsafe { (slice_at::<T>(mp, n), slice_at_mut::<T>(op, rows)) };
-            match t {
-                None => tw.row_sums(mm, cols, oo),
-                Some(k) => tw.row_sums_mt(mm, cols, oo, k).map(|_| ()),
-            }
-        })?)
-        .map_err(|e| mojo_err(py, e))?;
-        Ok(o.arr.into_any())
-    }
-
-    /// Mojo `a + b` (single-threaded; `threads` is checked and ignored).
-    #[pyo3(signature = (a, b, out=None, threads=None))]
-    fn add<'py>(
-        &self,
-        py: Python<'py>,
-        a: &Bound<'py, PyAny>,
-        b: &Bound<'py, PyAny>,
-        out: Option<&Bound<'py, PyAny>>,
-        threads: Option<isize>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        threads_arg(threads)?;
-        self.binary(py, false, a, b, out, None)
-    }
-
-    /// Mojo `a * b` (threaded unless threads=1).
-    #[pyo3(signature = (a, b, out=None, threads=None))]
-    fn multiply<'py>(
-        &self,
-        py: Python<'py>,
-        a: &Bound<'py, PyAny>,
-        b: &Bound<'py, PyAny>,
-        out: Option<&Bound<'py, PyAny>>,
-        threads: Option<isize>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let t = mt_threads(threads_arg(threads)?);
-        self.binary(py, true, a, b, out, t)
-    }
-
-    /// Mojo `x * x`.
-    #[pyo3(signature = (x, out=None, threads=None))]
-    fn square<'py>(
-        &self,
-        py: Python<'py>,
-        x: &Bound<'py, PyAny>,
-        out: Option<&Bound<'py, PyAny>>,
-        threads: Option<isize>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        threads_arg(threads)?;
-        self.unary(py, 0, x, 0.0, out)
-    }
-
-    /// Mojo `x * factor`.
-    #[pyo3(signature = (x, factor, out=None, threads=None))]
-    fn scale<'py>(
-        &self,
-        py: Python<'py>,
-        x: &Bound<'py, PyAny>,
-        factor: f64,
-        out: Option<&Bound<'py, PyAny>>,
-        threads: Option<isize>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        threads_arg(threads)?;
-        self.unary(py, 1, x, factor, out)
-    }
-
-    /// Mojo leaky ReLU `x if x > 0 else alpha * x` (the standard one).
-    #[pyo3(signature = (x, alpha=0.1, out=None, threads=None))]
-    fn leaky_relu<'py>(
-        &self,
-        py: Python<'py>,
-        x: &Bound<'py, PyAny>,
-        alpha: f64,
-        out: Option<&Bound<'py, PyAny>>,
-        threads: Option<isize>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        threads_arg(threads)?;
-        self.unary(py, 2, x, alpha, out)
-    }
-
-    /// Mojo Mandelbrot counts, uint32 of shape (height, width) (threaded
-    /// unless threads=1).
-    #[pyo3(signature = (width, height, max_iter=256, xlim=(-2.0, 0.5), ylim=(-1.25, 1.25), dtype=None, threads=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn mandelbrot<'py>(
-        &self,
-        py: Python<'py>,
-        width: isize,
-        height: isize,
-        max_iter: i64,
-        xlim: (f64, f64),
-        ylim: (f64, f64),
-        dtype: Option<&Bound<'py, PyAny>>,
-        threads: Option<isize>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let t = mt_threads(threads_arg(threads)?);
-        let dt = dtype_arg(py, dtype)?;
-        let (w, h, it) = grid_args(width, height, max_iter)?;
-        let o =
-            crate::array::new_array(py, npyffi::NPY_TYPES::NPY_UINT as c_int, &[height, width])?;
-        let (op, n) = (o.ptr, o.len);
-        let tw = &self.twins;
-        with_dt!(dt, T => run(py, usize::MAX, move || {
-            let p = MandelbrotParams::<T> {
-                width: w,
-                height: h,
-                max_iter: it,
-                xlim: (xlim.0 as T, xlim.1 as T),
-                ylim: (ylim.0 as T, ylim.1 as T),
-            };
-            // SAFETY: a fresh array of w*h counts.
-            let out = unsafe { slice_at_mut::<u32>(op, n) };
-            match t {
-                None => tw.mandelbrot(&p, out),
-                Some(k) => tw.mandelbrot_mt(&p, out, k).map(|_| ()),
-            }
-        })?)
-        .map_err(|e| mojo_err(py, e))?;
-        Ok(o.arr.into_any())
-    }
-}
-
-impl PyTwins {
-    fn binary<'py>(
-        &self,
-        py: Python<'py>,
-        mul: bool,
-        a: &Bound<'py, PyAny>,
-        b: &Bound<'py, PyAny>,
-        out: Option<&Bound<'py, PyAny>>,
-        t: Option<usize>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let (ia, ib, o, plan) = binary_args(a, b, out)?;
-        let both = plan == BinaryPlan::IntoBoth;
-        let (ap, _ka) = detach_alias(&ia, both || plan == BinaryPlan::IntoA)?;
-        let (bp, _kb) = detach_alias(&ib, both || plan == BinaryPlan::IntoB)?;
-        let (op, n) = (o.ptr, o.len);
-        let tw = &self.twins;
-        with_dt!(ia.dt, T => run(py, n, move || {
-            // SAFETY: inputs that `out` aliases were copied above, so the
-            // three slices are disjoint or read-only duplicates.
-            let (x, y, z) = unsafe { (slice_at::<T>(ap, n), slice_at::<T>(bp, n), slice_at_mut::<T>(op, n)) };
-            match (mul, t) {
-                (false, _) => tw.add(x, y, z),
-                (true, None) => tw.multiply(x, y, z),
-                (true, Some(k)) => tw.multiply_mt(x, y, z, k).map(|_| ()),
-            }
-        })?)
-        .map_err(|e| mojo_err(py, e))?;
-        Ok(o.arr.into_any())
-    }
-
-    fn unary<'py>(
-        &self,
-        py: Python<'py>,
-        which: u8,
-        x: &Bound<'py, PyAny>,
-        p: f64,
-        out: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let (ix, o, inplace): (Input<'py>, Output<'py>, bool) = unary_args(x, out)?;
-        let (xp, _kx) = detach_alias(&ix, inplace)?;
-        let (op, n) = (o.ptr, o.len);
-        let tw = &self.twins;
-        with_dt!(ix.dt, T => run(py, n, move || {
-            // SAFETY: as in `binary`.
-            let (x, z) = unsafe { (slice_at::<T>(xp, n), slice_at_mut::<T>(op, n)) };
-            match which {
-                0 => tw.square(x, z),
-                1 => tw.scale(x, p as T, z),
-                _ => tw.leaky_relu(x, p as T, z),
-            }
-        })?)
-        .map_err(|e| mojo_err(py, e))?;
-        Ok(o.arr.into_any())
-    }
-}
+] } [] [&self,] [self.engine()]);
