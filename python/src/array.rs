@@ -581,6 +581,24 @@ pub fn dtype_arg(py: Python<'_>, dtype: Option<&Bound<'_, PyAny>>) -> PyResult<D
     }
 }
 
+/// A kernel name ("sum", "add", ...) and a dtype name ("float32" or
+/// "float64", or "f32" / "f64"), parsed; ValueError naming the valid ones.
+pub fn kernel_and_dtype(kernel: &str, dtype: &str) -> PyResult<(simdpar_kernels::Kernel, Dtype)> {
+    let d = match dtype {
+        "float32" | "f32" => Dtype::F32,
+        "float64" | "f64" => Dtype::F64,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "dtype must be 'float32' or 'float64', got {other:?}"
+            )));
+        }
+    };
+    let k = kernel
+        .parse()
+        .map_err(|e: simdpar_kernels::UnknownName| PyValueError::new_err(e.to_string()))?;
+    Ok((k, d))
+}
+
 /// An input that the twin reads through a separate buffer when `out` is it.
 pub fn detach_alias<'py>(
     i: &Input<'py>,

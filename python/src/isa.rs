@@ -4,7 +4,6 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use simdpar_dispatch::{Isa, IsaError as RustIsaError, IsaScope};
-use simdpar_kernels::{Dtype, Kernel};
 
 pyo3::create_exception!(
     simdpar,
@@ -75,18 +74,7 @@ pub fn clear_isa() {
 #[pyfunction]
 #[pyo3(signature = (kernel, dtype, n = 4096))]
 pub fn kernel_isa(kernel: &str, dtype: &str, n: usize) -> PyResult<&'static str> {
-    let d = match dtype {
-        "float32" | "f32" => Dtype::F32,
-        "float64" | "f64" => Dtype::F64,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "dtype must be 'float32' or 'float64', got {other:?}"
-            )));
-        }
-    };
-    let k: Kernel = kernel
-        .parse()
-        .map_err(|e: simdpar_kernels::UnknownName| PyValueError::new_err(e.to_string()))?;
+    let (k, d) = crate::array::kernel_and_dtype(kernel, dtype)?;
     Ok(simdpar_kernels::kernel_isa(k, d, n).name())
 }
 

@@ -5,7 +5,7 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use simdpar_kernels::{Dtype, Kernel, par};
+use simdpar_kernels::par;
 use std::os::raw::{c_char, c_int};
 
 /// Sets the process-wide thread limit of automatic calls (`threads=None`,
@@ -60,18 +60,7 @@ pub fn plan<'py>(
     n: usize,
     threads: Option<isize>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let d = match dtype {
-        "float32" | "f32" => Dtype::F32,
-        "float64" | "f64" => Dtype::F64,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "dtype must be 'float32' or 'float64', got {other:?}"
-            )));
-        }
-    };
-    let k: Kernel = kernel
-        .parse()
-        .map_err(|e: simdpar_kernels::UnknownName| PyValueError::new_err(e.to_string()))?;
+    let (k, d) = crate::array::kernel_and_dtype(kernel, dtype)?;
     let t = crate::kernels::threads_arg(threads)?;
     let p = simdpar_kernels::plan(k, d, n, t);
     let out = PyDict::new(py);
