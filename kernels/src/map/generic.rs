@@ -185,10 +185,9 @@ unsafe fn drive<V: SimdVec, Op: Binary<V>>(
         // skip the four-vector loop, so the one-vector loop below writes
         // one line per step, each vector loaded, computed and stored before
         // the next. With the arrays in L1 the four loads ahead of four
-        // stores ran fastest (scale f32 4 Ki, avx512, Zen 5: 63 ns against
-        // 87 ns); with them in L2, where each output line comes from L2
-        // before it is written, a line per step did (see
-        // `super::store_for_arrays`).
+        // stores run fastest; with them in L2, where each output line comes
+        // from L2 before it is written, a line per step does
+        // (`docs/measurements.md#a-cache-line-per-loop-step-storebyline`).
         if !(store == Store::ByLine && l * size_of::<V::Elem>() >= 64) {
             i = unrolled::<V, Op, false>(a, b, out, i, n, op);
         }
