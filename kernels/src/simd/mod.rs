@@ -31,32 +31,29 @@ pub(crate) mod portable;
 /// (`portable` has neither attribute nor token: `wide` uses only the
 /// build's baseline instructions).
 macro_rules! isa_shim {
+    // One row per ISA: its name (the `Isa` variant and the token type),
+    // target features, f32 and f64 vectors (in `crate::simd`).
     (avx2 => $family:ident) => {
-        $family! {
-            isa = simdpar_dispatch::Isa::Avx2;
-            [#[target_feature(enable = "avx2,fma")]] [token: simdpar_dispatch::Avx2];
-            f32 = crate::simd::avx2::F32x8, f64 = crate::simd::avx2::F64x4
-        }
+        crate::simd::isa_shim!(@row $family, Avx2, "avx2,fma", avx2::F32x8, avx2::F64x4);
     };
     (avx512 => $family:ident) => {
-        $family! {
-            isa = simdpar_dispatch::Isa::Avx512;
-            [#[target_feature(enable = "avx512f")]] [token: simdpar_dispatch::Avx512];
-            f32 = crate::simd::avx512::F32x16, f64 = crate::simd::avx512::F64x8
-        }
+        crate::simd::isa_shim!(@row $family, Avx512, "avx512f", avx512::F32x16, avx512::F64x8);
     };
     (neon => $family:ident) => {
-        $family! {
-            isa = simdpar_dispatch::Isa::Neon;
-            [#[target_feature(enable = "neon")]] [token: simdpar_dispatch::Neon];
-            f32 = crate::simd::neon::F32x4, f64 = crate::simd::neon::F64x2
-        }
+        crate::simd::isa_shim!(@row $family, Neon, "neon", neon::F32x4, neon::F64x2);
     };
+    // No features and no token: `wide` uses only the build's baseline.
     (portable => $family:ident) => {
         $family! {
-            isa = simdpar_dispatch::Isa::Portable;
-            [] [];
+            isa = simdpar_dispatch::Isa::Portable; [] [];
             f32 = crate::simd::portable::F32x4, f64 = crate::simd::portable::F64x2
+        }
+    };
+    (@row $family:ident, $isa:ident, $features:literal, $m32:ident::$v32:ident, $m64:ident::$v64:ident) => {
+        $family! {
+            isa = simdpar_dispatch::Isa::$isa;
+            [#[target_feature(enable = $features)]] [token: simdpar_dispatch::$isa];
+            f32 = crate::simd::$m32::$v32, f64 = crate::simd::$m64::$v64
         }
     };
 }
