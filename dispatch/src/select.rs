@@ -130,6 +130,12 @@ fn selection_from(force: Option<&str>, max: Option<&str>) -> Result<Option<Isa>,
     }))
 }
 
+/// `SIMDPAR_ISA` and `SIMDPAR_MAX_ISA` as set (unparsed): the one reader
+/// of both variables.
+fn env_force_max() -> (Option<String>, Option<String>) {
+    (std::env::var(ENV_FORCE).ok(), std::env::var(ENV_MAX).ok())
+}
+
 /// The ISA the environment selects (`SIMDPAR_ISA`, else the best available
 /// at or below `SIMDPAR_MAX_ISA`), `None` when neither is set. A bad value
 /// is an error naming the variable and the available ISAs.
@@ -138,8 +144,7 @@ fn selection_from(force: Option<&str>, max: Option<&str>) -> Result<Option<Isa>,
 pub fn env_selection() -> Result<Option<Isa>, IsaError> {
     static ENV: OnceLock<Result<Option<Isa>, IsaError>> = OnceLock::new();
     ENV.get_or_init(|| {
-        let force = std::env::var(ENV_FORCE).ok();
-        let max = std::env::var(ENV_MAX).ok();
+        let (force, max) = env_force_max();
         selection_from(force.as_deref(), max.as_deref())
     })
     .clone()
@@ -254,8 +259,7 @@ pub enum Selection {
 fn env_force_cap() -> (Option<Isa>, Option<Isa>) {
     static PARTS: OnceLock<(Option<Isa>, Option<Isa>)> = OnceLock::new();
     *PARTS.get_or_init(|| {
-        let force = std::env::var(ENV_FORCE).ok();
-        let max = std::env::var(ENV_MAX).ok();
+        let (force, max) = env_force_max();
         match selection_from(force.as_deref(), None) {
             Ok(Some(isa)) => (Some(isa), None),
             _ => match selection_from(None, max.as_deref()) {

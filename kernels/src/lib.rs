@@ -110,6 +110,13 @@ pub use reduce::{row_sums, sum};
 pub use simdpar_dispatch as dispatch;
 pub use vocab::{Dtype, Family, Kernel, UnknownName};
 
+/// Whether `SIMDPAR_CI=1` is set, which makes a skipped test fail (CI must
+/// run every test): the one reader of the variable.
+#[cfg(test)]
+pub(crate) fn skips_fail() -> bool {
+    std::env::var("SIMDPAR_CI").is_ok_and(|v| v == "1")
+}
+
 /// The ISA a call of `kernel` on `len` elements of `dtype` runs on this
 /// thread now: the ISA forced by a scope, `set_isa` or `SIMDPAR_ISA` if any,
 /// else the tuned profile's or the built-in choice for the call's size class

@@ -25,23 +25,24 @@
 //! caps [`Threads::Auto`] process-wide. Every runtime and thread count
 //! gives the same bits.
 
-mod limit;
+mod claims;
 mod pool;
 #[cfg(feature = "rayon")]
 mod rayon;
 pub(crate) mod split;
 
-pub use limit::{
+pub use crate::plan::Threads;
+pub use crate::plan::limit::{
     ENV_NUM_THREADS, ENV_RUNTIME, EnvError, Runtime, RuntimeUnavailable, check_env, max_threads,
     runtime, set_max_threads, set_runtime, thread_limit,
 };
 
 use crate::error::check_len;
 use crate::mandelbrot::{self, MandelbrotGrid};
-use crate::map::{self, Store};
+use crate::map;
 use crate::plan::{Plan, plan};
 use crate::reduce;
-use crate::vocab::Kernel;
+use crate::vocab::{Kernel, Store};
 use crate::{Element, KernelError};
 
 /// The built-in size from which an elementwise kernel splits between
@@ -55,31 +56,6 @@ pub const PAR_MIN_ELEMS: usize = crate::plan::MAP_THREADS_FROM as usize;
 /// where no tuned profile says otherwise, in elements of f32 (4 MiB; f64
 /// splits from half as many elements).
 pub const PAR_MIN_ELEMS_REDUCE: usize = crate::plan::REDUCE_THREADS_FROM as usize;
-
-/// How many threads a parallel kernel may use.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Threads {
-    /// One thread per logical CPU this process may use, capped by the
-    /// process-wide limit ([`set_max_threads`], `SIMDPAR_NUM_THREADS`), when
-    /// the size pays for it (see [`crate::plan()`]); small inputs stay on
-    /// the calling thread.
-    #[default]
-    Auto,
-    /// At most this many threads (`AtMost(1)`: the calling thread only;
-    /// 0 is treated as 1; never more than the logical CPUs), when the size
-    /// pays for it.
-    AtMost(usize),
-}
-
-impl Threads {
-    /// The largest number of threads this setting allows on this machine.
-    pub fn max_threads(self) -> usize {
-        match self {
-            Threads::Auto => limit::max_threads(),
-            Threads::AtMost(n) => n.clamp(1, pool::logical_cpus().max(1)),
-        }
-    }
-}
 
 /// [`crate::sum`] on up to `threads` threads; the same bits for any count.
 pub fn sum<T: Element>(x: &[T], threads: Threads) -> T {

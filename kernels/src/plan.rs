@@ -28,11 +28,9 @@
 //! costs a size-class lookup.
 
 mod defaults;
+pub(crate) mod limit;
 
-use crate::map::Store;
-use crate::par::Threads;
-use crate::reduce::Fetch;
-use crate::vocab::{Dtype, Family, Kernel};
+use crate::vocab::{Dtype, Family, Fetch, Kernel, Store};
 use simdpar_dispatch::profile::{self, Profile, SizeClass};
 use simdpar_dispatch::{ForcedBy, Isa, Selection};
 use std::cell::Cell;
@@ -40,8 +38,12 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
-pub(crate) use defaults::{MAP_THREADS_FROM, REDUCE_THREADS_FROM};
-pub use defaults::{default_choice, default_choice_with, is_zen4, prefetch_in_dram};
+pub use defaults::{
+    ENV_NT_THRESHOLD, default_choice, default_choice_with, is_zen4, nt_threshold_bytes,
+    prefetch_in_dram,
+};
+pub(crate) use defaults::{MAP_THREADS_FROM, REDUCE_THREADS_FROM, env_nt_threshold};
+pub use limit::Threads;
 
 /// Why a [`Plan`] runs its ISA.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,7 +167,7 @@ pub struct Rules {
     /// streams: the smallest output whose call outgrows the LLC.
     pub nt_output_bytes: usize,
     /// One-input out-of-place maps write a cache line per loop step
-    /// ([`crate::map::Store::ByLine`]) above the first and up to the second.
+    /// ([`Store::ByLine`]) above the first and up to the second.
     pub by_line: (usize, usize),
 }
 
@@ -339,13 +341,6 @@ impl Table {
         let touched = out_bytes.saturating_mul(inputs + 1);
         out_bytes >= from && touched > self.rules.streaming_above
     }
-}
-
-/// `SIMDPAR_NT_THRESHOLD` (output bytes), if set to a number.
-fn env_nt_threshold() -> Option<usize> {
-    std::env::var("SIMDPAR_NT_THRESHOLD")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
 }
 
 thread_local! {

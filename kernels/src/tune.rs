@@ -1030,7 +1030,7 @@ mod tests {
             simdpar_dispatch::selection(),
             Selection::Free { capped: false, .. }
         ) || simdpar_dispatch::best_isa() == Isa::Scalar
-            || std::env::var_os("SIMDPAR_NT_THRESHOLD").is_some()
+            || crate::plan::env_nt_threshold().is_some()
         {
             // A forced ISA or NT threshold gives both sides one plan.
             skip("the check needs a free ISA choice");
@@ -1141,7 +1141,7 @@ mod tests {
     }
 
     fn skip(what: &str) {
-        if std::env::var("SIMDPAR_CI").is_ok_and(|v| v == "1") {
+        if crate::skips_fail() {
             panic!("SKIPPED under SIMDPAR_CI=1: {what}");
         }
         eprintln!("SKIPPED: {what}");

@@ -1,6 +1,8 @@
 //! The one kernel vocabulary: which kernels exist ([`Kernel`]), which element
-//! types they run on ([`Dtype`]), and which family implements each one
-//! ([`Family`]).
+//! types they run on ([`Dtype`]), which family implements each one
+//! ([`Family`]), and the policies a kernel call takes besides its data: how
+//! a reduction reads its input ([`Fetch`]) and how a map writes its output
+//! ([`Store`]). The plan picks the policies; the kernels only obey them.
 //!
 //! Every front end derives its names from here: the CLI, the report, the
 //! parity matrix, the Python package (`simdpar.KERNEL_NAMES`). The names are
@@ -205,6 +207,52 @@ impl Dtype {
         match self {
             Dtype::F32 => 4,
             Dtype::F64 => 8,
+        }
+    }
+}
+
+/// How an out-of-place kernel writes its output. Every policy gives the
+/// same bits; they differ in speed only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Store {
+    /// Ordinary stores (the output stays in cache), four vectors loaded
+    /// ahead of their four stores per loop step: fastest while the arrays
+    /// fit in the level-1 data cache.
+    Cached,
+    /// Ordinary stores, one cache line of output per loop step (each vector
+    /// loaded, computed and stored before the next) where a vector is a
+    /// whole line (AVX-512; other ISAs run [`Store::Cached`]'s loop): faster
+    /// for one-input kernels once the arrays outgrow L1 while they fit in a
+    /// quarter of L2 (evidence:
+    /// `docs/measurements.md#a-cache-line-per-loop-step-storebyline`).
+    ByLine,
+    /// Non-temporal stores where the ISA has them (the output bypasses the
+    /// cache; pays only when the output would not fit in it anyway).
+    Streaming,
+}
+
+/// How a reduction reads its input. Either way the additions, and so the
+/// bits, are the same. [`crate::plan::fetch_for`] picks it per call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fetch {
+    /// Plain loads: the hardware prefetchers alone bring the lines in
+    /// (best while the input is in cache, where a prefetch instruction only
+    /// costs issue slots).
+    OnDemand,
+    /// Each loop step also prefetches the lines it will read 2 KiB later
+    /// (on AVX2 and AVX-512; other ISAs read on demand). Pays once the input
+    /// comes from DRAM: it keeps more line fills in flight than the
+    /// hardware prefetchers start on their own.
+    Ahead,
+}
+
+impl Fetch {
+    /// `on_demand` or `ahead`, for tables and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fetch::OnDemand => "on_demand",
+            Fetch::Ahead => "ahead",
         }
     }
 }

@@ -3,9 +3,9 @@
 //! may equal an input exactly; partial overlap never reaches here because
 //! the public API takes `&mut` and `&` slices).
 
-use super::Store;
 use crate::Element;
 use crate::simd::SimdVec;
+use crate::vocab::Store;
 
 /// A lane-wise operation on one vector.
 pub(crate) trait Unary<V: SimdVec>: Copy {

@@ -47,30 +47,12 @@ pub mod avx512;
 pub mod neon;
 
 use crate::error::check_len;
+pub use crate::plan::nt_threshold_bytes;
+pub use crate::vocab::Store;
+
 use crate::vocab::Kernel;
 use crate::{Element, KernelError};
 use simdpar_dispatch::Isa;
-use std::sync::OnceLock;
-
-/// How an out-of-place kernel writes its output. Every policy gives the
-/// same bits; they differ in speed only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Store {
-    /// Ordinary stores (the output stays in cache), four vectors loaded
-    /// ahead of their four stores per loop step: fastest while the arrays
-    /// fit in the level-1 data cache.
-    Cached,
-    /// Ordinary stores, one cache line of output per loop step (each vector
-    /// loaded, computed and stored before the next) where a vector is a
-    /// whole line (AVX-512; other ISAs run [`Store::Cached`]'s loop): faster
-    /// for one-input kernels once the arrays outgrow L1 while they fit in a
-    /// quarter of L2 (see [`store_for_arrays`] for the measurement).
-    ByLine,
-    /// Non-temporal stores where the ISA has them (the output bypasses the
-    /// cache; pays only when the output would not fit in it anyway).
-    Streaming,
-}
 
 /// The elementwise kernels of one ISA for one dtype (function pointers
 /// resolved once). Only reachable for supported ISAs. Every kernel works on
@@ -104,26 +86,6 @@ pub(crate) fn resolve_for<T: Element>(kernel: Kernel, len: usize) -> &'static Ma
 #[inline]
 fn resolve_in_place<T: Element>(kernel: Kernel, len: usize) -> &'static MapTable<T> {
     resolve_for::<T>(kernel, crate::plan::in_place_len(kernel, len))
-}
-
-/// Output bytes from which a two-input out-of-place map (`add`) uses
-/// non-temporal stores without a tuned profile: `SIMDPAR_NT_THRESHOLD` if
-/// set, else the smallest output whose call (inputs and output) outgrows
-/// the last-level cache ([`crate::plan::Rules::nt_output_bytes`]). Streaming
-/// also needs the touched bytes beyond the LLC, so one-input maps stream
-/// from half the LLC of output ([`crate::plan::store_for`]; evidence in
-/// `docs/measurements.md`).
-pub fn nt_threshold_bytes() -> usize {
-    static T: OnceLock<usize> = OnceLock::new();
-    *T.get_or_init(|| {
-        if let Some(v) = std::env::var("SIMDPAR_NT_THRESHOLD")
-            .ok()
-            .and_then(|v| v.trim().parse().ok())
-        {
-            return v;
-        }
-        crate::plan::Rules::for_caches(crate::plan::Caches::this_cpu()).nt_output_bytes
-    })
 }
 
 /// The store policy for an out-of-place call on `len` elements of `T` that
@@ -237,9 +199,9 @@ macro_rules! map_entry_points {
      $square_inplace:ident, $scale:ident, $scale_inplace:ident, $lrelu:ident,
      $lrelu_inplace:ident) => {
         pub(crate) mod $imp {
-            use crate::map::Store;
             use crate::map::generic::{self, Add, LeakyRelu, Mul, Scale, Square};
             use crate::simd::SimdVec;
+            use crate::vocab::Store;
             type V = $v;
             $($tf)*
             pub(crate) unsafe fn add(a: &[$t], b: &[$t], out: &mut [$t], s: Store) {
@@ -294,13 +256,13 @@ macro_rules! map_entry_points {
         }
 
         /// `out[i] = a[i] + b[i]` on this ISA, over the shortest length.
-        pub fn $add($($tok: $token,)? a: &[$t], b: &[$t], out: &mut [$t], store: crate::map::Store) {
+        pub fn $add($($tok: $token,)? a: &[$t], b: &[$t], out: &mut [$t], store: crate::vocab::Store) {
             $(let _ = $tok;)?
             // SAFETY: the token (or the portable baseline) proves support.
             unsafe { $imp::add(a, b, out, store) }
         }
         /// `out[i] = a[i] * b[i]` on this ISA, over the shortest length.
-        pub fn $mul($($tok: $token,)? a: &[$t], b: &[$t], out: &mut [$t], store: crate::map::Store) {
+        pub fn $mul($($tok: $token,)? a: &[$t], b: &[$t], out: &mut [$t], store: crate::vocab::Store) {
             $(let _ = $tok;)?
             // SAFETY: as above.
             unsafe { $imp::multiply(a, b, out, store) }
@@ -318,7 +280,7 @@ macro_rules! map_entry_points {
             unsafe { $imp::multiply_assign(a, b) }
         }
         /// `out[i] = x[i] * x[i]` on this ISA, over the shortest length.
-        pub fn $square($($tok: $token,)? x: &[$t], out: &mut [$t], store: crate::map::Store) {
+        pub fn $square($($tok: $token,)? x: &[$t], out: &mut [$t], store: crate::vocab::Store) {
             $(let _ = $tok;)?
             // SAFETY: as above.
             unsafe { $imp::square(x, out, store) }
@@ -330,7 +292,7 @@ macro_rules! map_entry_points {
             unsafe { $imp::square_inplace(x) }
         }
         /// `out[i] = x[i] * factor` on this ISA, over the shortest length.
-        pub fn $scale($($tok: $token,)? x: &[$t], factor: $t, out: &mut [$t], store: crate::map::Store) {
+        pub fn $scale($($tok: $token,)? x: &[$t], factor: $t, out: &mut [$t], store: crate::vocab::Store) {
             $(let _ = $tok;)?
             // SAFETY: as above.
             unsafe { $imp::scale(x, factor, out, store) }
@@ -342,7 +304,7 @@ macro_rules! map_entry_points {
             unsafe { $imp::scale_inplace(x, factor) }
         }
         /// `out[i] = x[i] > 0 ? x[i] : alpha * x[i]` on this ISA.
-        pub fn $lrelu($($tok: $token,)? x: &[$t], alpha: $t, out: &mut [$t], store: crate::map::Store) {
+        pub fn $lrelu($($tok: $token,)? x: &[$t], alpha: $t, out: &mut [$t], store: crate::vocab::Store) {
             $(let _ = $tok;)?
             // SAFETY: as above.
             unsafe { $imp::leaky_relu(x, alpha, out, store) }
@@ -413,7 +375,7 @@ mod tests {
             store_for_arrays::<f32>(unary(l2 / 4) + 16, 1),
             Store::Cached
         );
-        if std::env::var_os("SIMDPAR_NT_THRESHOLD").is_some() {
+        if crate::plan::env_nt_threshold().is_some() {
             return;
         }
         // Streaming needs both the threshold's output and arrays that

@@ -2,9 +2,10 @@
 //! in [`crate::map`] writes it (values pass through `black_box`, so LLVM
 //! cannot vectorize).
 
-use super::{MapTable, Store};
+use super::MapTable;
 use crate::Element;
 use crate::element::opaque;
+use crate::vocab::Store;
 use simdpar_dispatch::Isa;
 
 /// The standard leaky ReLU of one element: `x > 0 ? x : alpha * x` (so

@@ -26,9 +26,11 @@
 //!   while it has nothing else to do. Numbers:
 //!   `docs/measurements.md#pool-wake-cost`.
 
+use super::claims::Claims;
+use crate::plan::limit::logical_cpus;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// How long a caller that ran out of items spins, waiting for the helpers
@@ -84,13 +86,6 @@ pub(crate) struct Pool {
     spin_pause: AtomicUsize,
     /// How long helpers spin ([`HELPER_SPIN`]; tests lengthen it).
     spin: Duration,
-}
-
-/// Logical CPUs this process may use (affinity and cgroup limits included),
-/// read once: asking the OS reads cgroup files, far too slow per call.
-pub(crate) fn logical_cpus() -> usize {
-    static CPUS: OnceLock<usize> = OnceLock::new();
-    *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 impl Pool {
@@ -357,73 +352,6 @@ pub(crate) fn map_items<I: Send, R: Send>(
     map_items_on(pool(), items, threads, f)
 }
 
-/// The items of one parallel call, claimed through atomic counters by up
-/// to `t` participants, each starting with its home segment.
-pub(crate) struct Claims<I, R> {
-    slots: Vec<Mutex<(Option<I>, Option<R>)>>,
-    /// Segment s holds items `[bounds[s], bounds[s + 1])`.
-    bounds: Vec<usize>,
-    /// `next[s]`: the next unclaimed item of segment s.
-    next: Vec<AtomicUsize>,
-}
-
-impl<I: Send, R: Send> Claims<I, R> {
-    /// The items cut into `t` segments (`t` at most the item count).
-    pub(crate) fn new(items: Vec<I>, t: usize) -> Self {
-        let n = items.len();
-        let t = t.clamp(1, n.max(1));
-        let slots = items
-            .into_iter()
-            .map(|i| Mutex::new((Some(i), None)))
-            .collect();
-        let bounds: Vec<usize> = (0..=t).map(|s| s * n / t).collect();
-        let next = bounds[..t].iter().map(|&b| AtomicUsize::new(b)).collect();
-        Claims {
-            slots,
-            bounds,
-            next,
-        }
-    }
-
-    /// Segments (participants).
-    pub(crate) fn segments(&self) -> usize {
-        self.next.len()
-    }
-
-    /// Claims and runs items until none is left, segment `home` first.
-    pub(crate) fn run(&self, home: usize, f: &(impl Fn(I) -> R + Sync)) {
-        let t = self.segments();
-        let home = home % t;
-        for s in (home..t).chain(0..home) {
-            loop {
-                let i = self.next[s].fetch_add(1, Ordering::Relaxed);
-                if i >= self.bounds[s + 1] {
-                    break;
-                }
-                let slot = &self.slots[i];
-                let item = slot.lock().unwrap_or_else(|p| p.into_inner()).0.take();
-                if let Some(item) = item {
-                    let r = f(item);
-                    slot.lock().unwrap_or_else(|p| p.into_inner()).1 = Some(r);
-                }
-            }
-        }
-    }
-
-    /// The results in item order (every item must have run).
-    pub(crate) fn into_results(self) -> Vec<R> {
-        self.slots
-            .into_iter()
-            .map(|s| {
-                s.into_inner()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .1
-                    .expect("every item was run")
-            })
-            .collect()
-    }
-}
-
 /// [`map_items`] on a given pool.
 fn map_items_on<I: Send, R: Send>(
     pool: &Pool,
@@ -492,7 +420,7 @@ mod tests {
             return false;
         }
         assert!(
-            std::env::var("SIMDPAR_CI").as_deref() != Ok("1"),
+            !crate::skips_fail(),
             "SKIPPED in CI (SIMDPAR_CI=1 makes a skip a failure): {what}"
         );
         println!("SKIPPED: {what}");

@@ -17,8 +17,8 @@
 //! The items and their results are the same as on simdpar's own pool,
 //! so the bits are too.
 
-use super::limit::{Runtime, runtime};
-use super::pool::Claims;
+use super::claims::Claims;
+use crate::plan::limit::{Runtime, runtime};
 
 /// Whether a parallel call made on this thread now runs on rayon.
 #[inline]

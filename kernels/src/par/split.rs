@@ -3,7 +3,8 @@
 
 use super::pool::map_items;
 use crate::Element;
-use crate::reduce::{Fetch, split_blocks};
+use crate::reduce::split_blocks;
+use crate::vocab::Fetch;
 
 /// Smallest streaming item, in elements (64 KiB of f32: the pool's hand-off
 /// costs a few microseconds, far less than the item).

@@ -6,6 +6,34 @@ use crate::vocab::{Dtype, Family, Kernel};
 use simdpar_dispatch::{Isa, SizeClass};
 use std::sync::OnceLock;
 
+/// The environment variable that forces the non-temporal store threshold:
+/// output bytes from which every out-of-place map streams, whatever the
+/// profile and the caches say.
+pub const ENV_NT_THRESHOLD: &str = "SIMDPAR_NT_THRESHOLD";
+
+/// `SIMDPAR_NT_THRESHOLD` (output bytes), if set to a number: the one
+/// reader of the variable.
+pub(crate) fn env_nt_threshold() -> Option<usize> {
+    std::env::var(ENV_NT_THRESHOLD)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Output bytes from which a two-input out-of-place map (`add`) uses
+/// non-temporal stores without a tuned profile: `SIMDPAR_NT_THRESHOLD` if
+/// set, else the smallest output whose call (inputs and output) outgrows
+/// the last-level cache ([`super::Rules::nt_output_bytes`]). Streaming
+/// also needs the touched bytes beyond the LLC, so one-input maps stream
+/// from half the LLC of output ([`super::store_for`]; evidence in
+/// `docs/measurements.md`). Read once per process.
+pub fn nt_threshold_bytes() -> usize {
+    static T: OnceLock<usize> = OnceLock::new();
+    *T.get_or_init(|| {
+        env_nt_threshold()
+            .unwrap_or_else(|| super::Rules::for_caches(super::Caches::this_cpu()).nt_output_bytes)
+    })
+}
+
 /// AMD's AVX-512 generations simdpar has measured, by CPU family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum AmdAvx512 {
@@ -52,7 +80,7 @@ pub(crate) const REDUCE_THREADS_FROM: u64 = 1024 * 1024;
 pub(crate) const MANDELBROT_THREADS_FROM: u64 = 1 << 20;
 
 /// Whether reductions beyond the last-level cache prefetch 2 KiB ahead of
-/// their loads without a profile ([`crate::reduce::Fetch::Ahead`]; AVX2
+/// their loads without a profile ([`crate::vocab::Fetch::Ahead`]; AVX2
 /// and AVX-512 issue the prefetches, other ISAs read on demand either
 /// way): on Zen 5, where it paid on two threads; elsewhere not, the
 /// smaller worst loss over the machines measured (Zen 4 took

@@ -3,9 +3,9 @@
 //! `L / V::LANES` vector accumulators: accumulator `k` holds lanes
 //! `k*LANES .. (k+1)*LANES`.
 
-use super::Fetch;
 use crate::Element;
 use crate::simd::SimdVec;
+use crate::vocab::Fetch;
 
 /// How far ahead of the loads [`Fetch::Ahead`] prefetches, in bytes: 32
 /// cache lines, the distance that paid on two threads without costing one

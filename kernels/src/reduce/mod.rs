@@ -64,34 +64,11 @@ pub mod avx512;
 #[cfg(target_arch = "aarch64")]
 pub mod neon;
 
+pub use crate::vocab::Fetch;
+
 use crate::vocab::Kernel;
 use crate::{Element, KernelError};
 use simdpar_dispatch::Isa;
-
-/// How a reduction reads its input. Either way the additions, and so the
-/// bits, are the same. [`crate::plan::fetch_for`] picks it per call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fetch {
-    /// Plain loads: the hardware prefetchers alone bring the lines in
-    /// (best while the input is in cache, where a prefetch instruction only
-    /// costs issue slots).
-    OnDemand,
-    /// Each loop step also prefetches the lines it will read 2 KiB later
-    /// (on AVX2 and AVX-512; other ISAs read on demand). Pays once the input
-    /// comes from DRAM: it keeps more line fills in flight than the
-    /// hardware prefetchers start on their own.
-    Ahead,
-}
-
-impl Fetch {
-    /// `on_demand` or `ahead`, for tables and JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            Fetch::OnDemand => "on_demand",
-            Fetch::Ahead => "ahead",
-        }
-    }
-}
 
 /// The reduction kernels of one ISA for one dtype (function pointers
 /// resolved once; see [`Element`]). Only reachable for supported ISAs.
@@ -172,7 +149,8 @@ pub(crate) fn split_blocks(count: usize) -> usize {
 /// grammar and each ISA's arguments: [`crate::simd::isa_shim`].
 macro_rules! reduce_isa {
     (isa = $isa:expr; [$($tf:tt)*] [$($tok:ident : $token:ty)?]; f32 = $v32:ty, f64 = $v64:ty) => {
-        use crate::reduce::{Fetch, ReduceTable, generic};
+        use crate::reduce::{ReduceTable, generic};
+        use crate::vocab::Fetch;
 
         $($tf)*
         unsafe fn sum_f32_tf(x: &[f32], fetch: Fetch) -> f32 {

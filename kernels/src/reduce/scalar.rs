@@ -2,9 +2,10 @@
 //! plainly as possible, one element at a time (values pass through
 //! `black_box`, so LLVM cannot vectorize the lane loop).
 
-use super::{Fetch, ReduceTable, split_blocks};
+use super::{ReduceTable, split_blocks};
 use crate::Element;
 use crate::element::opaque;
+use crate::vocab::Fetch;
 use simdpar_dispatch::Isa;
 
 /// Sum of one block: element `i` into lane `i % L`, then the halving tree.

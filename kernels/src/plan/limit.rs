@@ -1,10 +1,12 @@
-//! The process-wide thread limit and the runtime choice: the one reader of
-//! `SIMDPAR_NUM_THREADS` and `SIMDPAR_RUNTIME`.
+//! How many threads a call may use and where it runs them: [`Threads`], the
+//! process-wide thread limit and the runtime choice; the one reader of
+//! `SIMDPAR_NUM_THREADS` and `SIMDPAR_RUNTIME`. The plan bounds its thread
+//! count with these; `crate::par` re-exports them and runs the threads.
 //!
-//! The limit caps [`super::Threads::Auto`] (and so Python's `threads=None`,
+//! The limit caps [`Threads::Auto`] (and so Python's `threads=None`,
 //! `simdpar.dask` and the tuner, which plan with it); an explicit
-//! [`super::Threads::AtMost`] is the caller's own choice and is not capped
-//! by it (as an explicit `num_threads` clause wins over `OMP_NUM_THREADS`).
+//! [`Threads::AtMost`] is the caller's own choice and is not capped by it
+//! (as an explicit `num_threads` clause wins over `OMP_NUM_THREADS`).
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
@@ -17,6 +19,38 @@ pub const ENV_NUM_THREADS: &str = "SIMDPAR_NUM_THREADS";
 /// outside a rayon pool: `own` (the default) or `rayon` (needs the `rayon`
 /// feature; ignored without it).
 pub const ENV_RUNTIME: &str = "SIMDPAR_RUNTIME";
+
+/// How many threads a parallel kernel may use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Threads {
+    /// One thread per logical CPU this process may use, capped by the
+    /// process-wide limit ([`set_max_threads`], `SIMDPAR_NUM_THREADS`), when
+    /// the size pays for it (see [`crate::plan()`]); small inputs stay on
+    /// the calling thread.
+    #[default]
+    Auto,
+    /// At most this many threads (`AtMost(1)`: the calling thread only;
+    /// 0 is treated as 1; never more than the logical CPUs), when the size
+    /// pays for it.
+    AtMost(usize),
+}
+
+impl Threads {
+    /// The largest number of threads this setting allows on this machine.
+    pub fn max_threads(self) -> usize {
+        match self {
+            Threads::Auto => max_threads(),
+            Threads::AtMost(n) => n.clamp(1, logical_cpus().max(1)),
+        }
+    }
+}
+
+/// Logical CPUs this process may use (affinity and cgroup limits included),
+/// read once: asking the OS reads cgroup files, far too slow per call.
+pub(crate) fn logical_cpus() -> usize {
+    static CPUS: OnceLock<usize> = OnceLock::new();
+    *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
 
 /// The limit set by [`set_max_threads`]; 0: none set (the environment's,
 /// else every logical CPU).
@@ -69,7 +103,7 @@ pub fn check_env() -> Result<(), EnvError> {
     env_runtime().clone().map(|_| ())
 }
 
-/// Sets the process-wide thread limit of [`super::Threads::Auto`]: `n >= 1`
+/// Sets the process-wide thread limit of [`Threads::Auto`]: `n >= 1`
 /// threads at most; `0` removes a limit set here (back to
 /// `SIMDPAR_NUM_THREADS`, else every logical CPU). Takes effect for calls
 /// planned after it returns, on every thread.
@@ -86,12 +120,12 @@ pub fn thread_limit() -> Option<usize> {
     }
 }
 
-/// How many threads [`super::Threads::Auto`] may use now: the limit
+/// How many threads [`Threads::Auto`] may use now: the limit
 /// ([`set_max_threads`] or `SIMDPAR_NUM_THREADS`), never more than the
 /// logical CPUs this process may use.
 #[inline]
 pub fn max_threads() -> usize {
-    let cpus = super::pool::logical_cpus().max(1);
+    let cpus = logical_cpus().max(1);
     match SET_LIMIT.load(Ordering::Relaxed) {
         0 => match env_limit() {
             Ok(Some(n)) => (*n).min(cpus),
