@@ -18,9 +18,10 @@
 //!
 //! Speed figures depend on the machine's load: quote `uptime` with them.
 
+use simdpar::simdpar_kernels::timing::{self, Calibration, Candidate, Order, Schedule};
 use simdpar::{Isa, MandelbrotGrid, Threads, available_isas, par, with_isa};
 use std::hint::black_box;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// One way to run a case.
 #[derive(Clone, Copy)]
@@ -119,6 +120,18 @@ fn time(c: Contender, case: &mut Case, reps: usize) -> f64 {
     t0.elapsed().as_secs_f64() / reps as f64
 }
 
+/// `rounds` rounds in a rotated order, `reps` calls per sample.
+fn rotated(reps: usize, rounds: usize) -> Schedule {
+    Schedule {
+        order: Order::Rotated,
+        calibration: Calibration::Fixed(reps),
+        min_rounds: rounds,
+        max_rounds: rounds,
+        budget: Duration::ZERO,
+        prime: false,
+    }
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -211,26 +224,33 @@ fn cell<T: simdpar::Element + simdpar::Plain>(kernel: &str, n: usize, rounds: us
             }
         }
     }
+    // One call on one thread sizes every contender's samples (about 4 ms).
     let t0 = Instant::now();
     run(Threads::AtMost(1));
-    let reps = ((0.004 / t0.elapsed().as_secs_f64().max(1e-7)) as usize).clamp(1, 100_000);
-    let mut s: Vec<Vec<f64>> = vec![Vec::new(); cons.len()];
-    for r in 0..rounds {
-        for k in 0..cons.len() {
-            let i = (k + r) % cons.len();
-            let (_, isa, th) = &cons[i];
-            let t0 = Instant::now();
-            for _ in 0..reps {
-                match isa {
-                    Some(isa) => with_isa(*isa, || run(*th)).map(|_| ()).unwrap(),
-                    None => {
-                        run(*th);
+    let reps =
+        timing::calls_per_sample(t0.elapsed().as_secs_f64(), Duration::from_millis(4), 40_000);
+    let run = std::cell::RefCell::new(run);
+    let mut cands: Vec<Candidate<'_>> = cons
+        .iter()
+        .map(|(name, isa, th)| {
+            let (run, isa, th) = (&run, *isa, *th);
+            Candidate::new(name.clone(), move |n| {
+                let mut run = run.borrow_mut();
+                for _ in 0..n {
+                    match isa {
+                        Some(isa) => with_isa(isa, || (*run)(th)).map(|_| ()).unwrap(),
+                        None => {
+                            (*run)(th);
+                        }
                     }
                 }
-            }
-            s[i].push(t0.elapsed().as_secs_f64() / reps as f64);
-        }
-    }
+            })
+        })
+        .collect();
+    let s: Vec<Vec<f64>> = timing::run_rounds(&mut cands, &rotated(reps, rounds))
+        .into_iter()
+        .map(|s| s.rounds)
+        .collect();
     let cols: Vec<String> = (1..cons.len())
         .map(|i| {
             let r = median(s[i].iter().zip(&s[0]).map(|(m, d)| m / d).collect());
@@ -296,15 +316,23 @@ fn main() {
     for mut case in cases(&[16 << 10, 1 << 20, 64 << 20]) {
         // Warm up and size the repetitions to about 20 ms per sample.
         let once = time(cs[1], &mut case, 1).max(1e-7);
-        let reps = ((0.02 / once) as usize).clamp(1, 20_000);
-        let mut samples: Vec<Vec<f64>> = vec![Vec::new(); cs.len()];
-        for r in 0..rounds {
-            // Rotate the starting contender each round.
-            for k in 0..cs.len() {
-                let i = (k + r) % cs.len();
-                samples[i].push(time(cs[i], &mut case, reps));
-            }
-        }
+        let reps = timing::calls_per_sample(once, Duration::from_millis(20), 20_000);
+        let case = std::cell::RefCell::new(case);
+        let mut cands: Vec<Candidate<'_>> = cs
+            .iter()
+            .map(|&c| {
+                let case = &case;
+                Candidate::new(c.label, move |n| {
+                    time(c, &mut case.borrow_mut(), n);
+                })
+            })
+            .collect();
+        let samples: Vec<Vec<f64>> = timing::run_rounds(&mut cands, &rotated(reps, rounds))
+            .into_iter()
+            .map(|s| s.rounds)
+            .collect();
+        drop(cands);
+        let case = case.into_inner();
         let med: Vec<f64> = samples.iter().map(|s| median(s.clone())).collect();
         // Per-round ratios: default vs the best manual choice of that round,
         // and default 2T vs default 1T.

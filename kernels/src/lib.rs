@@ -8,6 +8,8 @@
 //! * **Parallel** ([`par`]): all of them on simdpar's own fork-safe pool.
 //! * **Plans** ([`plan()`]): which ISA and how many threads a call runs, and why.
 //! * **Buffers**: [`AlignedVec`] and [`Arena`].
+//! * **Timing** ([`timing`]): the interleaved-rounds engine that the tuner
+//!   and the benchmarks measure with.
 //!
 //! Every function here runs the ISA that [`plan()`] picks for its kernel,
 //! dtype and size class on the calling thread (the one a scope, `set_isa`
@@ -91,6 +93,7 @@ pub mod par;
 pub mod plan;
 pub mod reduce;
 pub(crate) mod simd;
+pub mod timing;
 pub mod tune;
 pub mod vocab;
 

@@ -29,6 +29,7 @@ use crate::map::{self, Store};
 use crate::par::{self, Threads, split};
 use crate::plan::with_forced_threads;
 use crate::reduce::{self, Fetch};
+use crate::timing;
 use crate::vocab::{Dtype, Family, Kernel};
 use crate::{Element, KernelError};
 use simdpar_dispatch::profile::{self, Profile, SizeClass, Tuned, cache_limits};
@@ -121,32 +122,29 @@ fn race(contenders: &mut [&mut dyn FnMut()], allowance: Duration) -> Samples {
 }
 
 /// [`race`] for contenders that make `n` calls when asked for `n` (so one
-/// that sets something up per sample does it outside the repeated call).
+/// that sets something up per sample does it outside the repeated call),
+/// on the timing engine: rounds in a rotated order, each contender's
+/// warm-up call sizing its samples to about [`SAMPLE`].
 fn race_batched(contenders: &mut [&mut dyn FnMut(usize)], allowance: Duration) -> Samples {
-    let n = contenders.len();
-    // One warm-up call each, which also sizes the repetitions.
-    let reps: Vec<usize> = contenders
+    let mut cands: Vec<timing::Candidate<'_>> = contenders
         .iter_mut()
-        .map(|c| {
-            let t = Instant::now();
-            c(1);
-            let s = t.elapsed().as_secs_f64().max(1e-8);
-            ((SAMPLE.as_secs_f64() / s) as usize).clamp(1, 100_000)
-        })
+        .map(|c| timing::Candidate::new("", c))
         .collect();
-    let mut samples = vec![Vec::new(); n];
-    let start = Instant::now();
-    let mut round = 0;
-    while round < MIN_ROUNDS || (round < MAX_ROUNDS && start.elapsed() < allowance) {
-        for k in 0..n {
-            let i = (k + round) % n;
-            let t = Instant::now();
-            contenders[i](reps[i]);
-            samples[i].push(t.elapsed().as_secs_f64() / reps[i] as f64);
-        }
-        round += 1;
-    }
-    samples
+    let schedule = timing::Schedule {
+        order: timing::Order::Rotated,
+        calibration: timing::Calibration::FirstCall {
+            sample: SAMPLE,
+            max_calls: 100_000,
+        },
+        min_rounds: MIN_ROUNDS,
+        max_rounds: MAX_ROUNDS,
+        budget: allowance,
+        prime: false,
+    };
+    timing::run_rounds(&mut cands, &schedule)
+        .into_iter()
+        .map(|s| s.rounds)
+        .collect()
 }
 
 /// The ISAs worth measuring: every available one but scalar.
