@@ -193,7 +193,7 @@ pub struct Workload {
 }
 
 impl Workload {
-    /// The standard matrix of the issue, shared by `simdpar report` and the
+    /// The standard workload matrix, shared by `simdpar report` and the
     /// criterion benches: every kernel x dtype at about 16K (L1/L2), 1M (L3)
     /// and 64M (DRAM) elements; row sums 4096x128, 1Mx128, 100Kx1000;
     /// Mandelbrot 1024x1024 with 256 iterations.

@@ -13,7 +13,7 @@ pub const VERDICTS: [&str; 3] = ["holds", "partly", "does not hold"];
 /// One claim and what this machine measured.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Claim {
-    /// Its number in issue 12's list.
+    /// Its number in `claims.py`'s list of claims (the table's order).
     pub id: u32,
     /// The claim, as articles state it.
     pub claim: String,

@@ -1,4 +1,4 @@
-//! Issue 14's goals: simdpar's defaults (threads automatic, no ISA forced)
+//! The defaults' goals: simdpar's defaults (threads automatic, no ISA forced)
 //! against every manual choice and every peer, and the thread scaling the
 //! parallel runtime promises. Every ratio is a median of per-round ratios
 //! of candidates timed in the same interleaved group (or, for NumPy and
@@ -89,7 +89,8 @@ fn cell(w: &Workload) -> String {
     format!("{} {} {}", w.op.name(), w.dtype.name(), w.shape.label())
 }
 
-/// Adds every goal of issue 14.
+/// Adds every goal of the defaults: against manual choices, Mojo and the
+/// Python peers, and the thread and DRAM scaling.
 pub(super) fn goals(r: &Results, out: &mut Vec<Goal>) {
     for w in r.workloads() {
         vs_manual(r, &w, out);

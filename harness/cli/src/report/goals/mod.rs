@@ -1,5 +1,7 @@
-//! The speed goals of the report (issue 6) and their measured ratios: one
-//! file per goal group, each adding its goals in [`evaluate`].
+//! The report's speed goals (simdpar against Mojo, NumPy and memory
+//! bandwidth; its defaults against manual choices and peers) and their
+//! measured ratios: one file per goal group, each adding its goals in
+//! [`evaluate`].
 
 mod bandwidth;
 pub mod defaults;
@@ -17,7 +19,7 @@ use simdpar_mojo::TwinVariant;
 pub struct Goal {
     /// Stable id, e.g. `numpy/row_sums/f32/1Mx128/t1`.
     pub id: String,
-    /// `mojo`, `mojo_avx2`, `bandwidth`, `numpy`, or issue 14's
+    /// `mojo`, `mojo_avx2`, `bandwidth`, `numpy`, or the defaults' groups
     /// `defaults_vs_manual`, `defaults_vs_mojo`, `defaults_vs_numpy`,
     /// `defaults_vs_numkong`, `threads`, `dram_scaling`.
     pub group: &'static str,
@@ -90,7 +92,7 @@ pub(super) fn paired(
     Some(paired_ratio(&a.stats, &b.stats))
 }
 
-/// Every goal of the issue, measured.
+/// Every goal of the report, measured over the results `r`.
 pub fn evaluate(r: &Results) -> Vec<Goal> {
     let mut out = Vec::new();
     mojo::goals(r, &mut out, "mojo", r.best, TwinVariant::Exact);
