@@ -6,7 +6,7 @@ use crate::data::{Align, Buf};
 use crate::stream::{Pattern, StreamBufs, pool as stream_pool};
 use crate::timing::{Candidate, Stats, TimingConfig, interleaved};
 use simdpar::{Element, Isa, MandelbrotGrid, Plain, Threads, par, with_isa};
-use simdpar_mojo::{MandelbrotParams, TwinElement, TwinVariant, Twins};
+use simdpar_mojo::{TwinElement, TwinVariant, Twins};
 use std::cell::{OnceCell, RefCell};
 use std::hint::black_box;
 
@@ -486,13 +486,9 @@ fn mojo_call<T: BenchElem>(
                 max_iter,
             },
         ) => {
-            let g = MandelbrotGrid::<T>::new(width, height);
-            let p = MandelbrotParams {
-                width,
-                height,
+            let p = MandelbrotGrid {
                 max_iter,
-                xlim: g.xlim,
-                ylim: g.ylim,
+                ..MandelbrotGrid::<T>::new(width, height)
             };
             let mut o = img.borrow_mut();
             if threads > 1 {

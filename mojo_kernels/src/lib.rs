@@ -60,8 +60,8 @@ pub use host::HostCpu;
 pub use loader::Library;
 pub use toolchain::{ENV_MOJO, EffectiveTarget, Toolchain};
 pub use twins::{
-    DEFINE_F32_WIDTH, MandelbrotGrid, MandelbrotParams, TWINS_ABI_VERSION, TWINS_SOURCE,
-    TWINS_SOURCE_NAME, TwinElement, TwinVariant, Twins, portable_cpu,
+    DEFINE_F32_WIDTH, MandelbrotGrid, TWINS_ABI_VERSION, TWINS_SOURCE, TWINS_SOURCE_NAME,
+    TwinElement, TwinVariant, Twins, portable_cpu,
 };
 
 /// Environment variable that turns a missing toolchain from a loud skip into

@@ -160,9 +160,6 @@ impl TwinElement for f64 {
 /// the twins' counts compare with the kernels' pixel for pixel.
 pub use simdpar_kernels::MandelbrotGrid;
 
-/// [`MandelbrotGrid`] under the name callers of the twins used first.
-pub type MandelbrotParams<T> = MandelbrotGrid<T>;
-
 /// One loaded variant of the twins library, callable on Rust slices.
 ///
 /// Threaded entry points take `threads` (0: one per online CPU) and return
