@@ -14,11 +14,13 @@ mod simd;
 pub use simd::{Form, Level, Store, level, levels};
 
 use crate::data::{Align, Buf};
-use crate::timing::{Candidate, Stats, TimingConfig, interleaved};
+use crate::timing::{
+    Calibration, Candidate, Order, Schedule, Stats, TimingConfig, interleaved, run_rounds,
+};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::Duration;
 
 /// The fastest form per (pattern, threads) found by the last [`measure`]
 /// in this process (medians of its interleaved rounds): [`StreamBufs::pass`]
@@ -196,17 +198,30 @@ impl StreamBufs {
         if forms.len() < 2 {
             return forms[0];
         }
-        let mut best = vec![f64::INFINITY; forms.len()];
-        for round in 0..4 {
-            for (i, &f) in forms.iter().enumerate() {
-                let t0 = Instant::now();
-                self.pass_with(pattern, f, pool);
-                // Round 0 warms up (page faults, caches) and is not counted.
-                if round > 0 {
-                    best[i] = best[i].min(t0.elapsed().as_secs_f64());
-                }
-            }
-        }
+        // Four rounds in the forms' order, one pass each; round 0 warms up
+        // (page faults, caches) and is not counted.
+        let this = std::cell::RefCell::new(&mut *self);
+        let mut cands: Vec<Candidate<'_>> = forms
+            .iter()
+            .map(|&f| {
+                let this = &this;
+                Candidate::new(format!("{f:?}"), move |_| {
+                    this.borrow_mut().pass_with(pattern, f, pool)
+                })
+            })
+            .collect();
+        let schedule = Schedule {
+            order: Order::Listed,
+            calibration: Calibration::Fixed(1),
+            min_rounds: 4,
+            max_rounds: 4,
+            budget: Duration::ZERO,
+            prime: false,
+        };
+        let best: Vec<f64> = run_rounds(&mut cands, &schedule)
+            .iter()
+            .map(|s| s.rounds[1..].iter().copied().fold(f64::INFINITY, f64::min))
+            .collect();
         let i = (0..forms.len())
             .min_by(|&a, &b| best[a].total_cmp(&best[b]))
             .unwrap_or(0);

@@ -174,6 +174,9 @@ pub enum Order {
     /// The same order rotated by one each round (round `r` starts with
     /// contender `r`), which keeps every contender's neighbour.
     Rotated,
+    /// The contenders' own order every round (a short calibration that
+    /// keeps the fastest sample of each).
+    Listed,
 }
 
 /// How many calls one sample of a contender makes.
@@ -316,6 +319,7 @@ pub fn run_rounds(cands: &mut [Candidate<'_>], schedule: &Schedule) -> Vec<Stats
                     *o = (k + round) % n;
                 }
             }
+            Order::Listed => {}
         }
         for &i in &order {
             if schedule.prime && inner[i] > 1 {
@@ -592,17 +596,17 @@ mod tests {
         // (kernel 2 over STREAM 2 / 1.5)
         assert_eq!(paired_speedup_ratio(&k1, &kt, &s1, &short), 1.5);
     }
-    #[test]
-    fn rotated_rounds_start_one_later_each_round() {
-        let order = std::cell::RefCell::new(Vec::new());
+    /// The order in which `order` runs three contenders over three rounds.
+    fn order_of(order: Order) -> Vec<usize> {
+        let seen = std::cell::RefCell::new(Vec::new());
         let mut cands: Vec<Candidate<'_>> = (0..3)
             .map(|i| {
-                let order = &order;
-                Candidate::new(format!("{i}"), move |_| order.borrow_mut().push(i))
+                let seen = &seen;
+                Candidate::new(format!("{i}"), move |_| seen.borrow_mut().push(i))
             })
             .collect();
         let schedule = Schedule {
-            order: Order::Rotated,
+            order,
             calibration: Calibration::Fixed(1),
             min_rounds: 3,
             max_rounds: 3,
@@ -611,8 +615,14 @@ mod tests {
         };
         let s = run_rounds(&mut cands, &schedule);
         drop(cands);
-        assert_eq!(order.into_inner(), [0, 1, 2, 1, 2, 0, 2, 0, 1]);
         assert!(s.iter().all(|s| s.inner == 1 && s.rounds.len() == 3));
+        seen.into_inner()
+    }
+
+    #[test]
+    fn rotated_and_listed_orders() {
+        assert_eq!(order_of(Order::Rotated), [0, 1, 2, 1, 2, 0, 2, 0, 1]);
+        assert_eq!(order_of(Order::Listed), [0, 1, 2, 0, 1, 2, 0, 1, 2]);
     }
 
     #[test]
