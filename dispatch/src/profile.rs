@@ -72,7 +72,10 @@ pub const MAX_PROFILE_BYTES: u64 = 1 << 20;
 /// The first line of every profile of this format version.
 pub const PROFILE_HEADER: &str = "simdpar-tune 1";
 
-/// The kernel families a profile has entries for.
+/// The kernel families a profile has entries for. This crate sits below
+/// the kernels' vocabulary (`simdpar_kernels::vocab`), so the names here
+/// are spelled out; a test of the plan checks that these lists are exactly
+/// the vocabulary's names.
 pub const FAMILIES: [&str; 3] = ["reduce", "map", "mandelbrot"];
 /// The kernels the tuner measures on their own where kernels of one family
 /// differ: `sum` and `row_sums` (reductions), `add` (maps with two inputs:

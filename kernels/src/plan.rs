@@ -731,6 +731,57 @@ mod tests {
         }
     }
 
+    /// The profile format lives in `dispatch`, below the vocabulary, so it
+    /// spells the family, kernel-group and dtype names out; they must be
+    /// exactly the names the plan looks up and the tuner writes.
+    #[test]
+    fn the_profile_format_names_exactly_the_vocabulary() {
+        use std::collections::BTreeSet;
+        assert_eq!(profile::FAMILIES, Family::NAMES);
+        assert_eq!(profile::DTYPES, Dtype::NAMES);
+
+        // Entry names: every name the plan may look up for a kernel (its
+        // group's, its family's) is accepted, and nothing else is.
+        let looked_up: BTreeSet<&str> = Kernel::ALL
+            .into_iter()
+            .flat_map(|k| [tuned_as(k).name(), k.family().name()])
+            .collect();
+        let accepted: BTreeSet<&str> = profile::FAMILIES
+            .into_iter()
+            .chain(profile::KERNEL_GROUPS)
+            .collect();
+        assert_eq!(looked_up, accepted);
+        for k in crate::tune::MEASURED {
+            assert!(accepted.contains(k.name()), "the tuner writes {k}");
+        }
+        // `nt` lines name the groups of the out-of-place maps.
+        let nt: BTreeSet<&str> = Family::Map.kernels().map(|k| tuned_as(k).name()).collect();
+        assert_eq!(nt, profile::NT_KERNELS.into_iter().collect());
+
+        // The parser reads a profile that uses every one of these names.
+        let mut text = format!("{}\ncpu test\n", profile::PROFILE_HEADER);
+        for name in &looked_up {
+            for d in Dtype::ALL {
+                text += &format!("entry {name} {d} llc scalar never\n");
+            }
+        }
+        for name in &nt {
+            text += &format!("nt f32 1024 {name}\n");
+        }
+        let p = Profile::from_text(&text).expect("every vocabulary name parses");
+        for name in &looked_up {
+            for d in Dtype::ALL {
+                assert!(
+                    p.get(name, d.name(), SizeClass::Llc).is_some(),
+                    "{name} {d}"
+                );
+            }
+        }
+        for name in &nt {
+            assert_eq!(p.nt_for(name, "f32"), Some(1024), "nt {name}");
+        }
+    }
+
     /// A CPU described as CPUID would describe it, with the given caches.
     fn fake_cpu(l1d: u64, l2: u64, l3: u64) -> simdpar_dispatch::CpuInfo {
         let cache = |level, kind, size_bytes| simdpar_dispatch::CacheInfo {
