@@ -43,7 +43,7 @@ pub enum Family {
     Reduce,
     /// The elementwise kernels ([`crate::map`]).
     Map,
-    /// `mandelbrot` ([`crate::mandelbrot`]).
+    /// `mandelbrot` ([`mod@crate::mandelbrot`]).
     Mandelbrot,
 }
 

@@ -63,13 +63,22 @@ fn the_limit_does_not_change_the_bits() {
     assert_eq!(free.to_bits(), simdpar_kernels::sum(&x).to_bits());
 }
 
+/// Set in a child that [`child`] runs, which then tests the environment
+/// it was given instead of starting a child of its own.
+const CHILD: &str = "SIMDPAR_THREAD_LIMIT_CHILD";
+
+/// Whether this process is such a child: the one reader of [`CHILD`].
+fn in_child() -> bool {
+    std::env::var_os(CHILD).is_some()
+}
+
 /// Runs this test binary's test `name` in a child with `env` set; whether
 /// it passed.
 fn child(name: &str, env: &[(&str, &str)]) -> bool {
     let exe = std::env::current_exe().expect("test binary path");
     let mut cmd = std::process::Command::new(exe);
     cmd.args(["--exact", name, "--test-threads=1"])
-        .env("SIMDPAR_THREAD_LIMIT_CHILD", "1");
+        .env(CHILD, "1");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -80,7 +89,7 @@ fn child(name: &str, env: &[(&str, &str)]) -> bool {
 
 #[test]
 fn env_limit_is_read() {
-    if std::env::var_os("SIMDPAR_THREAD_LIMIT_CHILD").is_none() {
+    if !in_child() {
         assert!(child("env_limit_is_read", &[("SIMDPAR_NUM_THREADS", "1")]));
         return;
     }
@@ -97,7 +106,7 @@ fn env_limit_is_read() {
 
 #[test]
 fn a_bad_env_limit_is_reported_and_ignored() {
-    if std::env::var_os("SIMDPAR_THREAD_LIMIT_CHILD").is_none() {
+    if !in_child() {
         assert!(child(
             "a_bad_env_limit_is_reported_and_ignored",
             &[
@@ -116,7 +125,7 @@ fn a_bad_env_limit_is_reported_and_ignored() {
 
 #[test]
 fn env_runtime_is_read() {
-    if std::env::var_os("SIMDPAR_THREAD_LIMIT_CHILD").is_none() {
+    if !in_child() {
         assert!(child(
             "env_runtime_is_read",
             &[("SIMDPAR_RUNTIME", "rayon")]
