@@ -1,4 +1,4 @@
-//! The Mandelbrot oracle: the definition of [`crate::mandelbrot`], one
+//! The Mandelbrot oracle: the definition of [`crate::mandelbrot`](mod@crate::mandelbrot), one
 //! pixel at a time.
 
 use super::{MandelbrotGrid, MandelbrotTable};
