@@ -9,6 +9,9 @@
 //!   `cpu_info`.
 //! * [`threads`]: `set_num_threads`, `get_num_threads`, `plan` and the
 //!   C-ABI thread getter/setter for threadpoolctl.
+//! * [`accumulator`]: the `SumAccumulator` class; [`dask_runs`] and
+//!   [`dask_row_states`]: `_SumRuns` and `_RowStates`, the chunk states
+//!   of `simdpar.dask`.
 //! * [`mojo`]: the simdpar-mojo compile cache, artifacts and twins, used by
 //!   the pure-Python module `simdpar.mojo`.
 
@@ -16,6 +19,9 @@
 
 pub mod accumulator;
 pub mod array;
+pub mod dask_row_states;
+pub mod dask_runs;
+mod dask_state;
 pub mod isa;
 pub mod kernels;
 pub mod mandelbrot_tile;
@@ -52,8 +58,8 @@ fn _simdpar(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(threads::thread_settings, m)?)?;
     m.add_function(wrap_pyfunction!(threads::plan, m)?)?;
     m.add_class::<accumulator::PySumAccumulator>()?;
-    m.add_class::<accumulator::PySumRuns>()?;
-    m.add_class::<accumulator::PyRowStates>()?;
+    m.add_class::<dask_runs::PySumRuns>()?;
+    m.add_class::<dask_row_states::PyRowStates>()?;
     m.add_class::<isa::UseIsa>()?;
     m.add("IsaError", py.get_type::<isa::IsaError>())?;
     m.add_class::<mojo::PyCache>()?;
