@@ -602,16 +602,33 @@ pub fn size_class(kernel: Kernel, dtype: Dtype, len: usize) -> SizeClass {
 /// serial entry points call this once per call).
 #[inline]
 pub fn isa_for(kernel: Kernel, dtype: Dtype, len: usize) -> Isa {
-    isa_in(kernel, dtype, size_class(kernel, dtype, len))
+    with_table(|t| {
+        let class = t.rules.caches.class_of(bytes_touched(kernel, dtype, len));
+        isa_in_table(t, kernel, dtype, class)
+    })
 }
 
-/// [`isa_for`] for a call already known to fall in `class` (the serial
-/// reductions also need the class for [`fetch_in`], so they compute it once).
+/// The ISA and read policy of a single-threaded reduction: [`isa_for`] and
+/// [`fetch_in`] from one table lookup and one size class (the serial
+/// reductions call this once per call).
 #[inline]
-pub(crate) fn isa_in(kernel: Kernel, dtype: Dtype, class: SizeClass) -> Isa {
+pub(crate) fn serial_reduce(kernel: Kernel, dtype: Dtype, len: usize) -> (Isa, Fetch) {
+    with_table(|t| {
+        let class = t.rules.caches.class_of(bytes_touched(kernel, dtype, len));
+        (
+            isa_in_table(t, kernel, dtype, class),
+            fetch_in_table(t, dtype, class),
+        )
+    })
+}
+
+/// The one-thread ISA of `kernel` in `class` under `t`, after a forced ISA
+/// or a cap.
+#[inline]
+fn isa_in_table(t: &Table, kernel: Kernel, dtype: Dtype, class: SizeClass) -> Isa {
     match simdpar_dispatch::selection() {
         Selection::Forced(isa, _) => isa,
-        Selection::Free { ceiling, .. } => choice(kernel, dtype, class).isa.min(ceiling),
+        Selection::Free { ceiling, .. } => t.get(kernel, dtype, class).isa.min(ceiling),
     }
 }
 

@@ -87,11 +87,8 @@ crate::isa_tables!(ReduceTable);
 /// `len` elements, from one size-class lookup.
 #[inline]
 fn serial_plan<T: Element>(kernel: Kernel, len: usize) -> (&'static ReduceTable<T>, Fetch) {
-    let class = crate::plan::size_class(kernel, T::DTYPE, len);
-    (
-        table_for::<T>(crate::plan::isa_in(kernel, T::DTYPE, class)),
-        crate::plan::fetch_in(T::DTYPE, class),
-    )
+    let (isa, fetch) = crate::plan::serial_reduce(kernel, T::DTYPE, len);
+    (table_for::<T>(isa), fetch)
 }
 
 /// Sum of `x` in simdpar's fixed order (see the module docs): bitwise the
