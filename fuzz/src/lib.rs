@@ -225,23 +225,24 @@ pub fn exact<T: Element>(got: T, want: T) -> bool {
 
 /// Panics at the first element that is not [`exact`].
 pub fn assert_exact<T: Element>(got: &[T], want: &[T], what: &dyn Fn() -> String) {
-    assert_eq!(got.len(), want.len(), "{}: length", what());
-    if let Some(i) = (0..got.len()).find(|&i| !exact(got[i], want[i])) {
-        panic!(
-            "{}: index {i}: got {:?} ({:#x}), want {:?} ({:#x})",
-            what(),
-            got[i],
-            got[i].to_bits_u64(),
-            want[i],
-            want[i].to_bits_u64()
-        );
-    }
+    assert_each(got, want, exact, what)
 }
 
 /// Panics at the first element that is not [`same`].
 pub fn assert_same<T: Element>(got: &[T], want: &[T], what: &dyn Fn() -> String) {
+    assert_each(got, want, same, what)
+}
+
+/// Panics at the first index where `ok(got[i], want[i])` fails, with both
+/// values and their bits.
+fn assert_each<T: Element>(
+    got: &[T],
+    want: &[T],
+    ok: fn(T, T) -> bool,
+    what: &dyn Fn() -> String,
+) {
     assert_eq!(got.len(), want.len(), "{}: length", what());
-    if let Some(i) = (0..got.len()).find(|&i| !same(got[i], want[i])) {
+    if let Some(i) = (0..got.len()).find(|&i| !ok(got[i], want[i])) {
         panic!(
             "{}: index {i}: got {:?} ({:#x}), want {:?} ({:#x})",
             what(),

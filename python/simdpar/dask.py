@@ -227,18 +227,26 @@ def sum(x: "_da.Array", split_every: _Optional[int] = None) -> "_da.Array":
         key = (f"{name}-chunk",) + tuple(idx)
         dsk[key] = (_chunk_runs, (x.name,) + tuple(idx), loc, shape)
         level.append(key)
+    level = _join_tree(dsk, level, fan_in, _join, f"{name}-join", ())
+    dsk[(name,)] = (_finish, level, dtype, int(x.size))
+    graph = HighLevelGraph.from_collections(name, dsk, dependencies=[x])
+    return _da.Array(graph, name, chunks=(), dtype=dtype, meta=_np.empty((), dtype=dtype))
+
+
+def _join_tree(dsk, level, fan_in, join, prefix, index):
+    """Adds to ``dsk`` the tasks that join the keys of ``level`` ``fan_in`` at
+    a time, level after level, under keys ``(f"{prefix}{depth}", *index, g)``;
+    returns the last level (at most ``fan_in`` keys, in order)."""
     depth = 0
     while len(level) > fan_in:
         depth += 1
         nxt = []
         for g in range(0, len(level), fan_in):
-            key = (f"{name}-join{depth}", g // fan_in)
-            dsk[key] = (_join, level[g : g + fan_in])
+            key = (f"{prefix}{depth}",) + tuple(index) + (g // fan_in,)
+            dsk[key] = (join, level[g : g + fan_in])
             nxt.append(key)
         level = nxt
-    dsk[(name,)] = (_finish, level, dtype, int(x.size))
-    graph = HighLevelGraph.from_collections(name, dsk, dependencies=[x])
-    return _da.Array(graph, name, chunks=(), dtype=dtype, meta=_np.empty((), dtype=dtype))
+    return level
 
 
 # ---------------------------------------------------------------------------
@@ -298,15 +306,7 @@ def row_sums(m: "_da.Array", threads: int = 1, split_every: _Optional[int] = Non
             key = (f"{name}-states", i, j)
             dsk[key] = (_row_states, (m.name, i, j), int(col_starts[j]))
             level.append(key)
-        depth = 0
-        while len(level) > fan_in:
-            depth += 1
-            nxt = []
-            for g in range(0, len(level), fan_in):
-                key = (f"{name}-join{depth}", i, g // fan_in)
-                dsk[key] = (_row_join, level[g : g + fan_in])
-                nxt.append(key)
-            level = nxt
+        level = _join_tree(dsk, level, fan_in, _row_join, f"{name}-join", (i,))
         dsk[(name, i)] = (_row_finish, level, dtype, cols)
     graph = HighLevelGraph.from_collections(name, dsk, dependencies=[m])
     return _da.Array(graph, name, chunks=(m.chunks[0],), dtype=dtype,
