@@ -19,7 +19,9 @@ environment:
   SIMDPAR_DISABLE_ISA=<list> treat these ISAs as missing (e.g. avx512,avx2)
   SIMDPAR_NT_THRESHOLD=<n>   bytes from which map kernels use streaming stores
   SIMDPAR_TUNE_FILE=<path>   the tuned profile to read (and `simdpar tune` to write)
-  SIMDPAR_NO_TUNE=1          ignore any tuned profile";
+  SIMDPAR_NO_TUNE=1          ignore any tuned profile
+  SIMDPAR_NUM_THREADS=<n>    at most n threads for every automatic thread count
+  SIMDPAR_RUNTIME=<own|rayon> where parallel calls outside rayon run (rayon: feature `rayon`)";
 
 /// simdpar: hardware-aware SIMD kernels with a Mojo parity suite.
 #[derive(Debug, Parser)]

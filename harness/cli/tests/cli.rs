@@ -129,8 +129,11 @@ fn help_lists_the_subcommands_and_the_environment() {
         "info",
         "parity",
         "report",
+        "compare",
         "SIMDPAR_ISA",
         "SIMDPAR_DISABLE_ISA",
+        "SIMDPAR_NUM_THREADS",
+        "SIMDPAR_RUNTIME",
     ] {
         assert!(text.contains(word), "{text}");
     }
