@@ -11,8 +11,8 @@ kind of article it comes from), ``measured``, ``baseline``, ``verdict``
     python benches/python/claims.py --out claims.json   # table on stdout, JSON in the file
 
 Method: contenders of one claim are timed in interleaved rounds (a sample
-of each per round, a fresh order every round: ``timing.py``, shared with
-``np_bench.py``), each figure is a median, and the load average is printed
+of each per round, a fresh order every round: ``simdpar.timing``, loaded
+from the source tree by ``timing.py``), each figure is a median, and the load average is printed
 next to them: on a shared machine the figures are indicative. A claim that depends on
 hardware this machine lacks is measured as far as it can be, and its
 verdict is for this CPU. The run takes about 1-3 minutes (Mojo compiles are

@@ -6,7 +6,8 @@ Needs dask[array] and distributed (``pip install ./python[dask]``).
 For each worker count (1 and 2 worker processes, one thread each) and each
 size (64M and 256M float32 elements, chunks of 4M elements unless told
 otherwise), the data are generated on the workers and persisted, then three
-contenders run interleaved (A B C A B C ...), and the table shows medians:
+contenders run in interleaved rounds (``simdpar.timing``), and the table
+shows medians and medians of per-round ratios:
 
 * ``dask``: ``dask.array.sum`` (NumPy per chunk, bits depend on chunking);
 * ``plain``: ``simdpar.sum`` per chunk, partial sums added by dask (no
@@ -22,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 
 import numpy as np
 
@@ -35,6 +34,7 @@ except ImportError as e:  # pragma: no cover
 
 import simdpar
 import simdpar.dask as sd
+from simdpar.timing import interleaved, median, paired_ratio
 
 
 def _plain_chunk(block, axis=None, keepdims=True, **_):
@@ -56,17 +56,11 @@ def measure(client, n, chunk, repeats):
     x = client.persist(x)
     distributed.wait(x)
     contenders = {"dask": da.sum, "plain": plain_sum, "simdpar.dask": sd.sum}
-    times = {k: [] for k in contenders}
-    results = {}
-    for k, f in contenders.items():  # warm-up (imports, first graph)
-        results[k] = client.compute(f(x)).result()
-    for _ in range(repeats):
-        for k, f in contenders.items():
-            t0 = time.perf_counter()
-            client.compute(f(x)).result()
-            times[k].append(time.perf_counter() - t0)
+    results = {k: client.compute(f(x)).result() for k, f in contenders.items()}
+    calls = [(k, lambda f=f: client.compute(f(x)).result()) for k, f in contenders.items()]
+    times, _ = interleaved(calls, repeats)
     del x
-    return {k: statistics.median(v) for k, v in times.items()}, results
+    return times, results
 
 
 def main():
@@ -94,12 +88,14 @@ def main():
                                       memory_limit="6GiB", silence_logs=40) as cluster, \
                 distributed.Client(cluster) as client:
             for n in sizes:
-                med, res = measure(client, n, chunk, args.repeats)
+                times, res = measure(client, n, chunk, args.repeats)
+                med = {k: median(v) for k, v in times.items()}
                 load = os.getloadavg()[0]
                 print(f"| {w} | {n >> 20}M | {med['dask'] * 1e3:.1f} ms | "
                       f"{med['plain'] * 1e3:.1f} ms | {med['simdpar.dask'] * 1e3:.1f} ms | "
-                      f"{med['simdpar.dask'] / med['dask']:.2f} | "
-                      f"{med['simdpar.dask'] / med['plain']:.2f} | {load:.1f} |", flush=True)
+                      f"{paired_ratio(times['simdpar.dask'], times['dask']):.2f} | "
+                      f"{paired_ratio(times['simdpar.dask'], times['plain']):.2f} | {load:.1f} |",
+                      flush=True)
     print(f"load average after: {os.getloadavg()}")
 
 

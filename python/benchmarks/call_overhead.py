@@ -3,7 +3,7 @@
 For each pair (simdpar call, numpy's equivalent ufunc call) on a 16-element
 float32 array (and, for broadcasting throughput, on a 4096 x 128 float32
 matrix against a row, a column and a scalar), runs ROUNDS interleaved rounds; each round times LOOPS calls
-of one and then of the other (alternating which goes first), and reports
+of each in a fresh shuffled order (``simdpar.timing``), and reports
 the median per-call time of each and the median of the per-round ratios.
 
     .venv/bin/python python/benchmarks/call_overhead.py [--rounds 41] [--json out.json]
@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import timeit
 
 import numpy as np
 
 import simdpar
+from simdpar.timing import interleaved, median, paired_ratio
 
 
 def pairs(n: int):
@@ -62,18 +61,8 @@ def broadcast_pairs(rows: int, cols: int):
 
 def measure(f_s, f_n, rounds: int, loops: int):
     """Per-call seconds (median) of both and the median per-round ratio."""
-    ts, tn, ratios = [], [], []
-    for r in range(rounds):
-        if r % 2 == 0:
-            s = timeit.timeit(f_s, number=loops) / loops
-            n = timeit.timeit(f_n, number=loops) / loops
-        else:
-            n = timeit.timeit(f_n, number=loops) / loops
-            s = timeit.timeit(f_s, number=loops) / loops
-        ts.append(s)
-        tn.append(n)
-        ratios.append(s / n)
-    return statistics.median(ts), statistics.median(tn), statistics.median(ratios)
+    s, _ = interleaved([("simdpar", f_s), ("numpy", f_n)], rounds, inner=loops)
+    return median(s["simdpar"]), median(s["numpy"]), paired_ratio(s["simdpar"], s["numpy"])
 
 
 def main(argv=None) -> int:

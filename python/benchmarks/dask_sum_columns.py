@@ -1,8 +1,8 @@
 """simdpar.dask.sum / row_sums against dask.array.sum on column-chunked
 arrays.
 
-Side by side and interleaved (one call of each per round, the order
-alternating), reporting the median of each and their ratio. Not a test: a
+Side by side in interleaved rounds (``simdpar.timing``), reporting the
+median of each and the median of their per-round ratios. Not a test: a
 timing depends on the machine and its load (`uptime` is printed).
 
     python python/benchmarks/dask_sum_columns.py [rounds]
@@ -11,15 +11,14 @@ timing depends on the machine and its load (`uptime` is printed).
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import time
 
 import dask.array as da
 import numpy as np
 
 import simdpar
 import simdpar.dask as sd
+from simdpar.timing import interleaved, median, paired_ratio
 
 
 def main() -> None:
@@ -43,21 +42,13 @@ def main() -> None:
             "simdpar.dask.row_sums": lambda: sd.row_sums(dx).compute(),
             "dask.array.sum(axis=1)": lambda: dx.sum(axis=1).compute(),
         }
-        times = {k: [] for k in calls}
-        for f in calls.values():
-            f()
-        for r in range(rounds):
-            order = list(calls) if r % 2 == 0 else list(reversed(list(calls)))
-            for k in order:
-                t0 = time.perf_counter()
-                calls[k]()
-                times[k].append(time.perf_counter() - t0)
-        med = {k: statistics.median(v) for k, v in times.items()}
+        times, _ = interleaved(list(calls.items()), rounds)
+        med = {k: median(v) for k, v in times.items()}
         for ours, theirs in (("simdpar.dask.sum", "dask.array.sum"),
                              ("simdpar.dask.row_sums", "dask.array.sum(axis=1)")):
             print(
                 f"{label}: {ours} {med[ours] * 1e3:.1f} ms, {theirs} {med[theirs] * 1e3:.1f} ms, "
-                f"ratio {med[ours] / med[theirs]:.2f}x"
+                f"ratio {paired_ratio(times[ours], times[theirs]):.2f}x"
             )
     print(f"load: {os.getloadavg()}")
 

@@ -5,7 +5,7 @@ each size, times simdpar with its defaults (``threads=None``: automatic; no
 ISA forced), NumPy's idiom and NumKong's call, every one writing into a
 preallocated ``out=`` where the call has one, so nobody is charged an
 allocation the others are not. Rounds are interleaved (one sample of each
-contender per round, the order rotating every round) and the reported
+contender per round in a fresh order, ``simdpar.timing``) and the reported
 ratio is the median of the per-round ratios peer time / simdpar time
 (above 1: simdpar faster).
 
@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
 
 import numpy as np
 
 import simdpar
+from simdpar.timing import interleaved, median, paired_ratio
 
 try:
     import numkong as nk
@@ -76,27 +75,6 @@ def contenders(kernel: str, dtype, n: int):
     return out
 
 
-def measure(calls, rounds: int, min_sample: float):
-    """Per contender, seconds per call of every round (interleaved)."""
-    inner = {}
-    for name, f in calls:
-        f()
-        t = time.perf_counter()
-        f()
-        dt = max(time.perf_counter() - t, 1e-9)
-        inner[name] = max(1, int(min_sample / dt + 0.999))
-    samples = {name: [] for name, _ in calls}
-    for r in range(rounds):
-        order = calls[r % len(calls) :] + calls[: r % len(calls)]
-        for name, f in order:
-            k = inner[name]
-            t = time.perf_counter()
-            for _ in range(k):
-                f()
-            samples[name].append((time.perf_counter() - t) / k)
-    return samples
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=15)
@@ -124,13 +102,9 @@ def main() -> int:
         for dt in [np.float32, np.float64]:
             for label in sizes:
                 calls = contenders(kernel, dt, SIZES[label])
-                s = measure(calls, args.rounds, args.min_sample)
-                med = {k: statistics.median(v) for k, v in s.items()}
-                ratio = {
-                    k: statistics.median([p / q for p, q in zip(v, s["simdpar"])])
-                    for k, v in s.items()
-                    if k != "simdpar"
-                }
+                s, _ = interleaved(calls, args.rounds, min_sample=args.min_sample)
+                med = {k: median(v) for k, v in s.items()}
+                ratio = {k: paired_ratio(v, s["simdpar"]) for k, v in s.items() if k != "simdpar"}
                 name = np.dtype(dt).name
                 results.append({"kernel": kernel, "dtype": name, "size": label, "median_s": med, "ratio": ratio})
 

@@ -7,7 +7,6 @@ app = marimo.App(width="medium")
 @app.cell
 def _():
     import math
-    import time
 
     import altair as alt
     import marimo as mo
@@ -15,8 +14,9 @@ def _():
 
     import simdpar
     import simdpar.mojo as mj
+    from simdpar.timing import interleaved, median
 
-    return alt, math, mj, mo, np, simdpar, time
+    return alt, interleaved, math, median, mj, mo, np, simdpar
 
 
 @app.cell
@@ -83,17 +83,7 @@ def _(math):
 
 
 @app.cell
-def _(np, reps_pick, simdpar, size_pick, time, twins):
-    def _median_time(f, reps):
-        f()
-        ts = []
-        for _ in range(reps):
-            s = time.perf_counter()
-            f()
-            ts.append(time.perf_counter() - s)
-        ts.sort()
-        return ts[len(ts) // 2]
-
+def _(interleaved, median, np, reps_pick, simdpar, size_pick, twins):
     n = 2 ** size_pick.value
     reps = reps_pick.value
     rng = np.random.default_rng(0)
@@ -130,11 +120,14 @@ def _(np, reps_pick, simdpar, size_pick, time, twins):
     for isa in simdpar.available_isas():
         bench[f"simdpar {isa}"] = {}
     for name, (np_f, sp_f, mojo_f) in kernels.items():
-        bench["numpy"][name] = _median_time(np_f, reps) if np_f else float("nan")
-        for isa in simdpar.available_isas():
-            with simdpar.use_isa(isa):
-                bench[f"simdpar {isa}"][name] = _median_time(sp_f, reps)
-        bench["mojo twin"][name] = _median_time(mojo_f, reps) if mojo_f else float("nan")
+        # Every contender of a kernel in the same interleaved rounds, each
+        # simdpar ISA under its use_isa scope (entered outside the timing).
+        calls = [(f"simdpar {isa}", sp_f, lambda isa=isa: simdpar.use_isa(isa))
+                 for isa in simdpar.available_isas()]
+        calls += [(series, f) for series, f in (("numpy", np_f), ("mojo twin", mojo_f)) if f]
+        samples, _ = interleaved(calls, rounds=reps)
+        for series in bench:
+            bench[series][name] = median(samples[series]) if series in samples else float("nan")
     if twins is None:
         del bench["mojo twin"]
     # One row per kernel: the plain kernel name, its label and µs per series.
@@ -143,7 +136,7 @@ def _(np, reps_pick, simdpar, size_pick, time, twins):
         for k in kernels
     ]
     title = (f"float32, {n:,} elements (Mandelbrot: {mw}×{mh} = {mw * mh:,} pixels, 64 iterations), "
-             f"threads=1, median of {reps}")
+             f"threads=1, median of {reps} interleaved rounds")
     return bench, bench_rows, kernels, n, title
 
 

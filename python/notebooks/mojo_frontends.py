@@ -7,14 +7,13 @@ app = marimo.App(width="medium")
 @app.cell
 def _():
     import os
-    import statistics
-    import time
 
     import marimo as mo
 
     import simdpar.mojo as mj
+    from simdpar.timing import interleaved, median
 
-    return mj, mo, os, statistics, time
+    return interleaved, median, mj, mo, os
 
 
 @app.cell
@@ -89,25 +88,21 @@ def triangle(n: Int) -> Int:
 
 
 @app.cell
-def _(add_numbers, ext, mj, mojo_ok, os, program, statistics, time):
-    def per_call(f, calls, rounds=5):
-        """Median seconds per call over `rounds` batches of `calls` calls."""
-        f()
-        batches = []
-        for _ in range(rounds):
-            t = time.perf_counter()
-            for _ in range(calls):
-                f()
-            batches.append((time.perf_counter() - t) / calls)
-        return statistics.median(batches)
-
+def _(add_numbers, ext, interleaved, median, mj, mojo_ok, os, program):
     costs = {}
     if mojo_ok:
-        costs = {
-            "executor (run)": per_call(lambda: mj.run(program), 3),
-            "decorator (@function)": per_call(lambda: add_numbers(100), 3),
-            "extension module": per_call(lambda: ext.triangle(100), 20000),
-        }
+        # Five interleaved rounds, each sample at least 20 ms of calls
+        # (one call of the executor, thousands of the extension's).
+        samples, _ = interleaved(
+            [
+                ("executor (run)", lambda: mj.run(program)),
+                ("decorator (@function)", lambda: add_numbers(100)),
+                ("extension module", lambda: ext.triangle(100)),
+            ],
+            rounds=5,
+            min_sample=0.02,
+        )
+        costs = {name: median(s) for name, s in samples.items()}
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return costs, load
 

@@ -6,15 +6,14 @@ app = marimo.App(width="medium")
 
 @app.cell
 def _():
-    import time
-
     import marimo as mo
     import numpy as np
 
     import simdpar
     import simdpar.mojo as mj
+    from simdpar.timing import interleaved, median
 
-    return mj, mo, np, simdpar, time
+    return interleaved, median, mj, mo, np, simdpar
 
 
 @app.cell
@@ -90,19 +89,16 @@ def leaky_relu_f32(
 
 
 @app.cell
-def _(alpha_pick, editor, mj, mojo_ok, mo, np, simdpar, size_pick, time):
+def _(alpha_pick, editor, interleaved, median, mj, mojo_ok, mo, np, simdpar, size_pick):
     def _fmt_us(us):
         """µs or ms by magnitude, 3 significant digits."""
         v, unit = (us / 1e3, "ms") if us >= 1e3 else (us, "µs")
         return f"{v:.3g} {unit}" if v < 100 else f"{v:,.0f} {unit}"
 
-    def _best(f, reps=7):
-        ts = []
-        for _ in range(reps):
-            s = time.perf_counter()
-            f()
-            ts.append(time.perf_counter() - s)
-        return min(ts)
+    def _medians(**calls):
+        """Median seconds per call of each, in 7 interleaved rounds."""
+        samples, _ = interleaved(list(calls.items()), rounds=7)
+        return {name: median(s) for name, s in samples.items()}
 
     n = 2 ** size_pick.value
     alpha = alpha_pick.value / 10
@@ -117,7 +113,8 @@ def _(alpha_pick, editor, mj, mojo_ok, mo, np, simdpar, size_pick, time):
     playground_result = {"mojo": False, "n": n, "alpha": alpha,
                          "simdpar_is_leaky_relu": simdpar_is_leaky_relu}
     if not mojo_ok:
-        view = mo.md(f"simdpar.leaky_relu on {n:,} float32: {_fmt_us(_best(lambda: simdpar.leaky_relu(x, alpha)) * 1e6)} (no Mojo to compare with)")
+        _t = _medians(simdpar=lambda: simdpar.leaky_relu(x, alpha))
+        view = mo.md(f"simdpar.leaky_relu on {n:,} float32: {_fmt_us(_t['simdpar'] * 1e6)} (no Mojo to compare with)")
     else:
         try:
             lib = mj.compile(editor.value, fp_mode="contract=off", ALPHA_TENTHS=alpha_pick.value)
@@ -125,9 +122,10 @@ def _(alpha_pick, editor, mj, mojo_ok, mo, np, simdpar, size_pick, time):
             got = np.empty_like(x)
             kernel(x, got, n)
             same = bool(np.array_equal(got.view(np.uint32), reference.view(np.uint32)))
-            t_mojo = _best(lambda: kernel(x, got, n))
             out = np.empty_like(x)
-            t_simdpar = _best(lambda: simdpar.leaky_relu(x, alpha, out=out, threads=1))
+            _t = _medians(mojo=lambda: kernel(x, got, n),
+                          simdpar=lambda: simdpar.leaky_relu(x, alpha, out=out, threads=1))
+            t_mojo, t_simdpar = _t["mojo"], _t["simdpar"]
             playground_result.update(mojo=True, bitwise_equal=same, cache=lib.outcome,
                                      mojo_us=t_mojo * 1e6, simdpar_us=t_simdpar * 1e6,
                                      max_abs_diff=float(np.max(np.abs(got - reference))))
@@ -138,8 +136,8 @@ def _(alpha_pick, editor, mj, mojo_ok, mo, np, simdpar, size_pick, time):
                 | compile | cache **{lib.outcome}** (key `{lib.key}`) |
                 | vs its NumPy formula `np.where(x > 0, x, 0) + alpha * x` | {"✓ bitwise equal" if same else f"✗ differs (max abs diff {playground_result['max_abs_diff']:.3g})"} |
                 | `simdpar.leaky_relu` vs `np.where(x > 0, x, alpha * x)` | {"✓ bitwise equal" if simdpar_is_leaky_relu else "✗ differs"} |
-                | Mojo kernel into `dst` (best of 7) | {_fmt_us(t_mojo * 1e6)} |
-                | `simdpar.leaky_relu` into `out=`, threads=1 (best of 7) | {_fmt_us(t_simdpar * 1e6)} |
+                | Mojo kernel into `dst` (median of 7 interleaved rounds) | {_fmt_us(t_mojo * 1e6)} |
+                | `simdpar.leaky_relu` into `out=`, threads=1 (median of 7 interleaved rounds) | {_fmt_us(t_simdpar * 1e6)} |
                 """
             )
         except mj.MojoCompileError as e:

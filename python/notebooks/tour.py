@@ -16,8 +16,9 @@ def _():
     from PIL import Image
 
     import simdpar
+    from simdpar.timing import interleaved, median, paired_ratio
 
-    return Image, base64, io, math, mo, np, simdpar, time
+    return Image, base64, interleaved, io, math, median, mo, np, paired_ratio, simdpar, time
 
 
 @app.cell
@@ -41,8 +42,9 @@ def _(mo, simdpar):
         input size ({_plan_summary(simdpar)}; `simdpar.cpu_info()["plans"]`
         has the whole table); the selector below forces one ISA for the tour.
         Results are compared bit for bit with NumPy's own arithmetic (the
-        sums, whose order differs, to a tolerance). Times are the best of 5
-        calls, both sides writing into a preallocated result (`out=`), so
+        sums, whose order differs, to a tolerance). Times are medians of 7
+        interleaved rounds (`simdpar.timing`; the ratio is the median of
+        per-round ratios), both sides writing into a preallocated result (`out=`), so
         they time the kernels; the last column times simdpar allocating its
         result (no `out=`), which at small sizes costs as much as the kernel
         itself. `leaky_relu` is the standard leaky ReLU, checked bit for bit
@@ -77,15 +79,7 @@ def _(math):
 
 
 @app.cell
-def _(dtype_pick, isa_pick, np, simdpar, size_pick, time):
-    def _best_of(f, reps=5):
-        ts = []
-        for _ in range(reps):
-            s = time.perf_counter()
-            f()
-            ts.append(time.perf_counter() - s)
-        return min(ts)
-
+def _(dtype_pick, interleaved, isa_pick, median, np, paired_ratio, simdpar, size_pick):
     def _same_bits(a, b):
         a, b = np.asarray(a), np.asarray(b)
         return a.dtype == b.dtype and a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
@@ -136,12 +130,17 @@ def _(dtype_pick, isa_pick, np, simdpar, size_pick, time):
                 check = "close (different summation order)" if ok else "DIFFERENT"
             if ours_alloc is not None and not _same_bits(ours_alloc(), got):
                 ok, check = False, "DIFFERENT with and without out="
-            t_ours, t_np = _best_of(ours), _best_of(theirs)
-            t_alloc = _best_of(ours_alloc) if ours_alloc is not None else None
+            # Both (and simdpar allocating) in 7 interleaved rounds; medians.
+            _calls = [("ours", ours), ("numpy", theirs)]
+            if ours_alloc is not None:
+                _calls.append(("alloc", ours_alloc))
+            _times, _ = interleaved(_calls, rounds=7)
+            t_ours, t_np = median(_times["ours"]), median(_times["numpy"])
+            t_alloc = median(_times["alloc"]) if ours_alloc is not None else None
             tour_rows.append({
                 "kernel": name, "isa": simdpar.kernel_isa(name.split()[0], t.__name__), "dtype": t.__name__,
                 "check": check, "ok": ok, "simdpar_ms": t_ours * 1e3, "numpy_ms": t_np * 1e3,
-                "speedup": t_np / t_ours,
+                "speedup": paired_ratio(_times["numpy"], _times["ours"]),
                 "simdpar_alloc_ms": None if t_alloc is None else t_alloc * 1e3,
             })
     return isa, tour_rows
