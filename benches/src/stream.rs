@@ -1,23 +1,25 @@
 //! A STREAM-like memory bandwidth bench: the physical limit each DRAM-sized
-//! kernel is compared with. Loops over `f64` arrays written for this bench
-//! (no kernel of simdpar involved) at the widest vectors of this CPU, with
-//! several independent accumulators or vectors in flight ([`simd`]), on 1
-//! and on all threads, counted STREAM's way (bytes read + bytes written, no
-//! write-allocate traffic). Every pattern runs at every vector width this
-//! CPU has, store patterns with cached and with non-temporal stores, and
-//! keeps the fastest [`Form`], so each pattern is the fastest way this bench
-//! knows to move those bytes on this machine: a kernel measured above it is
-//! a measurement to investigate, not a kernel beating memory.
+//! kernel is compared with. The loops are the kernels' bandwidth probes
+//! ([`simdpar::simdpar_kernels::bandwidth`], written once over the kernels' SIMD
+//! layer) on `f64` arrays, on 1 and on all threads, counted STREAM's way
+//! (bytes read + bytes written, no write-allocate traffic). Every pattern
+//! runs in every [`Form`] this CPU has (vector width x interleaved streams
+//! x prefetch for the read, x cached or non-temporal stores for the
+//! others) and keeps the fastest, so each pattern is the fastest way this
+//! bench knows to move those bytes on this machine: a kernel measured
+//! above it is a measurement to investigate, not a kernel beating memory.
 
-mod simd;
+mod form;
 
-pub use simd::{Form, Level, Store, level, levels};
+pub use form::{Form, StoreForm, levels};
+pub use simdpar::simdpar_kernels::bandwidth::Streams;
 
 use crate::data::{Align, Buf};
 use crate::timing::{
     Calibration, Candidate, Order, Schedule, Stats, TimingConfig, interleaved, run_rounds,
 };
 use rayon::prelude::*;
+use simdpar::simdpar_kernels::bandwidth;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -74,8 +76,8 @@ impl Pattern {
         self != Pattern::Read
     }
 
-    /// The forms (vector width x store form) measured for this pattern on
-    /// this CPU.
+    /// The forms (vector width x streams x prefetch or store form)
+    /// measured for this pattern on this CPU.
     pub fn forms(self) -> Vec<Form> {
         Form::all(self.stores())
     }
@@ -230,6 +232,8 @@ impl StreamBufs {
 
     /// One pass of `pattern` in `form`: serial when `pool` is None, else
     /// split in pieces of [`piece_len`] that the threads of `pool` claim.
+    /// Panics if `form.width` is not one of [`levels`] (the forms of
+    /// [`Pattern::forms`] all are).
     pub fn pass_with(&mut self, pattern: Pattern, form: Form, pool: Option<&rayon::ThreadPool>) {
         let n = self.a.get().len();
         let t = pool.map(|p| p.current_num_threads()).unwrap_or(1);
@@ -237,37 +241,49 @@ impl StreamBufs {
         let a: &[f64] = self.a.get();
         let (b, c) = (self.b.get(), self.c.get());
         let o: &mut [f64] = self.out.get_mut();
-        let st = form;
+        let (isa, streams, store) = (form.width, form.streams, form.store.0);
+        let read = |a: &[f64]| bandwidth::read(a, isa, streams, form.fetch()).expect(RUNS_HERE);
+        let copy =
+            |a: &[f64], o: &mut [f64]| bandwidth::copy(a, o, isa, streams, store).expect(RUNS_HERE);
+        // The triad's `o = b + 0.5 * c`; -1 keeps the in-place scale's
+        // values finite and normal forever.
+        let triad = |o: &mut [f64], b: &[f64], c: &[f64]| {
+            bandwidth::triad(b, c, 0.5, o, isa, streams, store).expect(RUNS_HERE)
+        };
+        let scale = |x: &mut [f64]| {
+            bandwidth::scale_inplace(x, -1.0, isa, streams, store).expect(RUNS_HERE)
+        };
         match (pattern, pool) {
             (Pattern::Read, None) => {
-                std::hint::black_box(simd::read(a, form));
+                std::hint::black_box(read(a));
             }
             (Pattern::Read, Some(p)) => {
-                let s: f64 = p.install(|| a.par_chunks(chunk).map(|a| simd::read(a, form)).sum());
+                let s: f64 = p.install(|| a.par_chunks(chunk).map(read).sum());
                 std::hint::black_box(s);
             }
-            (Pattern::Copy, None) => simd::copy(a, o, st),
+            (Pattern::Copy, None) => copy(a, o),
             (Pattern::Copy, Some(p)) => p.install(|| {
                 o.par_chunks_mut(chunk)
                     .zip(a.par_chunks(chunk))
-                    .for_each(|(o, a)| simd::copy(a, o, st))
+                    .for_each(|(o, a)| copy(a, o))
             }),
-            (Pattern::Triad, None) => simd::triad(o, b, c, 0.5, st),
+            (Pattern::Triad, None) => triad(o, b, c),
             (Pattern::Triad, Some(p)) => p.install(|| {
                 o.par_chunks_mut(chunk)
                     .zip(b.par_chunks(chunk))
                     .zip(c.par_chunks(chunk))
-                    .for_each(|((o, b), c)| simd::triad(o, b, c, 0.5, st))
+                    .for_each(|((o, b), c)| triad(o, b, c))
             }),
-            // -1 keeps the values finite and normal forever.
-            (Pattern::InplaceScale, None) => simd::scale_inplace(o, -1.0, st),
-            (Pattern::InplaceScale, Some(p)) => p.install(|| {
-                o.par_chunks_mut(chunk)
-                    .for_each(|x| simd::scale_inplace(x, -1.0, st))
-            }),
+            (Pattern::InplaceScale, None) => scale(o),
+            (Pattern::InplaceScale, Some(p)) => {
+                p.install(|| o.par_chunks_mut(chunk).for_each(scale))
+            }
         }
     }
 }
+
+/// Why a form's ISA runs here: forms come from [`levels`].
+const RUNS_HERE: &str = "a STREAM form runs an ISA of `levels()`";
 
 /// A rayon pool of exactly `threads` threads.
 pub fn pool(threads: usize) -> rayon::ThreadPool {
@@ -390,7 +406,7 @@ mod tests {
         b.pass(Pattern::Read, None);
         assert_eq!(
             b.chosen.get(&(Pattern::Read, 1)).map(|f| f.store),
-            Some(Store::Cached)
+            Some(StoreForm::CACHED)
         );
         assert!(b.chosen.contains_key(&(Pattern::Copy, 1)));
         assert_eq!(b.chosen.len(), 2);
@@ -413,7 +429,7 @@ mod tests {
                 assert_ne!(*f, x.form);
             }
             if !x.pattern.stores() {
-                assert_eq!(x.form.store, Store::Cached);
+                assert_eq!(x.form.store, StoreForm::CACHED);
             }
         }
     }

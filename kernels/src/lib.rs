@@ -85,6 +85,7 @@ pub(crate) use isa_tables;
 
 pub mod aligned;
 pub mod arena;
+pub mod bandwidth;
 mod element;
 mod error;
 pub mod mandelbrot;

@@ -13,14 +13,16 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
     let n = r.stream[0].n;
     let _ = writeln!(
         s,
-        "## Memory bandwidth (STREAM-like)\n\n{} Mi doubles per array ({} MiB), 8 independent \
-         accumulators or vectors in flight (read walks both halves of its array at once); on \
-         several threads the threads claim 2 MiB pieces (work stealing), so a thread the \
-         scheduler starts late does not hold the pass. Every pattern ran in every form this CPU has (vector width {}; store patterns with cached and \
-         with non-temporal stores) in the same interleaved rounds, and the fastest form is kept \
-         (`form`; the others' medians in the last column). Bytes counted as read + written (no \
-         write-allocate), medians. A kernel or peer above its pattern is flagged as a \
-         measurement to investigate (see \"Above the memory limit\").\n",
+        "## Memory bandwidth (STREAM-like)\n\n{} Mi doubles per array ({} MiB), the kernels' \
+         bandwidth probes (`simdpar_kernels::bandwidth`): 8 vectors in flight per loop step, \
+         over 1, 2 or 4 parts of the arrays walked at once (`x1`, `x2`, `x4`); on several \
+         threads the threads claim 2 MiB pieces (work stealing), so a thread the scheduler \
+         starts late does not hold the pass. Every pattern ran in every form this CPU has \
+         (vector width {} x streams; read with and without prefetch, store patterns with \
+         cached and with non-temporal stores) in the same interleaved rounds, and the fastest \
+         form is kept (`form`; the others' medians in the last column). Bytes counted as read \
+         + written (no write-allocate), medians. A kernel or peer above its pattern is flagged \
+         as a measurement to investigate (see \"Above the memory limit\").\n",
         n >> 20,
         (n * 8) >> 20,
         simdpar_bench::stream::levels()
