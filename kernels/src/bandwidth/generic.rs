@@ -18,12 +18,31 @@ const PREFETCH_AHEAD: usize = 2048;
 /// A cache line, the step between two prefetches.
 const LINE: usize = 64;
 
-/// The length of each of `streams` parts of `n` elements: a whole number
-/// of `lanes`-element vectors, so that every part starts as aligned as the
-/// first one. What the parts leave over is handled after them.
+/// Parts and streamed stores start on this boundary: a whole cache line,
+/// so that no loop step writes part of a line (a partly written line
+/// leaves a write-combining buffer early, and an in-place pattern then
+/// waits for it: `docs/measurements.md#stream-patterns-on-the-kernels-simd-layer`).
+const ALIGN: usize = 64;
+
+/// Elements before `p` reaches an [`ALIGN`] boundary (at most `n`; none
+/// when `p` is not even element-aligned).
 #[inline(always)]
-fn part_len(n: usize, streams: usize, lanes: usize) -> usize {
-    n / streams / lanes * lanes
+fn head<E>(p: *const E, n: usize) -> usize {
+    let (mis, e) = ((p as usize) % ALIGN, size_of::<E>());
+    if mis == 0 || !mis.is_multiple_of(e) {
+        0
+    } else {
+        ((ALIGN - mis) / e).min(n)
+    }
+}
+
+/// The length of each of `streams` parts of `n` elements: a whole number
+/// of vectors and of [`ALIGN`] bytes, so that every part starts as aligned
+/// as the first one. What the parts leave over is handled after them.
+#[inline(always)]
+fn part_len<E>(n: usize, streams: usize, lanes: usize) -> usize {
+    let step = lanes.max(ALIGN / size_of::<E>());
+    n / streams / step * step
 }
 
 /// The sum of `n` elements from `p`, one vector at a time, added to `acc`.
@@ -55,9 +74,13 @@ unsafe fn sum_rest<V: SimdVec>(mut acc: V, p: *const V::Elem, n: usize) -> V {
 /// The ISA of `V` must be available.
 #[inline(always)]
 pub(crate) unsafe fn read<V: SimdVec, const S: usize, const AHEAD: bool>(x: &[V::Elem]) -> V::Elem {
-    let (n, p, l) = (x.len(), x.as_ptr(), V::LANES);
-    let k = IN_FLIGHT / S;
-    let h = part_len(n, S, l);
+    let (l, k) = (V::LANES, IN_FLIGHT / S);
+    let first = head(x.as_ptr(), x.len());
+    // SAFETY: first <= x.len(); the ISA is the caller's.
+    let lead = unsafe { sum_rest(V::splat(V::Elem::ZERO), x.as_ptr(), first) };
+    let x = &x[first..];
+    let (n, p) = (x.len(), x.as_ptr());
+    let h = part_len::<V::Elem>(n, S, l);
     // SAFETY: splat has no memory operand; the ISA is the caller's.
     let mut acc = [unsafe { V::splat(V::Elem::ZERO) }; IN_FLIGHT];
     let mut i = 0;
@@ -86,8 +109,8 @@ pub(crate) unsafe fn read<V: SimdVec, const S: usize, const AHEAD: bool>(x: &[V:
             acc[0] = sum_rest(acc[0], p.add(s * h + i), h - i);
         }
         acc[0] = sum_rest(acc[0], p.add(S * h), n - S * h);
-        let mut total = acc[0];
-        for v in &acc[1..] {
+        let mut total = lead;
+        for v in &acc {
             total = total.add(*v);
         }
         total.reduce_halving()
@@ -218,8 +241,8 @@ unsafe fn store_rest<V: SimdVec, O: StoreOp<V>>(
 
 /// `out[i] = op(a[i], b[i])` for `i < n`: `S` parts walked at once,
 /// `IN_FLIGHT / S` vectors of each loaded before they are stored, with
-/// non-temporal stores when `NT` (then a head is peeled first so that
-/// every streamed vector is aligned, and the stores are fenced at the end).
+/// non-temporal stores when `NT` (fenced at the end). A head is peeled
+/// first so that every part starts on an [`ALIGN`] boundary of `out`.
 ///
 /// # Safety
 /// `a` (and `b` when `O::TWO_INPUTS`) must be valid for `n` reads and `out`
@@ -237,25 +260,19 @@ pub(crate) unsafe fn store<V: SimdVec, O: StoreOp<V>, const S: usize, const NT: 
     let k = IN_FLIGHT / S;
     // SAFETY: the ISA is the caller's.
     let op = unsafe { O::new(q) };
-    let misalign = (out as usize) % (l * e);
-    let head = if NT && misalign != 0 && (out as usize).is_multiple_of(e) {
-        ((l * e - misalign) / e).min(n)
-    } else {
-        0
-    };
-    // Streamed vectors must be aligned: without a head that aligns `out`
-    // (an element-misaligned pointer), the loop stores through the cache.
-    let nt = NT && (out as usize).wrapping_add(head * e).is_multiple_of(l * e);
-    let h = part_len(n - head, S, l);
+    let lead = head(out, n);
+    // Streamed vectors must be aligned: an `out` that is not even
+    // element-aligned gets no head, and then stores through the cache.
+    let nt = NT && (out as usize).wrapping_add(lead * e).is_multiple_of(l * e);
+    let h = part_len::<V::Elem>(n - lead, S, l);
     // SAFETY (all below): every index is below n, the length the caller
-    // guarantees; parts start at head + s * h, whole vectors past an
-    // aligned head when `nt`.
+    // guarantees; parts start at lead + s * h, line-aligned when `nt`.
     unsafe {
-        store_rest(a, b, out, 0, head, op);
+        store_rest(a, b, out, 0, lead, op);
         let mut i = 0;
         while i + k * l <= h {
             for s in 0..S {
-                let at = head + s * h + i;
+                let at = lead + s * h + i;
                 let mut r = [V::splat(V::Elem::ZERO); IN_FLIGHT];
                 for (j, r) in r.iter_mut().enumerate().take(k) {
                     let vb = if O::TWO_INPUTS {
@@ -276,10 +293,10 @@ pub(crate) unsafe fn store<V: SimdVec, O: StoreOp<V>, const S: usize, const NT: 
             i += k * l;
         }
         for s in 0..S {
-            let at = head + s * h;
+            let at = lead + s * h;
             store_rest(a, b, out, at + i, at + h, op);
         }
-        store_rest(a, b, out, head + S * h, n, op);
+        store_rest(a, b, out, lead + S * h, n, op);
         if nt {
             V::stream_fence();
         }
