@@ -6,6 +6,7 @@
 use crate::Element;
 use crate::simd::SimdVec;
 use crate::vocab::Fetch;
+use core::mem::MaybeUninit;
 
 /// How far ahead of the loads [`Fetch::Ahead`] prefetches, in bytes: 32
 /// cache lines, the distance that paid on two threads without costing one
@@ -31,11 +32,11 @@ const MAX_ACCS: usize = 16;
 /// Sums of `R` blocks of `len <= SUM_BLOCK` elements each (starting at
 /// `ps[r]`), each in the fixed lane order.
 ///
-/// The kernels use `R = 1`: summing two adjacent blocks (or rows) per loop
-/// was measured (interleaved medians, AVX2, `benches/` + an ad-hoc run) to be
-/// slower at every size, 1.8x at DRAM size, where reading two streams 2 KiB
-/// apart defeats the hardware prefetcher; in L1 the extra chains did not pay
-/// either. `R` stays a parameter so the experiment is one line to repeat.
+/// `R > 1` only for blocks far apart ([`tree_sum`]'s streams): summing two
+/// *adjacent* blocks (or rows) per loop was measured (interleaved medians,
+/// AVX2) to be slower at every size, 1.8x at DRAM size, where reading two
+/// streams 2 KiB apart defeats the hardware prefetcher; in L1 the extra
+/// chains did not pay either.
 ///
 /// # Safety
 /// Each `ps[r]` must be valid for `len` reads; the ISA of `V` must be usable.
@@ -164,21 +165,170 @@ unsafe fn sum_with<V: SimdVec, const AHEAD: bool>(x: &[V::Elem]) -> V::Elem {
     unsafe { tree_sum::<V, AHEAD>(x) }.canonical_nan()
 }
 
+/// Bytes from which a complete subtree of the block tree is read as
+/// [`streams`] interleaved streams (its equal, power-of-two sub-subtrees,
+/// each with its own stack): one thread then has several sequential streams
+/// in flight, which the hardware prefetchers run side by side. Below it
+/// (every L1 / L2 input, most of the LLC) the loop is the one-stream loop.
+///
+/// Built-in rule, measured on Zen 4 only (one thread, interleaved rounds,
+/// `kernels/examples/read_limit.rs`; `docs/measurements.md`, one thread at
+/// the read limit): `sum` 64 Mi f32 / 32 Mi f64 beyond the LLC and 16 MiB
+/// inside it read faster with 2 (AVX2) / 4 (AVX-512) streams, 4 MiB calls
+/// did not. A per-CPU setting belongs in the tuned profile (bytes and
+/// stream count per dtype) once the tuner races it.
+const STREAMS_FROM_BYTES: usize = 8 << 20;
+
+/// How many streams a large subtree is read as on `V`: as many as keep the
+/// accumulators of all streams within 16 registers (AVX2: 2 x 8, AVX-512:
+/// 4 x 4), at most 4; 1 (no interleaving) where one stream's accumulators
+/// already fill 16 (NEON).
+const fn streams<V: SimdVec>() -> usize {
+    let accs = V::Elem::SUM_LANES / V::LANES;
+    let r = 16 / accs;
+    if r > 4 {
+        4
+    } else if r < 1 {
+        1
+    } else {
+        r
+    }
+}
+
 /// The fixed-order sum of `x`, a NaN as the additions left it.
 #[inline(always)]
 unsafe fn tree_sum<V: SimdVec, const AHEAD: bool>(x: &[V::Elem]) -> V::Elem {
     if x.is_empty() {
         return V::Elem::ZERO;
     }
+    let b = V::Elem::SUM_BLOCK;
     let mut sums = [V::Elem::ZERO; TREE_DEPTH];
     let mut sizes = [0usize; TREE_DEPTH];
     let mut depth = 0;
-    for block in x.chunks(V::Elem::SUM_BLOCK) {
+    // The block tree is the sum, right to left, of the complete subtrees of
+    // the binary decomposition of the block count (largest first): large
+    // ones are summed as interleaved streams and enter the stack as one
+    // group each; the rest goes block by block (its groups are all
+    // smaller, so they never merge with a group already on the stack).
+    let mut first = 0;
+    let (s, z, d) = (&mut sums, &mut sizes, &mut depth);
+    // SAFETY (both arms): the caller's guarantees, passed on.
+    match streams::<V>() {
+        2 => unsafe { big_subtrees::<V, 2, AHEAD>(x, &mut first, s, z, d) },
+        4 => unsafe { big_subtrees::<V, 4, AHEAD>(x, &mut first, s, z, d) },
+        _ => {}
+    }
+    for block in x[(first * b).min(x.len())..].chunks(b) {
         // SAFETY: the block's elements are inside x.
         let [s] = unsafe { block_sums::<V, 1, AHEAD>([block.as_ptr()], block.len()) };
         tree_push(&mut sums, &mut sizes, &mut depth, s);
     }
     tree_finish(&sums, depth)
+}
+
+/// Sums the leading complete subtrees of `x`'s block tree that hold at
+/// least [`STREAMS_FROM_BYTES`], each as `R` interleaved streams, onto the
+/// block-tree stack (empty on entry); `first` becomes the first block left.
+#[inline(always)]
+unsafe fn big_subtrees<V: SimdVec, const R: usize, const AHEAD: bool>(
+    x: &[V::Elem],
+    first: &mut usize,
+    sums: &mut [V::Elem; TREE_DEPTH],
+    sizes: &mut [usize; TREE_DEPTH],
+    depth: &mut usize,
+) {
+    let b = V::Elem::SUM_BLOCK;
+    let blocks = x.len().div_ceil(b);
+    let min_blocks = (STREAMS_FROM_BYTES / (b * size_of::<V::Elem>())).max(R);
+    loop {
+        let rem = blocks - *first;
+        if rem < min_blocks {
+            return;
+        }
+        // The largest power of two <= rem: the next complete subtree.
+        let count = 1usize << (usize::BITS - 1 - rem.leading_zeros());
+        if count < min_blocks {
+            return;
+        }
+        // SAFETY: blocks first..first+count are inside x; the caller's ISA.
+        sums[*depth] = unsafe { subtree_streams::<V, R, AHEAD>(x, *first, count) };
+        // Every group already on the stack is larger: no merge.
+        sizes[*depth] = count;
+        *depth += 1;
+        *first += count;
+    }
+}
+
+/// The sum of the complete subtree of blocks `first .. first + count`
+/// (`count` a power of two, a multiple of `R`): its `R` equal subtrees are
+/// read side by side, block `j` of each in one loop, each with its own
+/// block-tree stack, then combined pairwise (left + right) as the tree
+/// says. Only the last block of `x` may be partial.
+#[inline(always)]
+unsafe fn subtree_streams<V: SimdVec, const R: usize, const AHEAD: bool>(
+    x: &[V::Elem],
+    first: usize,
+    count: usize,
+) -> V::Elem {
+    let b = V::Elem::SUM_BLOCK;
+    let q = count / R;
+    // One stack per stream; all streams push the same number of blocks, so
+    // they share the depth. Uninitialised: an entry is read only after it
+    // was written (and zeroing 64 x R entries could become a `memset` call).
+    let mut st = [[MaybeUninit::<V::Elem>::uninit(); TREE_DEPTH]; R];
+    let mut depth = 0;
+    let whole = (first + count) * b <= x.len();
+    for j in 0..q {
+        let mut s = [V::Elem::ZERO; R];
+        if j + 1 < q || whole {
+            let mut ps = [x.as_ptr(); R];
+            for (r, p) in ps.iter_mut().enumerate() {
+                // SAFETY: block first + r*q + j is whole inside x.
+                *p = unsafe { x.as_ptr().add((first + r * q + j) * b) };
+            }
+            // SAFETY: each of the R blocks has b elements.
+            s = unsafe { block_sums::<V, R, AHEAD>(ps, b) };
+        } else {
+            // The last step holds the partial last block of x (stream R-1).
+            for (r, sr) in s.iter_mut().enumerate() {
+                let start = (first + r * q + j) * b;
+                let len = (x.len() - start).min(b);
+                // SAFETY: len elements from start are inside x.
+                let [v] = unsafe { block_sums::<V, 1, AHEAD>([x.as_ptr().add(start)], len) };
+                *sr = v;
+            }
+        }
+        // The binary counter of `tree_push`: j blocks pushed so far, so a
+        // merge for each trailing one bit of j (left + right).
+        let mut k = j;
+        while k & 1 == 1 {
+            depth -= 1;
+            for r in 0..R {
+                // SAFETY: entries below `depth` were written.
+                s[r] = unsafe { st[r][depth].assume_init() } + s[r];
+            }
+            k >>= 1;
+        }
+        for r in 0..R {
+            st[r][depth] = MaybeUninit::new(s[r]);
+        }
+        depth += 1;
+    }
+    // q is a power of two: each stack holds its stream's whole sum.
+    debug_assert_eq!(depth, 1);
+    let mut t = [V::Elem::ZERO; R];
+    for r in 0..R {
+        // SAFETY: written by the first push.
+        t[r] = unsafe { st[r][0].assume_init() };
+    }
+    let mut w = R;
+    while w > 1 {
+        w /= 2;
+        for i in 0..w {
+            t[i] = t[2 * i] + t[2 * i + 1];
+        }
+    }
+    t[0]
 }
 
 /// `out[r] = sum(row r)` for `r < out.len()`, rows of `cols` elements.
@@ -223,5 +373,58 @@ unsafe fn row_sums_with<V: SimdVec, const AHEAD: bool>(
         // One check per row costs about nothing; a second pass over `out`
         // cost more (`docs/measurements.md#nan-check-per-row`).
         .canonical_nan();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::reduce::{portable, scalar};
+
+    /// Calls large enough for the interleaved streams (a partial last block
+    /// inside a streamed subtree, a streamed subtree then a block-by-block
+    /// rest, two streamed subtrees) give the oracle's bits on every path.
+    #[test]
+    fn streamed_subtrees_keep_the_order() {
+        for n in [(2 << 20) - 3, 3_000_017, (4 << 20) + (2 << 20) + 1025] {
+            let x32: Vec<f32> = (0..n)
+                .map(|i| ((i * 7919) % 1021) as f32 * 0.37 - 150.0)
+                .collect();
+            let x64: Vec<f64> = x32.iter().map(|&v| f64::from(v) * 1.000_001).collect();
+            let (w32, w64) = (scalar::sum(&x32), scalar::sum(&x64));
+            let (w32h, w64h) = (scalar::sum(&x32[..n / 2]), scalar::sum(&x64[..n / 2]));
+            for fetch in [super::Fetch::OnDemand, super::Fetch::Ahead] {
+                assert_eq!(
+                    portable::sum_f32(&x32, fetch).to_bits(),
+                    w32.to_bits(),
+                    "{n}"
+                );
+                assert_eq!(
+                    portable::sum_f64(&x64, fetch).to_bits(),
+                    w64.to_bits(),
+                    "{n}"
+                );
+                #[cfg(target_arch = "x86_64")]
+                {
+                    use crate::reduce::{avx2, avx512};
+                    use simdpar_dispatch::{Avx2, Avx512};
+                    if let Some(t) = Avx2::new() {
+                        assert_eq!(avx2::sum_f32(t, &x32, fetch).to_bits(), w32.to_bits());
+                        assert_eq!(avx2::sum_f64(t, &x64, fetch).to_bits(), w64.to_bits());
+                        assert_eq!(
+                            avx2::sum_f64(t, &x64[..n / 2], fetch).to_bits(),
+                            w64h.to_bits()
+                        );
+                    }
+                    if let Some(t) = Avx512::new() {
+                        assert_eq!(avx512::sum_f32(t, &x32, fetch).to_bits(), w32.to_bits());
+                        assert_eq!(avx512::sum_f64(t, &x64, fetch).to_bits(), w64.to_bits());
+                        assert_eq!(
+                            avx512::sum_f32(t, &x32[..n / 2], fetch).to_bits(),
+                            w32h.to_bits()
+                        );
+                    }
+                }
+            }
+        }
     }
 }
