@@ -34,7 +34,6 @@
 //! `simdpar-parity`, `simdpar-bench`, `simdpar-cli`), never in this
 //! library's dependency tree.
 
-pub use simdpar_dispatch::profile;
 pub use simdpar_dispatch::{
     Avx2, Avx512, CacheInfo, CpuInfo, Isa, IsaError, IsaScope, Neon, active_isa, available_isas,
     best_isa, check_env, clear_isa, cpu_info, is_supported, set_isa, with_isa,
@@ -42,6 +41,7 @@ pub use simdpar_dispatch::{
 pub use simdpar_kernels::par::{
     Runtime, RuntimeUnavailable, max_threads, runtime, set_max_threads, set_runtime, thread_limit,
 };
+pub use simdpar_kernels::plan::{profile, tune};
 pub use simdpar_kernels::{AccumulatorError, SumAccumulator};
 pub use simdpar_kernels::{
     AlignedVec, Arena, ArenaError, BufferError, Dtype, Element, Family, Kernel, KernelError,
@@ -49,6 +49,6 @@ pub use simdpar_kernels::{
     mandelbrot, multiply, multiply_assign, par, row_sums, scale, scale_inplace, square,
     square_inplace, sum, vocab,
 };
-pub use simdpar_kernels::{Plan, Reason, plan, tune};
+pub use simdpar_kernels::{Plan, Reason, plan};
 pub use simdpar_kernels::{map, reduce};
 pub use {simdpar_dispatch, simdpar_kernels};

@@ -9,9 +9,12 @@
 
 use proptest::prelude::*;
 use simdpar::map::{Store, scalar as map_oracle};
-use simdpar::profile::{Profile, ProfileStatus, SizeClass, Tuned, set_profile};
+use simdpar::plan::SizeClass;
+use simdpar::profile::{AppliesTo, Profile, ProfileStatus, Tuned, set_profile};
 use simdpar::reduce::scalar as reduce_oracle;
-use simdpar::{Dtype, Isa, Kernel, MandelbrotGrid, Reason, Threads, available_isas, par, plan};
+use simdpar::{
+    Dtype, Family, Isa, Kernel, MandelbrotGrid, Reason, Threads, available_isas, par, plan,
+};
 use simdpar_test_support::{assert_same, same, values};
 use std::process::Command;
 use std::sync::Mutex;
@@ -26,10 +29,10 @@ fn lock() -> std::sync::MutexGuard<'static, ()> {
 /// `threads_from` everywhere.
 fn uniform(isa: Isa, threads_from: Option<u64>) -> Profile {
     let mut p = Profile::for_this_cpu();
-    for fam in simdpar::profile::FAMILIES {
-        for dt in simdpar::profile::DTYPES {
+    for fam in Family::ALL {
+        for dt in Dtype::ALL {
             for class in SizeClass::ALL {
-                let key = (fam.to_string(), dt.to_string(), class);
+                let key = (AppliesTo::Family(fam), dt, class);
                 let tuned = Tuned {
                     isa,
                     split_isa: isa,
@@ -169,8 +172,8 @@ fn a_profile_sets_the_streaming_store_threshold() {
         return;
     }
     let mut p = uniform(Isa::Portable, None);
-    p.nt_bytes.insert("f32".into(), 12_345);
-    p.nt_kernel.insert(("scale".into(), "f32".into()), 99_999);
+    p.nt_bytes.insert(Dtype::F32, 12_345);
+    p.nt_kernel.insert((Kernel::Scale, Dtype::F32), 99_999);
     let _p = Installed::new(p);
     assert_eq!(simdpar::plan::nt_threshold(Dtype::F32), 12_345);
     // One-input maps follow their own line, two-input ones the dtype's.
@@ -192,7 +195,7 @@ fn a_profile_sets_the_streaming_store_threshold() {
 fn a_profile_sets_the_dram_read_policy_and_the_bits_stay() {
     use simdpar::reduce::Fetch;
     let _g = lock();
-    let (_, llc) = simdpar::profile::cache_limits();
+    let (_, llc) = simdpar::simdpar_dispatch::cache_limits();
     // Just beyond the last-level cache: the DRAM class.
     let n = llc / 4 + 4096;
     let x = values::<f32>(n, 5, 3);
@@ -202,7 +205,7 @@ fn a_profile_sets_the_dram_read_policy_and_the_bits_stay() {
     reduce_oracle::row_sums(&x[..n / cols * cols], cols, &mut rows_want);
     for on in [false, true] {
         let mut p = uniform(Isa::Portable, Some(0));
-        p.prefetch.insert("f32".into(), on);
+        p.prefetch.insert(Dtype::F32, on);
         let _p = Installed::new(p);
         let dram = if on { Fetch::Ahead } else { Fetch::OnDemand };
         assert_eq!(simdpar::plan::fetch_in(Dtype::F32, SizeClass::Dram), dram);
@@ -277,6 +280,28 @@ fn a_profile_for_another_cpu_is_ignored() {
         "{:?}",
         pl.reason
     );
+}
+
+/// Every profile kept with a machine's results (written by earlier tuners,
+/// with the format's comment lines of their day) still parses, and prints
+/// back to text that parses to the same profile.
+#[test]
+fn the_profiles_kept_in_results_still_parse() {
+    let results = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("results");
+    let mut read = 0;
+    for machine in std::fs::read_dir(&results).into_iter().flatten().flatten() {
+        let path = machine.path().join("tune-profile.txt");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let p = Profile::from_text(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(!p.entries.is_empty(), "{}", path.display());
+        assert_eq!(Profile::from_text(&p.to_text()).as_ref(), Ok(&p));
+        read += 1;
+    }
+    if read == 0 {
+        simdpar_test_support::skip(&format!("no profile under {}", results.display()));
+    }
 }
 
 /// Runs `test` of this binary in a child process with `env` set; returns
@@ -535,8 +560,13 @@ fn random_profile(seed: u64) -> Profile {
     }
     // Entries per kernel group (`sum`, `row_sums`, `add`, `scale`), which
     // win over the family's, in about half the cells.
-    for group in simdpar::profile::KERNEL_GROUPS {
-        for dt in simdpar::profile::DTYPES {
+    let groups: std::collections::BTreeSet<AppliesTo> =
+        Kernel::ALL.into_iter().map(AppliesTo::group_of).collect();
+    for group in groups
+        .into_iter()
+        .filter(|g| matches!(g, AppliesTo::Group(_)))
+    {
+        for dt in Dtype::ALL {
             for class in SizeClass::ALL {
                 if rng.next_u64().is_multiple_of(2) {
                     continue;
@@ -550,33 +580,30 @@ fn random_profile(seed: u64) -> Profile {
                         _ => Some(rng.next_u64() % 300_000),
                     },
                 };
-                p.entries
-                    .insert((group.to_string(), dt.to_string(), class), tuned);
+                p.entries.insert((group, dt, class), tuned);
             }
         }
     }
     // The store threshold and the read policy per dtype, or none.
-    for dt in simdpar::profile::DTYPES {
+    for dt in Dtype::ALL {
         match rng.next_u64() % 4 {
             0 => {}
             1 => {
-                p.nt_bytes.insert(dt.to_string(), 0);
+                p.nt_bytes.insert(dt, 0);
             }
             2 => {
-                p.nt_bytes
-                    .insert(dt.to_string(), rng.next_u64() % (1 << 20));
+                p.nt_bytes.insert(dt, rng.next_u64() % (1 << 20));
             }
             _ => {
-                p.nt_bytes.insert(dt.to_string(), u64::MAX);
+                p.nt_bytes.insert(dt, u64::MAX);
             }
         }
         if rng.next_u64().is_multiple_of(2) {
             let b = [0, rng.next_u64() % (1 << 20), u64::MAX][(rng.next_u64() % 3) as usize];
-            p.nt_kernel.insert(("scale".to_string(), dt.to_string()), b);
+            p.nt_kernel.insert((Kernel::Scale, dt), b);
         }
         if !rng.next_u64().is_multiple_of(3) {
-            p.prefetch
-                .insert(dt.to_string(), rng.next_u64().is_multiple_of(2));
+            p.prefetch.insert(dt, rng.next_u64().is_multiple_of(2));
         }
     }
     p

@@ -70,6 +70,36 @@ pub fn cpu_info() -> CpuInfo {
     INFO.get_or_init(detect).clone()
 }
 
+/// This CPU's identity, as a tuned profile's `cpu` line holds it:
+/// `arch:vendor:family.model.stepping:logical-cpus:features` (no spaces).
+/// Two machines with one identity run the same kernels at the same
+/// relative speeds, so a profile measured on one applies to the other.
+pub fn cpu_identity() -> String {
+    let i = cpu_info();
+    let id = format!(
+        "{}:{}:{}.{}.{}:{}:{}",
+        i.arch,
+        i.vendor,
+        i.family,
+        i.model,
+        i.stepping,
+        i.logical_cpus,
+        i.features.join(",")
+    );
+    id.split_whitespace().collect::<Vec<_>>().join("_")
+}
+
+/// A short, stable hash of [`cpu_identity`] (FNV-1a, 64 bits, 16 hex
+/// digits), for file names such as the tuned profile's.
+pub fn cpu_identity_hash() -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in cpu_identity().bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
 fn logical_cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -198,5 +228,12 @@ mod tests {
         }
         let widths = info.simd_widths();
         assert_eq!(widths[0], (Isa::Scalar, 1, 1));
+    }
+
+    #[test]
+    fn identity_has_no_spaces_and_a_stable_hash() {
+        assert!(!cpu_identity().contains(' '));
+        assert_eq!(cpu_identity_hash(), cpu_identity_hash());
+        assert_eq!(cpu_identity_hash().len(), 16);
     }
 }

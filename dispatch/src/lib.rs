@@ -12,21 +12,23 @@
 //!   over the best available path. `SIMDPAR_DISABLE_ISA` removes ISAs from
 //!   the available set, as if the CPU lacked them.
 //! * **What is this CPU?** [`cpu_info`] describes vendor, brand, caches and SIMD
-//!   widths (raw-cpuid on x86), for reports.
+//!   widths (raw-cpuid on x86), for reports; [`cache_limits`] and
+//!   [`l1_data_bytes`] give the cache sizes the kernels' size rules use, and
+//!   [`cpu_identity`] the identity a tuned profile is keyed by.
 //!
 //! Forcing an ISA the machine lacks is always an [`IsaError`], never a crash.
 //! Kernels that need an instruction set take a token ([`Avx2`], [`Avx512`],
 //! [`Neon`]) which can only be constructed when the CPU supports it.
 
+mod caches;
 mod cpu;
 mod isa;
-pub mod profile;
 mod select;
 mod token;
 
-pub use cpu::{CacheInfo, CpuInfo, cpu_info};
+pub use caches::{cache_limits, cache_limits_of, l1_data_bytes, l1_data_bytes_of};
+pub use cpu::{CacheInfo, CpuInfo, cpu_identity, cpu_identity_hash, cpu_info};
 pub use isa::{Isa, IsaError};
-pub use profile::{Profile, ProfileStatus, SizeClass};
 pub use select::{
     ENV_DISABLE, ENV_FORCE, ENV_MAX, ForcedBy, IsaScope, Selection, active_isa, available_isas,
     best_isa, check_env, clear_isa, env_selection, is_supported, selection, set_isa, with_isa,

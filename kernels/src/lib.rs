@@ -6,7 +6,9 @@
 //!   [`leaky_relu`], in-place forms, [`add_assign`], [`multiply_assign`].
 //! * **Mandelbrot** ([`mandelbrot()`]): iteration counts over a grid.
 //! * **Parallel** ([`par`]): all of them on simdpar's own fork-safe pool.
-//! * **Plans** ([`plan()`]): which ISA and how many threads a call runs, and why.
+//! * **Plans** ([`plan()`]): which ISA and how many threads a call runs, and why;
+//!   the tuned profile it follows ([`plan::profile`]) and the tuner that
+//!   measures one ([`plan::tune`]).
 //! * **Buffers**: [`AlignedVec`] and [`Arena`].
 //! * **Timing** ([`timing`]): the interleaved-rounds engine that the tuner
 //!   and the benchmarks measure with.
@@ -95,7 +97,6 @@ pub mod plan;
 pub mod reduce;
 pub(crate) mod simd;
 pub mod timing;
-pub mod tune;
 pub mod vocab;
 
 pub use aligned::{AlignedVec, BufferError, Plain};

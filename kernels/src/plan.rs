@@ -7,11 +7,12 @@
 //!    kernel and size.
 //! 2. **Capped**: `SIMDPAR_MAX_ISA` / `SIMDPAR_DISABLE_ISA` lower or thin
 //!    the set the next two may pick from.
-//! 3. **Profile**: a tuned profile for this CPU (`simdpar tune`; see
-//!    [`simdpar_dispatch::profile`]) per kernel group x dtype x size class
-//!    (`sum`, `row_sums`, `add` for the two-input maps, `scale` for the
-//!    one-input maps, `mandelbrot`; an older profile's family entries apply
-//!    to every kernel of the family).
+//! 3. **Profile**: a tuned profile for this CPU (`simdpar tune`, [`tune`];
+//!    the type, its file and which one is in force: [`profile`]) per kernel
+//!    group x dtype x size class (`sum`, `row_sums`, `add` for the
+//!    two-input maps, `scale` for the one-input maps, `mandelbrot`; an
+//!    older profile's family entries apply to every kernel of the family;
+//!    see [`profile::AppliesTo`]).
 //! 4. **Default**: the built-in choice per kernel x dtype x size class
 //!    ([`default_choice`]); its evidence is in `docs/measurements.md`.
 //!
@@ -24,14 +25,17 @@
 //! The ISA and the thread threshold come from the same source (profile or
 //! default); [`Threads::AtMost`] and the logical CPU count bound the
 //! threads. The choices are resolved once per process (again after
-//! [`simdpar_dispatch::profile::set_profile`]) into a small table; a call
-//! costs a size-class lookup.
+//! [`profile::set_profile`]) into a small table; a call costs a
+//! size-class lookup.
 
 mod defaults;
 pub(crate) mod limit;
+pub mod profile;
+mod size_class;
+pub mod tune;
 
 use crate::vocab::{Dtype, Family, Fetch, Kernel, Store};
-use simdpar_dispatch::profile::{self, Profile, SizeClass};
+use profile::Profile;
 use simdpar_dispatch::{ForcedBy, Isa, Selection};
 use std::cell::Cell;
 use std::fmt;
@@ -44,6 +48,7 @@ pub use defaults::{
 };
 pub(crate) use defaults::{MAP_THREADS_FROM, REDUCE_THREADS_FROM, env_nt_threshold};
 pub use limit::Threads;
+pub use size_class::SizeClass;
 
 /// Why a [`Plan`] runs its ISA.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,11 +123,11 @@ pub struct Caches {
 
 impl Caches {
     /// This CPU's caches, from CPUID (conservative sizes where it does not
-    /// report them: see [`simdpar_dispatch::profile::cache_limits_of`]).
+    /// report them: see [`simdpar_dispatch::cache_limits_of`]).
     pub fn this_cpu() -> Caches {
-        let (l2, llc) = profile::cache_limits();
+        let (l2, llc) = simdpar_dispatch::cache_limits();
         Caches {
-            l1d: profile::l1_data_bytes(),
+            l1d: simdpar_dispatch::l1_data_bytes(),
             l2,
             llc,
         }
@@ -130,9 +135,9 @@ impl Caches {
 
     /// The caches of a described CPU (a real one or a test's fake).
     pub fn of(info: &simdpar_dispatch::CpuInfo) -> Caches {
-        let (l2, llc) = profile::cache_limits_of(info);
+        let (l2, llc) = simdpar_dispatch::cache_limits_of(info);
         Caches {
-            l1d: info.cache_bytes(1).unwrap_or(32 << 10) as usize,
+            l1d: simdpar_dispatch::l1_data_bytes_of(info),
             l2,
             llc,
         }
@@ -216,62 +221,12 @@ fn dtype_index(d: Dtype) -> usize {
     }
 }
 
-fn class_index(c: SizeClass) -> usize {
-    match c {
-        SizeClass::Cache => 0,
-        SizeClass::Llc => 1,
-        SizeClass::Dram => 2,
-    }
-}
-
 /// The best supported ISA at or below `isa` (scalar at worst).
 fn supported_at_or_below(isa: Isa) -> Isa {
     simdpar_dispatch::available_isas()
         .into_iter()
         .rfind(|&i| i <= isa)
         .unwrap_or(Isa::Scalar)
-}
-
-/// The kernel a profile entry measured for `kernel`: `sum` and `row_sums`
-/// each for itself, `add` for the two-input maps, `scale` for the one-input
-/// maps, `mandelbrot`.
-pub fn tuned_as(kernel: Kernel) -> Kernel {
-    match kernel {
-        Kernel::Add | Kernel::Multiply => Kernel::Add,
-        Kernel::Square | Kernel::Scale | Kernel::LeakyRelu => Kernel::Scale,
-        k => k,
-    }
-}
-
-/// The profile entry in force for `kernel`: its group's (see [`tuned_as`])
-/// if the profile has one, else its family's (measured on the family's
-/// representative), with the kernel whose elements `threads_from` counts.
-fn profile_entry(
-    p: &Profile,
-    kernel: Kernel,
-    dtype: Dtype,
-    class: SizeClass,
-) -> Option<(profile::Tuned, Kernel)> {
-    let (name, measured_on) = profile_entry_name(p, kernel, dtype, class)?;
-    p.get(name, dtype.name(), class).map(|t| (t, measured_on))
-}
-
-/// The name of the profile entry in force for `kernel` x `dtype` x `class`
-/// (its group's or its family's) and the kernel it counts elements of.
-pub(crate) fn profile_entry_name(
-    p: &Profile,
-    kernel: Kernel,
-    dtype: Dtype,
-    class: SizeClass,
-) -> Option<(&'static str, Kernel)> {
-    let group = tuned_as(kernel);
-    let family = kernel.family();
-    [
-        (group.name(), group),
-        (family.name(), family.representative()),
-    ]
-    .into_iter()
-    .find(|(name, _)| p.get(name, dtype.name(), class).is_some())
 }
 
 impl Table {
@@ -283,35 +238,34 @@ impl Table {
         for k in Kernel::ALL {
             for d in Dtype::ALL {
                 for c in SizeClass::ALL {
-                    let tuned = profile.and_then(|p| profile_entry(p, k, d, c));
+                    let tuned = profile.and_then(|p| p.entry_for(k, d, c));
                     let choice = match tuned {
-                        Some((tuned, measured_on)) => Choice {
+                        Some((applies, tuned)) => Choice {
                             isa: supported_at_or_below(tuned.isa),
                             split_isa: supported_at_or_below(tuned.split_isa),
                             threads_from_bytes: tuned.threads_from.map_or(u64::MAX, |n| {
-                                n.saturating_mul(bytes_touched(measured_on, d, 1) as u64)
+                                let per = bytes_touched(applies.measured_on(), d, 1);
+                                n.saturating_mul(per as u64)
                             }),
                             from_profile: true,
                         },
                         None => default_choice_with(&rules, k, d, c),
                     };
-                    t[kernel_index(k)][dtype_index(d)][class_index(c)] = choice;
+                    t[kernel_index(k)][dtype_index(d)][c.index()] = choice;
                 }
             }
         }
         let env_nt = env_nt_threshold();
         let nt_bytes = [Kernel::Scale, Kernel::Add].map(|k| {
-            Dtype::ALL.map(
-                |d| match (env_nt, profile.and_then(|p| p.nt_for(k.name(), d.name()))) {
-                    (Some(b), _) => b,
-                    (None, Some(b)) => usize::try_from(b).unwrap_or(usize::MAX),
-                    (None, None) => rules.nt_output_bytes,
-                },
-            )
+            Dtype::ALL.map(|d| match (env_nt, profile.and_then(|p| p.nt_for(k, d))) {
+                (Some(b), _) => b,
+                (None, Some(b)) => usize::try_from(b).unwrap_or(usize::MAX),
+                (None, None) => rules.nt_output_bytes,
+            })
         });
         let prefetch_dram = Dtype::ALL.map(|d| {
             profile
-                .and_then(|p| p.prefetch(d.name()))
+                .and_then(|p| p.prefetch(d))
                 .unwrap_or(defaults::prefetch_in_dram())
         });
         Table {
@@ -324,7 +278,7 @@ impl Table {
     }
 
     fn get(&self, k: Kernel, d: Dtype, c: SizeClass) -> Choice {
-        self.cells[kernel_index(k)][dtype_index(d)][class_index(c)]
+        self.cells[kernel_index(k)][dtype_index(d)][c.index()]
     }
 
     /// Whether an out-of-place call writing `out_bytes` of `dtype` from
@@ -745,57 +699,6 @@ mod tests {
                     }
                 }
             }
-        }
-    }
-
-    /// The profile format lives in `dispatch`, below the vocabulary, so it
-    /// spells the family, kernel-group and dtype names out; they must be
-    /// exactly the names the plan looks up and the tuner writes.
-    #[test]
-    fn the_profile_format_names_exactly_the_vocabulary() {
-        use std::collections::BTreeSet;
-        assert_eq!(profile::FAMILIES, Family::NAMES);
-        assert_eq!(profile::DTYPES, Dtype::NAMES);
-
-        // Entry names: every name the plan may look up for a kernel (its
-        // group's, its family's) is accepted, and nothing else is.
-        let looked_up: BTreeSet<&str> = Kernel::ALL
-            .into_iter()
-            .flat_map(|k| [tuned_as(k).name(), k.family().name()])
-            .collect();
-        let accepted: BTreeSet<&str> = profile::FAMILIES
-            .into_iter()
-            .chain(profile::KERNEL_GROUPS)
-            .collect();
-        assert_eq!(looked_up, accepted);
-        for k in crate::tune::MEASURED {
-            assert!(accepted.contains(k.name()), "the tuner writes {k}");
-        }
-        // `nt` lines name the groups of the out-of-place maps.
-        let nt: BTreeSet<&str> = Family::Map.kernels().map(|k| tuned_as(k).name()).collect();
-        assert_eq!(nt, profile::NT_KERNELS.into_iter().collect());
-
-        // The parser reads a profile that uses every one of these names.
-        let mut text = format!("{}\ncpu test\n", profile::PROFILE_HEADER);
-        for name in &looked_up {
-            for d in Dtype::ALL {
-                text += &format!("entry {name} {d} llc scalar never\n");
-            }
-        }
-        for name in &nt {
-            text += &format!("nt f32 1024 {name}\n");
-        }
-        let p = Profile::from_text(&text).expect("every vocabulary name parses");
-        for name in &looked_up {
-            for d in Dtype::ALL {
-                assert!(
-                    p.get(name, d.name(), SizeClass::Llc).is_some(),
-                    "{name} {d}"
-                );
-            }
-        }
-        for name in &nt {
-            assert_eq!(p.nt_for(name, "f32"), Some(1024), "nt {name}");
         }
     }
 

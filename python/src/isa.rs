@@ -178,10 +178,10 @@ pub fn cpu_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     d.set_item("simd_widths", widths)?;
     d.set_item("available_isas", available_isas())?;
     d.set_item("active_isa", active_isa())?;
-    d.set_item("identity", simdpar_dispatch::profile::cpu_identity())?;
+    d.set_item("identity", simdpar_dispatch::cpu_identity())?;
     d.set_item(
         "profile",
-        simdpar_dispatch::profile::profile_status().to_string(),
+        simdpar_kernels::plan::profile::profile_status().to_string(),
     )?;
     d.set_item("plans", crate::tune::plans(py)?)?;
     Ok(d)

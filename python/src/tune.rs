@@ -33,7 +33,7 @@ pub fn tune(py: Python<'_>, budget_s: f64) -> PyResult<Bound<'_, PyDict>> {
         )));
     }
     let budget = Duration::from_secs_f64(budget_s);
-    let report = py.detach(|| simdpar_kernels::tune::tune(budget));
+    let report = py.detach(|| simdpar_kernels::plan::tune::tune(budget));
     let d = PyDict::new(py);
     d.set_item(
         "path",
@@ -68,7 +68,7 @@ pub fn tune(py: Python<'_>, budget_s: f64) -> PyResult<Bound<'_, PyDict>> {
     d.set_item("cells", cells)?;
     let nt = PyDict::new(py);
     for (dt, b) in &report.profile.nt_bytes {
-        nt.set_item(dt, b)?;
+        nt.set_item(dt.name(), b)?;
     }
     d.set_item("nt_bytes", nt)?;
     let nt_kernel = PyDict::new(py);
@@ -78,7 +78,7 @@ pub fn tune(py: Python<'_>, budget_s: f64) -> PyResult<Bound<'_, PyDict>> {
     d.set_item("nt_kernel_bytes", nt_kernel)?;
     let prefetch = PyDict::new(py);
     for (dt, on) in &report.profile.prefetch {
-        prefetch.set_item(dt, on)?;
+        prefetch.set_item(dt.name(), on)?;
     }
     d.set_item("prefetch", prefetch)?;
     d.set_item("check", check_dict(py, &report.check)?)?;
@@ -88,7 +88,7 @@ pub fn tune(py: Python<'_>, budget_s: f64) -> PyResult<Bound<'_, PyDict>> {
 /// The tuner's check as a dict (see [`tune`]).
 fn check_dict<'py>(
     py: Python<'py>,
-    c: &simdpar_kernels::tune::CheckReport,
+    c: &simdpar_kernels::plan::tune::CheckReport,
 ) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("seconds", c.seconds)?;

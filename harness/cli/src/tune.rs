@@ -190,16 +190,23 @@ fn to_json(r: &TuneReport) -> serde_json::Value {
         "seconds": r.seconds,
         "threads": r.threads,
         "cells": cells,
-        "nt_bytes": r.profile.nt_bytes,
+        "nt_bytes": by_dtype(&r.profile.nt_bytes),
         "nt_kernel_bytes": r
             .profile
             .nt_kernel
             .iter()
             .map(|((k, d), b)| (format!("{k} {d}"), *b))
             .collect::<std::collections::BTreeMap<_, _>>(),
-        "prefetch": r.profile.prefetch,
+        "prefetch": by_dtype(&r.profile.prefetch),
         "check": check_json(&r.check),
     })
+}
+
+/// A per-dtype map of the profile keyed by dtype name, for JSON.
+fn by_dtype<V: Copy>(
+    m: &std::collections::BTreeMap<simdpar::Dtype, V>,
+) -> std::collections::BTreeMap<&'static str, V> {
+    m.iter().map(|(d, v)| (d.name(), *v)).collect()
 }
 
 /// The check as text: every call whose plan the profile changes, then a

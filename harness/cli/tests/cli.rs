@@ -369,9 +369,9 @@ fn tune_check_rechecks_the_profile_in_force() {
     let mut p = simdpar::profile::Profile::for_this_cpu();
     p.entries.insert(
         (
-            "sum".into(),
-            "f32".into(),
-            simdpar::profile::SizeClass::Cache,
+            simdpar::profile::AppliesTo::Group(Kernel::Sum),
+            Dtype::F32,
+            simdpar::plan::SizeClass::Cache,
         ),
         simdpar::profile::Tuned {
             isa: Isa::Scalar,
@@ -379,7 +379,7 @@ fn tune_check_rechecks_the_profile_in_force() {
             threads_from: None,
         },
     );
-    p.nt_bytes.insert("f64".into(), u64::MAX);
+    p.nt_bytes.insert(Dtype::F64, u64::MAX);
     std::fs::write(&profile, p.to_text()).unwrap();
     let run = simdpar_cli(
         &[

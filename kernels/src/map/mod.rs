@@ -356,7 +356,7 @@ pub(crate) use map_isa;
 #[cfg(test)]
 mod tests {
     use super::{Store, store_for_arrays};
-    use simdpar_dispatch::profile::{cache_limits, l1_data_bytes};
+    use simdpar_dispatch::{cache_limits, l1_data_bytes};
 
     #[test]
     fn store_policy_follows_the_caches_and_the_nt_threshold() {

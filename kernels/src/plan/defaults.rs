@@ -2,8 +2,9 @@
 //! the measurement behind it.
 
 use super::Choice;
+use super::size_class::SizeClass;
 use crate::vocab::{Dtype, Family, Kernel};
-use simdpar_dispatch::{Isa, SizeClass};
+use simdpar_dispatch::Isa;
 use std::sync::OnceLock;
 
 /// The environment variable that forces the non-temporal store threshold:
