@@ -494,7 +494,7 @@ mod tests {
     #[test]
     fn a_profile_written_by_an_earlier_tuner_parses() {
         let text = "simdpar-tune 1\n\
-            # written by simdpar's tuner; see simdpar_dispatch::profile\n\
+            # written by an earlier tuner\n\
             cpu x86_64:AuthenticAMD:25.17.1:2:avx2,avx512f\n\
             entry add f32 cache avx512 never avx512\n\
             entry mandelbrot f64 dram avx512 0 avx512\n\
