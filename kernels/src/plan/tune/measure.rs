@@ -7,11 +7,10 @@
 use super::bench::{Bench, bench_for, filled};
 use super::check::{CheckReport, check};
 use super::race::{MARGIN, Samples, paired_speedup, race};
+use crate::Element;
 use crate::map::{self, Store};
 use crate::par::{Threads, split};
 use crate::plan::profile::{self, AppliesTo, Profile, Tuned};
-
-use crate::Element;
 use crate::plan::{
     Caches, SizeClass, Table, bytes_touched, default_choice, prefetch_in_dram, with_forced_threads,
     with_table_of,
