@@ -132,11 +132,6 @@ fn rotated(reps: usize, rounds: usize) -> Schedule {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 /// Runs the tuner's measurement and prints every cell (writes nothing).
 fn measure(seconds: f64) {
     let r = simdpar::tune::measure(std::time::Duration::from_secs_f64(seconds));
@@ -169,7 +164,9 @@ fn measure(seconds: f64) {
             all.join(", ")
         );
     }
-    println!("nt bytes: {:?}", r.profile.nt_bytes);
+    for (dtype, bytes) in &r.profile.nt_bytes {
+        println!("nt {} {bytes}", dtype.name());
+    }
     for v in &r.check.verdicts {
         let what = if v.kept { "kept" } else { "dropped" };
         println!(
@@ -253,7 +250,13 @@ fn cell<T: simdpar::Element + simdpar::Plain>(kernel: &str, n: usize, rounds: us
         .collect();
     let cols: Vec<String> = (1..cons.len())
         .map(|i| {
-            let r = median(s[i].iter().zip(&s[0]).map(|(m, d)| m / d).collect());
+            let r = timing::median(
+                &mut s[i]
+                    .iter()
+                    .zip(&s[0])
+                    .map(|(m, d)| m / d)
+                    .collect::<Vec<_>>(),
+            );
             format!("{} {r:.3}", cons[i].0)
         })
         .collect();
@@ -261,7 +264,7 @@ fn cell<T: simdpar::Element + simdpar::Plain>(kernel: &str, n: usize, rounds: us
         "{kernel:<13} {} {:>7}K  defaults {:>10.2} us | {}",
         T::DTYPE.name(),
         n >> 10,
-        median(s[0].clone()) * 1e6,
+        timing::median(&mut s[0].clone()) * 1e6,
         cols.join("  ")
     );
 }
@@ -333,12 +336,15 @@ fn main() {
             .collect();
         drop(cands);
         let case = case.into_inner();
-        let med: Vec<f64> = samples.iter().map(|s| median(s.clone())).collect();
+        let med: Vec<f64> = samples
+            .iter()
+            .map(|s| timing::median(&mut s.clone()))
+            .collect();
         // Per-round ratios: default vs the best manual choice of that round,
         // and default 2T vs default 1T.
         let manual: Vec<usize> = (3..cs.len()).collect();
-        let vs_best = median(
-            (0..rounds)
+        let vs_best = timing::median(
+            &mut (0..rounds)
                 .map(|r| {
                     let best = manual
                         .iter()
@@ -346,9 +352,13 @@ fn main() {
                         .fold(f64::INFINITY, f64::min);
                     best / samples[0][r]
                 })
-                .collect(),
+                .collect::<Vec<_>>(),
         );
-        let two_vs_one = median((0..rounds).map(|r| samples[1][r] / samples[2][r]).collect());
+        let two_vs_one = timing::median(
+            &mut (0..rounds)
+                .map(|r| samples[1][r] / samples[2][r])
+                .collect::<Vec<_>>(),
+        );
         println!(
             "{:<28} {}  default/best {:.2}x  2T/1T {:.2}x",
             case.name,

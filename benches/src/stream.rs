@@ -11,7 +11,7 @@
 
 mod form;
 
-pub use form::{Form, StoreForm, levels};
+pub use form::{Form, levels};
 pub use simdpar::simdpar_kernels::bandwidth::Streams;
 
 use crate::data::{Align, Buf};
@@ -241,7 +241,7 @@ impl StreamBufs {
         let a: &[f64] = self.a.get();
         let (b, c) = (self.b.get(), self.c.get());
         let o: &mut [f64] = self.out.get_mut();
-        let (isa, streams, store) = (form.width, form.streams, form.store.0);
+        let (isa, streams, store) = (form.width, form.streams, form.store);
         let read = |a: &[f64]| bandwidth::read(a, isa, streams, form.fetch()).expect(RUNS_HERE);
         let copy =
             |a: &[f64], o: &mut [f64]| bandwidth::copy(a, o, isa, streams, store).expect(RUNS_HERE);
@@ -364,6 +364,7 @@ pub fn measure(n: usize, max_threads: usize, cfg: &TimingConfig) -> Vec<StreamRe
 #[cfg(test)]
 mod tests {
     use super::*;
+    use simdpar::simdpar_kernels::bandwidth::Store;
 
     #[test]
     fn passes_compute_what_they_say_in_every_form() {
@@ -406,7 +407,7 @@ mod tests {
         b.pass(Pattern::Read, None);
         assert_eq!(
             b.chosen.get(&(Pattern::Read, 1)).map(|f| f.store),
-            Some(StoreForm::CACHED)
+            Some(Store::Cached)
         );
         assert!(b.chosen.contains_key(&(Pattern::Copy, 1)));
         assert_eq!(b.chosen.len(), 2);
@@ -429,7 +430,7 @@ mod tests {
                 assert_ne!(*f, x.form);
             }
             if !x.pattern.stores() {
-                assert_eq!(x.form.store, StoreForm::CACHED);
+                assert_eq!(x.form.store, Store::Cached);
             }
         }
     }

@@ -213,7 +213,7 @@ impl Dtype {
 
 /// How an out-of-place kernel writes its output. Every policy gives the
 /// same bits; they differ in speed only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Store {
     /// Ordinary stores (the output stays in cache), four vectors loaded
@@ -230,6 +230,17 @@ pub enum Store {
     /// Non-temporal stores where the ISA has them (the output bypasses the
     /// cache; pays only when the output would not fit in it anyway).
     Streaming,
+}
+
+impl Store {
+    /// `cached`, `by_line` or `nt` (non-temporal), for tables and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Store::Cached => "cached",
+            Store::ByLine => "by_line",
+            Store::Streaming => "nt",
+        }
+    }
 }
 
 /// How a reduction reads its input. Either way the additions, and so the

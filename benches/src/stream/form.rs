@@ -8,34 +8,6 @@
 
 use simdpar::Isa;
 use simdpar::simdpar_kernels::bandwidth::{self, Fetch, Store, Streams};
-use std::hash::{Hash, Hasher};
-
-/// How a store pattern writes its output: the kernels' [`Store`], named
-/// the way the report's tables and JSON name it (`cached`, `nt`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StoreForm(pub Store);
-
-impl StoreForm {
-    /// Ordinary stores (the line is read into the cache first).
-    pub const CACHED: StoreForm = StoreForm(Store::Cached);
-    /// Non-temporal stores that bypass the cache (no read for ownership).
-    pub const NT: StoreForm = StoreForm(Store::Streaming);
-
-    /// `cached` or `nt`.
-    pub fn name(self) -> &'static str {
-        if self.0 == Store::Streaming {
-            "nt"
-        } else {
-            "cached"
-        }
-    }
-}
-
-impl Hash for StoreForm {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.name().hash(state);
-    }
-}
 
 /// One way to run a pattern.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -45,7 +17,7 @@ pub struct Form {
     /// How many parts of the arrays one loop step walks.
     pub streams: Streams,
     /// The store form (always cached for the read pattern).
-    pub store: StoreForm,
+    pub store: Store,
     /// The read loop also prefetches 2 KiB ahead of each stream (read
     /// only, on ISAs with a prefetch instruction).
     pub prefetch: bool,
@@ -83,13 +55,13 @@ impl Form {
                 let plain = Form {
                     width,
                     streams,
-                    store: StoreForm::CACHED,
+                    store: Store::Cached,
                     prefetch: false,
                 };
                 v.push(plain);
                 if stores && bandwidth::has_streaming_stores(width) {
                     v.push(Form {
-                        store: StoreForm::NT,
+                        store: Store::Streaming,
                         ..plain
                     });
                 }
