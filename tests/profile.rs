@@ -239,6 +239,51 @@ fn a_profile_sets_the_dram_read_policy_and_the_bits_stay() {
 }
 
 #[test]
+fn a_profile_sets_the_stream_count_of_sum_and_the_bits_stay() {
+    use simdpar::plan::{READ_STREAMS_FROM_BYTES, default_read_streams, read_streams};
+    use simdpar::reduce::ReadStreams;
+    let _g = lock();
+    // One and a half times the threshold plus an odd rest: a streamed
+    // subtree, then blocks one by one, the last one partial.
+    let n = READ_STREAMS_FROM_BYTES * 3 / 2 / 4 + 333;
+    // Ordinary values: a finite sum, where a wrong addition shows.
+    let x = values::<f32>(n, 11, 0);
+    let want = reduce_oracle::sum(&x);
+    assert!(want.is_finite());
+    for s in ReadStreams::ALL {
+        let mut p = Profile::for_this_cpu();
+        p.streams.insert(Dtype::F32, s);
+        let text = p.to_text();
+        assert!(
+            text.contains(&format!("\nstreams f32 {}\n", s.count())),
+            "{text}"
+        );
+        assert_eq!(Profile::from_text(&text).as_ref(), Ok(&p));
+        let _p = Installed::new(p);
+        for isa in available_isas() {
+            assert_eq!(read_streams(Dtype::F32, isa), s, "{isa}");
+            // No line for f64: the ISA's built-in count.
+            assert_eq!(read_streams(Dtype::F64, isa), default_read_streams(isa));
+            let got = simdpar::with_isa(isa, || simdpar::sum(&x)).unwrap();
+            assert!(same(got, want), "sum {isa} streams {s}");
+            let got = simdpar::with_isa(isa, || par::sum(&x, Threads::AtMost(1))).unwrap();
+            assert!(same(got, want), "par::sum {isa} streams {s}");
+        }
+        // `info` and `cpu_info()` show it: `sum` reads the count, `row_sums`
+        // one stream, the maps none.
+        for row in simdpar::plan::plans() {
+            let want = match row.kernel {
+                Kernel::Sum if row.dtype == Dtype::F32 => Some(s),
+                Kernel::Sum => Some(default_read_streams(row.plan.isa)),
+                Kernel::RowSums => Some(ReadStreams::One),
+                _ => None,
+            };
+            assert_eq!(row.streams, want, "{:?} {:?}", row.kernel, row.dtype);
+        }
+    }
+}
+
+#[test]
 fn scopes_and_set_isa_win_over_the_profile() {
     let _g = lock();
     let _p = Installed::new(uniform(Isa::Portable, Some(0)));
@@ -604,6 +649,11 @@ fn random_profile(seed: u64) -> Profile {
         }
         if !rng.next_u64().is_multiple_of(3) {
             p.prefetch.insert(dt, rng.next_u64().is_multiple_of(2));
+        }
+        if !rng.next_u64().is_multiple_of(3) {
+            let all = simdpar::reduce::ReadStreams::ALL;
+            p.streams
+                .insert(dt, all[(rng.next_u64() % all.len() as u64) as usize]);
         }
     }
     p

@@ -397,6 +397,131 @@ fn large_sums_agree_across_isas_and_threads() {
         .unwrap();
 }
 
+/// `sum` gives the oracle's bits whatever stream count the tuned profile
+/// says: profiles saying 1, 2 and 4 for both dtypes are installed in turn
+/// ([`simdpar::profile::set_profile`]) and every ISA and thread count sums
+/// inputs large enough for their subtrees to stream (one, one and a half
+/// and two and a bit [`READ_STREAMS_FROM_BYTES`](simdpar::plan::READ_STREAMS_FROM_BYTES),
+/// plus an odd number of elements: a partial last block inside or after a
+/// streamed subtree); each ISA's token entry point takes every count too.
+#[test]
+fn sums_do_not_depend_on_the_stream_count() {
+    use simdpar::profile::{Profile, set_profile};
+    use simdpar::reduce::ReadStreams;
+    use simdpar::{Dtype, plan};
+
+    /// Puts the file's profile back when dropped (also on a failure).
+    struct Restore;
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            set_profile(None);
+        }
+    }
+    let _restore = Restore;
+
+    fn case<T: TokenSum>(n: usize, seed: u64, every: usize) -> Result<(), TestCaseError> {
+        let x = simdpar_test_support::values::<T>(n, seed, every);
+        let want = reduce_oracle::sum(&x);
+        for s in ReadStreams::ALL {
+            let mut p = Profile::for_this_cpu();
+            for d in Dtype::ALL {
+                p.streams.insert(d, s);
+            }
+            set_profile(Some(p));
+            for isa in available_isas() {
+                if isa != Isa::Scalar {
+                    prop_assert_eq!(plan::read_streams(T::DTYPE, isa), s);
+                }
+                let got = scoped(isa, || simdpar::sum(&x));
+                prop_assert!(
+                    bits(got, want),
+                    "{isa} {s} serial n={n}: {got:?} vs {want:?}"
+                );
+                for t in [1, 2] {
+                    let got = scoped(isa, || par::sum(&x, Threads::AtMost(t)));
+                    prop_assert!(
+                        bits(got, want),
+                        "{isa} {s} t={t} n={n}: {got:?} vs {want:?}"
+                    );
+                }
+                let got = T::token_sum(isa, &x, s);
+                prop_assert!(
+                    bits(got, want),
+                    "{isa} {s} token n={n}: {got:?} vs {want:?}"
+                );
+            }
+        }
+        set_profile(None);
+        Ok(())
+    }
+
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 3,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
+    let bytes = simdpar::plan::READ_STREAMS_FROM_BYTES;
+    runner
+        .run(
+            &(any::<u64>(), 0usize..3, 0usize..3, 0usize..4096),
+            |(seed, every, size, odd)| {
+                let (a, b) = [(2, 2), (3, 2), (4, 2)][size];
+                let extra = 2 * odd + 1;
+                // Ordinary values (a finite sum, where a wrong addition
+                // shows) and values with specials every few elements.
+                for every in [0, [3, 97, 1001][every]] {
+                    case::<f32>(bytes * a / b / 4 + extra, seed, every)?;
+                    case::<f64>(bytes * a / b / 8 + extra, seed ^ 1, every)?;
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+}
+
+/// `reduce::<isa>::sum_T_streams` (the oracle on `scalar`): each ISA's
+/// token entry point with the stream count given, prefetching on every
+/// other call to cover both read policies.
+trait TokenSum: Element {
+    fn token_sum(isa: Isa, x: &[Self], streams: simdpar::reduce::ReadStreams) -> Self;
+}
+
+macro_rules! token_sum {
+    ($t:ty, $f:ident) => {
+        impl TokenSum for $t {
+            fn token_sum(isa: Isa, x: &[$t], streams: simdpar::reduce::ReadStreams) -> $t {
+                use simdpar::reduce::{self, Fetch};
+                let fetch = if x.len() % 2 == 0 {
+                    Fetch::Ahead
+                } else {
+                    Fetch::OnDemand
+                };
+                match isa {
+                    Isa::Portable => reduce::portable::$f(x, fetch, streams),
+                    #[cfg(target_arch = "x86_64")]
+                    Isa::Avx2 => {
+                        let t = simdpar::Avx2::new().expect("an available ISA");
+                        reduce::avx2::$f(t, x, fetch, streams)
+                    }
+                    #[cfg(target_arch = "x86_64")]
+                    Isa::Avx512 => {
+                        let t = simdpar::Avx512::new().expect("an available ISA");
+                        reduce::avx512::$f(t, x, fetch, streams)
+                    }
+                    #[cfg(target_arch = "aarch64")]
+                    Isa::Neon => {
+                        let t = simdpar::Neon::new().expect("an available ISA");
+                        reduce::neon::$f(t, x, fetch, streams)
+                    }
+                    _ => reduce_oracle::sum(x),
+                }
+            }
+        }
+    };
+}
+token_sum!(f32, sum_f32_streams);
+token_sum!(f64, sum_f64_streams);
+
 // ---------------------------------------------------------------------------
 // NaN payloads and signs
 

@@ -15,7 +15,10 @@
 //!   loop over 2 / 4 equal parts side by side (streams); `read512` one
 //!   stream of 512-bit loads;
 //! * `lib`, `lib+pf`: the library's ISA entry point with `Fetch::OnDemand` /
-//!   `Fetch::Ahead` (whatever the library's loop is in this build);
+//!   `Fetch::Ahead` (whatever the library's loop is in this build, with
+//!   the ISA's built-in stream count); `lib sN` (sum only): the library's
+//!   loop reading its subtrees of at least 8 MiB as `N` streams
+//!   (`sum_*_streams`, `ReadStreams`), the counts `simdpar tune` races;
 //! * `sN pfD`: this example's loop summing `N` blocks (sum: the `N` equal
 //!   power-of-two subtrees of the block tree; row_sums: rows `i`, `i + h`,
 //!   ... with `h = rows / N`) interleaved in one loop, prefetching `D` bytes
@@ -40,7 +43,7 @@
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use simdpar_kernels::dispatch::{Avx2, Avx512};
-    use simdpar_kernels::reduce::{Fetch, avx2 as lib2, avx512 as lib512};
+    use simdpar_kernels::reduce::{Fetch, ReadStreams, avx2 as lib2, avx512 as lib512};
     use simdpar_kernels::timing::{self, Candidate, Stats, TimingConfig};
     use simdpar_kernels::{AlignedVec, Element};
     use std::arch::x86_64::*;
@@ -590,18 +593,26 @@ mod x86 {
     /// The library's entry points of one ISA for `E`.
     trait Lib: Element + std::ops::Add<Output = Self> {
         fn lib_sum(isa512: bool, x: &[Self], f: Fetch) -> Self;
+        fn lib_sum_streams(isa512: bool, x: &[Self], f: Fetch, s: ReadStreams) -> Self;
         fn lib_rows(isa512: bool, m: &[Self], cols: usize, out: &mut [Self], f: Fetch);
         fn grid(isa512: bool, sum: bool) -> Cands<Self>;
     }
 
     macro_rules! lib_impl {
-        ($t:ty, $s:ident, $r:ident, $v2:ty, $v5:ty) => {
+        ($t:ty, $s:ident, $ss:ident, $r:ident, $v2:ty, $v5:ty) => {
             impl Lib for $t {
                 fn lib_sum(isa512: bool, x: &[$t], f: Fetch) -> $t {
                     if isa512 {
                         lib512::$s(Avx512::new().expect("avx512"), x, f)
                     } else {
                         lib2::$s(Avx2::new().expect("avx2"), x, f)
+                    }
+                }
+                fn lib_sum_streams(isa512: bool, x: &[$t], f: Fetch, s: ReadStreams) -> $t {
+                    if isa512 {
+                        lib512::$ss(Avx512::new().expect("avx512"), x, f, s)
+                    } else {
+                        lib2::$ss(Avx2::new().expect("avx2"), x, f, s)
                     }
                 }
                 fn lib_rows(isa512: bool, m: &[$t], cols: usize, out: &mut [$t], f: Fetch) {
@@ -621,8 +632,8 @@ mod x86 {
             }
         };
     }
-    lib_impl!(f32, sum_f32, row_sums_f32, F32x8, F32x16);
-    lib_impl!(f64, sum_f64, row_sums_f64, F64x4, F64x8);
+    lib_impl!(f32, sum_f32, sum_f32_streams, row_sums_f32, F32x8, F32x16);
+    lib_impl!(f64, sum_f64, sum_f64_streams, row_sums_f64, F64x4, F64x8);
 
     /// Times one group: `x` summed whole (`cols == 0`) or as rows of `cols`.
     fn group<E: Lib>(title: &str, x: &[E], cols: usize, isa512: bool, rounds: usize) {
@@ -651,6 +662,12 @@ mod x86 {
                 }
             };
             assert!(got == want, "{title} {name}: not the library's bits");
+        }
+        if cols == 0 {
+            for s in ReadStreams::ALL {
+                let got = E::lib_sum_streams(isa512, x, Fetch::OnDemand, s);
+                assert!(got == want[0], "{title} lib s{s}: not the library's bits");
+            }
         }
         let load_before = loadavg();
         let sink = std::cell::Cell::new(0f64);
@@ -697,6 +714,15 @@ mod x86 {
                 }
                 s.set(s.get() + 1.0);
             }));
+        }
+        if cols == 0 {
+            for s in ReadStreams::ALL {
+                cands.push(Candidate::new(format!("lib s{s}"), move |n| {
+                    for _ in 0..n {
+                        black_box(E::lib_sum_streams(isa512, black_box(x), Fetch::OnDemand, s));
+                    }
+                }));
+            }
         }
         for ((name, call), o) in grid.iter().zip(&outs) {
             cands.push(Candidate::new(name.clone(), move |n| {

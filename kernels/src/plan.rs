@@ -17,7 +17,7 @@
 //!    ([`default_choice`]); its evidence is in `docs/measurements.md`.
 //!
 //! Every size rule (size class, threads, non-temporal stores, the store
-//! loop, prefetching) is taken on the bytes a call touches (inputs and
+//! loop, prefetching, `sum`'s interleaved streams) is taken on the bytes a call touches (inputs and
 //! outputs) against the cache sizes in [`Rules`], which come from this
 //! CPU's CPUID ([`Caches::this_cpu`]); [`plan_with`] and [`store_with`]
 //! take other caches, as a test's fake CPU has.
@@ -34,7 +34,7 @@ pub mod profile;
 mod size_class;
 pub mod tune;
 
-use crate::vocab::{Dtype, Family, Fetch, Kernel, Store};
+use crate::vocab::{Dtype, Family, Fetch, Kernel, ReadStreams, Store};
 use profile::Profile;
 use simdpar_dispatch::{ForcedBy, Isa, Selection};
 use std::cell::Cell;
@@ -43,8 +43,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 pub use defaults::{
-    ENV_NT_THRESHOLD, default_choice, default_choice_with, is_zen4, nt_threshold_bytes,
-    prefetch_in_dram,
+    ENV_NT_THRESHOLD, READ_STREAMS_FROM_BYTES, default_choice, default_choice_with,
+    default_read_streams, is_zen4, nt_threshold_bytes, prefetch_in_dram,
 };
 pub(crate) use defaults::{MAP_THREADS_FROM, REDUCE_THREADS_FROM, env_nt_threshold};
 pub use limit::Threads;
@@ -193,8 +193,8 @@ impl Rules {
 }
 
 /// Choices for every kernel x dtype x class, the non-temporal store
-/// threshold and the DRAM read policy of reductions, per dtype, and the
-/// rules of the caches they were resolved for.
+/// threshold, the DRAM read policy of reductions and `sum`'s stream count,
+/// per dtype, and the rules of the caches they were resolved for.
 pub(crate) struct Table {
     cells: [[[Choice; 3]; 2]; Kernel::ALL.len()],
     /// Output bytes from which maps stream, per [one input, two inputs] x
@@ -203,6 +203,9 @@ pub(crate) struct Table {
     /// `SIMDPAR_NT_THRESHOLD` was set: its threshold alone decides.
     nt_forced: bool,
     prefetch_dram: [bool; 2],
+    /// The profile's stream count of `sum` per dtype (`None`: the built-in
+    /// count of the ISA that runs, [`default_read_streams`]).
+    read_streams: [Option<ReadStreams>; 2],
     rules: Rules,
 }
 
@@ -268,11 +271,13 @@ impl Table {
                 .and_then(|p| p.prefetch(d))
                 .unwrap_or(defaults::prefetch_in_dram())
         });
+        let read_streams = Dtype::ALL.map(|d| profile.and_then(|p| p.streams(d)));
         Table {
             cells: t,
             nt_bytes,
             nt_forced: env_nt.is_some(),
             prefetch_dram,
+            read_streams,
             rules,
         }
     }
@@ -472,6 +477,34 @@ pub(crate) fn fetch_in_table(t: &Table, dtype: Dtype, class: SizeClass) -> Fetch
     }
 }
 
+/// How many interleaved streams `sum` of `dtype` on `isa` reads its
+/// complete subtrees of at least [`READ_STREAMS_FROM_BYTES`] as: the tuned
+/// profile's count for the dtype (measured on the ISA the plan picks
+/// there), else the built-in count of `isa` ([`default_read_streams`]).
+/// `row_sums` always reads one stream. The bits are the same for every
+/// count.
+#[inline]
+pub fn read_streams(dtype: Dtype, isa: Isa) -> ReadStreams {
+    with_table(|t| read_streams_in(t, dtype, isa))
+}
+
+#[inline]
+pub(crate) fn read_streams_in(t: &Table, dtype: Dtype, isa: Isa) -> ReadStreams {
+    t.read_streams[dtype_index(dtype)].unwrap_or(default_read_streams(isa))
+}
+
+/// [`read_streams`] for a `sum` of `bytes`: below
+/// [`READ_STREAMS_FROM_BYTES`] no subtree streams, so the count does not
+/// matter and the table is not looked up.
+#[inline]
+pub(crate) fn read_streams_for(dtype: Dtype, isa: Isa, bytes: usize) -> ReadStreams {
+    if bytes < READ_STREAMS_FROM_BYTES {
+        default_read_streams(isa)
+    } else {
+        read_streams(dtype, isa)
+    }
+}
+
 /// [`fetch_in`] for a call of `kernel` on `len` elements.
 #[inline]
 pub fn fetch_for(kernel: Kernel, dtype: Dtype, len: usize) -> Fetch {
@@ -519,6 +552,10 @@ pub struct PlanRow {
     /// How a reduction reads its input there ([`fetch_in`]); `None` for
     /// the other families.
     pub fetch: Option<Fetch>,
+    /// How many streams a reduction reads its large subtrees as on the
+    /// plan's ISA ([`read_streams`]; `row_sums`: one); `None` for the
+    /// other families.
+    pub streams: Option<ReadStreams>,
 }
 
 /// What runs, on this thread now, for every kernel x dtype x size class
@@ -531,7 +568,12 @@ pub fn plans() -> Vec<PlanRow> {
             for class in SizeClass::ALL {
                 let len = class_len(kernel, dtype, class);
                 let plan = plan(kernel, dtype, len, Threads::Auto);
-                let fetch = (kernel.family() == Family::Reduce).then(|| fetch_in(dtype, class));
+                let reduce = kernel.family() == Family::Reduce;
+                let fetch = reduce.then(|| fetch_in(dtype, class));
+                let streams = reduce.then(|| match kernel {
+                    Kernel::Sum => read_streams(dtype, plan.isa),
+                    _ => ReadStreams::One,
+                });
                 rows.push(PlanRow {
                     kernel,
                     dtype,
@@ -539,6 +581,7 @@ pub fn plans() -> Vec<PlanRow> {
                     len,
                     plan,
                     fetch,
+                    streams,
                 });
             }
         }
@@ -562,18 +605,29 @@ pub fn isa_for(kernel: Kernel, dtype: Dtype, len: usize) -> Isa {
     })
 }
 
-/// The ISA and read policy of a single-threaded reduction: [`isa_for`] and
-/// [`fetch_in`] from one table lookup and one size class (the serial
-/// reductions call this once per call).
+/// The ISA and read policy of a single-threaded reduction: [`isa_for`],
+/// [`fetch_in`] and [`read_streams`] (one stream for `row_sums`) from one
+/// table lookup and one size class (the serial reductions call this once
+/// per call).
 #[inline]
-pub(crate) fn serial_reduce(kernel: Kernel, dtype: Dtype, len: usize) -> (Isa, Fetch) {
-    with_table(|t| {
-        let class = t.rules.caches.class_of(bytes_touched(kernel, dtype, len));
-        (
-            isa_in_table(t, kernel, dtype, class),
-            fetch_in_table(t, dtype, class),
-        )
-    })
+pub(crate) fn serial_reduce(kernel: Kernel, dtype: Dtype, len: usize) -> (Isa, Fetch, ReadStreams) {
+    with_table(|t| serial_reduce_in(t, kernel, dtype, len))
+}
+
+#[inline]
+pub(crate) fn serial_reduce_in(
+    t: &Table,
+    kernel: Kernel,
+    dtype: Dtype,
+    len: usize,
+) -> (Isa, Fetch, ReadStreams) {
+    let class = t.rules.caches.class_of(bytes_touched(kernel, dtype, len));
+    let isa = isa_in_table(t, kernel, dtype, class);
+    let streams = match kernel {
+        Kernel::Sum => read_streams_in(t, dtype, isa),
+        _ => ReadStreams::One,
+    };
+    (isa, fetch_in_table(t, dtype, class), streams)
 }
 
 /// The one-thread ISA of `kernel` in `class` under `t`, after a forced ISA
@@ -720,6 +774,57 @@ mod tests {
                 cache(3, "unified", l3),
             ],
             ..simdpar_dispatch::cpu_info()
+        }
+    }
+
+    /// The plan reads `sum`'s stream count from a fake profile for any CPU
+    /// (here a fake one), per dtype, whatever ISA runs; without a line it
+    /// is the built-in count of the ISA; `row_sums` reads one stream.
+    #[test]
+    fn a_profile_sets_the_stream_count_of_sum_per_dtype() {
+        let caches = Caches::of(&fake_cpu(32 << 10, 1 << 20, 32 << 20));
+        // Built-in: 2 on AVX2, 4 on AVX-512, 1 on 128-bit paths and scalar.
+        let builtin = [
+            (Isa::Scalar, ReadStreams::One),
+            (Isa::Portable, ReadStreams::One),
+            (Isa::Neon, ReadStreams::One),
+            (Isa::Avx2, ReadStreams::Two),
+            (Isa::Avx512, ReadStreams::Four),
+        ];
+        let none = Table::build(None, caches);
+        for (isa, want) in builtin {
+            assert_eq!(default_read_streams(isa), want, "{isa}");
+            for d in Dtype::ALL {
+                assert_eq!(read_streams_in(&none, d, isa), want, "{isa} {d}");
+            }
+        }
+        // 64 MiB of f32: beyond the fake LLC, with 32 MiB subtrees.
+        let n = (64 << 20) / 4;
+        for want in ReadStreams::ALL {
+            let mut p = profile::Profile::for_this_cpu();
+            p.streams.insert(Dtype::F32, want);
+            let t = Table::build(Some(&p), caches);
+            for isa in Isa::ALL {
+                assert_eq!(read_streams_in(&t, Dtype::F32, isa), want, "{isa}");
+                assert_eq!(
+                    read_streams_in(&t, Dtype::F64, isa),
+                    default_read_streams(isa),
+                    "{isa}"
+                );
+            }
+            let (_, _, streams) = serial_reduce_in(&t, Kernel::Sum, Dtype::F32, n);
+            assert_eq!(streams, want);
+            let (isa, _, streams) = serial_reduce_in(&t, Kernel::Sum, Dtype::F64, n / 2);
+            assert_eq!(streams, default_read_streams(isa));
+            let (_, _, streams) = serial_reduce_in(&t, Kernel::RowSums, Dtype::F32, n);
+            assert_eq!(streams, ReadStreams::One);
+        }
+        // Below the threshold no subtree streams: no lookup, the built-in.
+        for isa in Isa::ALL {
+            assert_eq!(
+                read_streams_for(Dtype::F32, isa, READ_STREAMS_FROM_BYTES - 1),
+                default_read_streams(isa)
+            );
         }
     }
 

@@ -1,8 +1,9 @@
 //! The one kernel vocabulary: which kernels exist ([`Kernel`]), which element
 //! types they run on ([`Dtype`]), which family implements each one
 //! ([`Family`]), and the policies a kernel call takes besides its data: how
-//! a reduction reads its input ([`Fetch`]) and how a map writes its output
-//! ([`Store`]). The plan picks the policies; the kernels only obey them.
+//! a reduction reads its input ([`Fetch`], [`ReadStreams`]) and how a map
+//! writes its output ([`Store`]). The plan picks the policies; the kernels
+//! only obey them.
 //!
 //! Every front end derives its names from here: the CLI, the report, the
 //! parity matrix, the Python package (`simdpar.KERNEL_NAMES`). The names are
@@ -268,6 +269,62 @@ impl Fetch {
     }
 }
 
+/// How many interleaved streams `sum` reads a large complete subtree of its
+/// block tree as: its equal, power-of-two sub-subtrees side by side, block
+/// `j` of each in one loop step, each with its own block-tree stack. Every
+/// count gives the same additions, and so the same bits; they differ in
+/// speed only (several sequential streams keep more line fills in flight
+/// on one thread). [`crate::plan::read_streams`] picks it per dtype and
+/// ISA; `row_sums` always reads one stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReadStreams {
+    /// The block-by-block loop: one stream.
+    One,
+    /// The two halves of each large subtree side by side.
+    Two,
+    /// The four quarters of each large subtree side by side.
+    Four,
+}
+
+impl ReadStreams {
+    /// Every count, fewest first.
+    pub const ALL: [ReadStreams; 3] = [ReadStreams::One, ReadStreams::Two, ReadStreams::Four];
+
+    /// The number of streams: 1, 2 or 4.
+    pub const fn count(self) -> usize {
+        match self {
+            ReadStreams::One => 1,
+            ReadStreams::Two => 2,
+            ReadStreams::Four => 4,
+        }
+    }
+
+    /// The count `n` (1, 2 or 4), if it is one.
+    pub const fn from_count(n: usize) -> Option<ReadStreams> {
+        match n {
+            1 => Some(ReadStreams::One),
+            2 => Some(ReadStreams::Two),
+            4 => Some(ReadStreams::Four),
+            _ => None,
+        }
+    }
+
+    /// `1`, `2` or `4`, for tables, JSON and the profile's `streams` line.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ReadStreams::One => "1",
+            ReadStreams::Two => "2",
+            ReadStreams::Four => "4",
+        }
+    }
+}
+
+impl fmt::Display for ReadStreams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,5 +370,15 @@ mod tests {
         assert_eq!(Family::Map.kernels().count(), 5);
         assert!(Kernel::Square.has_inplace() && !Kernel::Sum.has_inplace());
         assert_eq!(Dtype::F64.size_bytes(), 8);
+    }
+
+    #[test]
+    fn read_streams_name_their_counts() {
+        for s in ReadStreams::ALL {
+            assert_eq!(ReadStreams::from_count(s.count()), Some(s));
+            assert_eq!(s.name(), s.count().to_string());
+        }
+        assert_eq!(ReadStreams::from_count(3), None);
+        assert_eq!(ReadStreams::from_count(0), None);
     }
 }

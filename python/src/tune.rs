@@ -17,9 +17,14 @@ use std::time::Duration;
 /// (None: never), "one_thread": {isa: s}, "all_threads":
 /// {isa: s}}], "nt_bytes": {dtype: bytes}, "nt_kernel_bytes": {"scale
 /// <dtype>": bytes} (one-input maps, where measured apart), "prefetch":
-/// {dtype: bool},
+/// {dtype: bool}, "streams": {dtype: {"chosen": 1 | 2 | 4 | None (the
+/// race's pick), "written": 1 | 2 | 4 | None (the profile's `streams`
+/// line, after the check), "sizes": [{"class", "len", "isa", "builtin",
+/// "seconds": {"1" | "2" | "4": s}, "speedup": {"1" | "2" | "4": x}}]}}
+/// (`sum` on one thread with its large subtrees read as 1, 2 or 4
+/// interleaved streams),
 /// "check": {"seconds", "points": [{"kernel", "in_place", "dtype", "len",
-/// "class", "choices": [str], "speedup", "held_out"}], "verdicts":
+/// "class", "one_thread", "choices": [str], "speedup", "held_out"}], "verdicts":
 /// [{"choice": str, "points": int, "worst": float, "kept": bool}]}} where
 /// "check" is the profile timed against the built-in defaults on a
 /// held-out grid (a choice that lost by more than 3% anywhere was dropped
@@ -81,6 +86,34 @@ pub fn tune(py: Python<'_>, budget_s: f64) -> PyResult<Bound<'_, PyDict>> {
         prefetch.set_item(dt.name(), on)?;
     }
     d.set_item("prefetch", prefetch)?;
+    let streams = PyDict::new(py);
+    for st in &report.streams {
+        let sd = PyDict::new(py);
+        sd.set_item("chosen", st.chosen.map(|c| c.count()))?;
+        sd.set_item(
+            "written",
+            report.profile.streams(st.dtype).map(|c| c.count()),
+        )?;
+        let sizes = PyList::empty(py);
+        for z in &st.sizes {
+            let zd = PyDict::new(py);
+            zd.set_item("class", z.class.name())?;
+            zd.set_item("len", z.len)?;
+            zd.set_item("isa", z.isa.name())?;
+            zd.set_item("builtin", z.builtin.count())?;
+            for (key, v) in [("seconds", &z.seconds), ("speedup", &z.speedup)] {
+                let t = PyDict::new(py);
+                for (n, x) in v {
+                    t.set_item(n.name(), x)?;
+                }
+                zd.set_item(key, t)?;
+            }
+            sizes.append(zd)?;
+        }
+        sd.set_item("sizes", sizes)?;
+        streams.set_item(st.dtype.name(), sd)?;
+    }
+    d.set_item("streams", streams)?;
     d.set_item("check", check_dict(py, &report.check)?)?;
     Ok(d)
 }
@@ -100,6 +133,10 @@ fn check_dict<'py>(
         pd.set_item("dtype", p.point.dtype.name())?;
         pd.set_item("len", p.point.len)?;
         pd.set_item("class", p.point.class.name())?;
+        pd.set_item(
+            "one_thread",
+            p.point.threads == simdpar_kernels::Threads::AtMost(1),
+        )?;
         let names: Vec<String> = p.choices.iter().map(|c| c.to_string()).collect();
         pd.set_item("choices", names)?;
         pd.set_item("speedup", p.speedup)?;
@@ -122,7 +159,9 @@ fn check_dict<'py>(
 
 /// Per kernel x dtype x size class: what runs at a size inside the class
 /// ("len"), on which ISA, how many threads, why, and for reductions how
-/// they read ("read": "on_demand" or "ahead"; None for the other kernels).
+/// they read ("read": "on_demand" or "ahead"; "streams": 1, 2 or 4, the
+/// interleaved streams of large subtrees, always 1 for `row_sums`; None
+/// for the other kernels).
 pub fn plans(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     let out = PyList::empty(py);
     for r in simdpar_kernels::plan::plans() {
@@ -135,6 +174,7 @@ pub fn plans(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
         d.set_item("threads", r.plan.threads)?;
         d.set_item("reason", r.plan.reason.to_string())?;
         d.set_item("read", r.fetch.map(|f| f.name()))?;
+        d.set_item("streams", r.streams.map(|s| s.count()))?;
         out.append(d)?;
     }
     Ok(out)

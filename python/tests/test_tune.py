@@ -38,8 +38,13 @@ def test_cpu_info_shows_a_plan_per_kernel_dtype_and_class():
             assert p["read"] in ("on_demand", "ahead"), p
             if p["class"] != "dram":
                 assert p["read"] == "on_demand", p
+            # Interleaved streams of large subtrees: `sum` only.
+            assert p["streams"] in (1, 2, 4), p
+            if p["kernel"] == "row_sums":
+                assert p["streams"] == 1, p
         else:
             assert p["read"] is None, p
+            assert p["streams"] is None, p
 
 
 def test_a_scope_shows_as_forced_in_the_plans():
@@ -117,6 +122,28 @@ def test_tune_writes_a_profile_that_a_new_process_loads(tmp_path):
     for dt, on in r["prefetch"].items():
         if verdicts.get(f"prefetch {dt}", {"kept": True})["kept"]:
             assert f"prefetch {dt} {'on' if on else 'off'}\n" in text
+    # `sum` raced with 1, 2 and 4 streams on one thread, per dtype: a count
+    # is written only where it beat the built-in and the check kept it.
+    assert set(r["streams"]) == {"f32", "f64"}, r["streams"]
+    for dt, st in r["streams"].items():
+        assert st["chosen"] in (None, 1, 2, 4) and st["written"] in (None, 1, 2, 4), st
+        for z in st["sizes"]:
+            assert z["class"] in ("llc", "dram") and z["len"] > 0, z
+            assert z["isa"] in simdpar.available_isas() and z["builtin"] in (1, 2, 4), z
+            assert set(z["seconds"]) == set(z["speedup"]) == {"1", "2", "4"}, z
+            assert z["speedup"][str(z["builtin"])] == 1.0, z
+        if st["chosen"] is None:
+            assert st["written"] is None, st
+        kept = verdicts.get(f"streams {dt}", {"kept": True})["kept"]
+        assert st["written"] == (st["chosen"] if kept else None), (st, verdicts.get(f"streams {dt}"))
+        if st["written"] is None:
+            assert f"streams {dt} " not in text
+        else:
+            assert f"streams {dt} {st['written']}\n" in text
+    for p in check["points"]:
+        assert isinstance(p["one_thread"], bool), p
+        if p["one_thread"]:
+            assert p["kernel"] == "sum", p
 
     # A fresh process reads the file, once, and says so.
     show = "import simdpar; i = simdpar.cpu_info(); print(i['profile']); print(sorted({p['reason'] for p in i['plans']}))"

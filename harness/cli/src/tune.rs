@@ -1,13 +1,14 @@
 //! `simdpar tune [--seconds N] [--json] [--check]`: measures this machine
 //! (the fastest ISA and whether threads pay per kernel group x dtype x size
-//! class, the non-temporal store threshold, the read policy), checks the
+//! class, the non-temporal store threshold, the read policy, `sum`'s
+//! stream count), checks the
 //! profile against the built-in defaults on a held-out grid (dropping what
 //! loses), writes it to the user's cache dir (or `SIMDPAR_TUNE_FILE`) and
 //! prints what it picked and the check. `--check` only re-checks the
 //! profile in force (and rewrites it without what lost).
 
 use serde_json::json;
-use simdpar::tune::{CheckReport, TuneReport, tune};
+use simdpar::tune::{CheckReport, StreamsResult, TuneReport, tune};
 use std::fmt::Write;
 use std::time::Duration;
 
@@ -148,6 +149,9 @@ fn to_text(r: &TuneReport) -> String {
         };
         let _ = writeln!(s, "{dt} reductions beyond the last-level cache: {how}");
     }
+    for st in &r.streams {
+        s += &streams_text(st, r.profile.streams.get(&st.dtype).copied());
+    }
     s += &check_text(&r.check);
     match &r.path {
         Some(p) => {
@@ -158,6 +162,76 @@ fn to_text(r: &TuneReport) -> String {
         }
     }
     s
+}
+
+/// The race of `sum`'s stream counts for one dtype: per size, each count's
+/// median and speedup over the built-in, then what the profile says
+/// (`kept`: the count that survived the check, if any).
+fn streams_text(st: &StreamsResult, kept: Option<simdpar::reduce::ReadStreams>) -> String {
+    let mut s = String::new();
+    for z in &st.sizes {
+        let counts: Vec<String> = z
+            .seconds
+            .iter()
+            .zip(&z.speedup)
+            .map(|((n, t), (_, up))| format!("{n}: {t:.3e} s {up:.3}x"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "sum {} {} {} on 1 thread, {} (built-in {} streams): {}",
+            st.dtype,
+            z.class,
+            z.len,
+            z.isa,
+            z.builtin,
+            counts.join(", ")
+        );
+    }
+    let verdict = match (st.chosen, kept) {
+        (None, _) if st.sizes.is_empty() => {
+            "not raced (no size holds a subtree that streams)".into()
+        }
+        (None, _) => "none beat the built-in by the margin: no `streams` line".to_string(),
+        (Some(c), Some(k)) if c == k => format!("`streams {} {c}` written", st.dtype),
+        (Some(c), _) => format!("{c} chosen, dropped by the check"),
+    };
+    let _ = writeln!(s, "sum {} streams: {verdict}", st.dtype);
+    s
+}
+
+/// The race of `sum`'s stream counts as JSON, keyed by dtype.
+fn streams_json(r: &TuneReport) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for st in &r.streams {
+        let count_map = |v: &[(simdpar::reduce::ReadStreams, f64)]| {
+            v.iter()
+                .map(|(n, t)| (n.name().to_string(), json!(t)))
+                .collect::<serde_json::Map<_, _>>()
+        };
+        let sizes: Vec<_> = st
+            .sizes
+            .iter()
+            .map(|z| {
+                json!({
+                    "class": z.class.name(),
+                    "len": z.len,
+                    "isa": z.isa.name(),
+                    "builtin": z.builtin.count(),
+                    "seconds": count_map(&z.seconds),
+                    "speedup": count_map(&z.speedup),
+                })
+            })
+            .collect();
+        m.insert(
+            st.dtype.name().to_string(),
+            json!({
+                "chosen": st.chosen.map(|c| c.count()),
+                "written": r.profile.streams.get(&st.dtype).map(|c| c.count()),
+                "sizes": sizes,
+            }),
+        );
+    }
+    serde_json::Value::Object(m)
 }
 
 fn to_json(r: &TuneReport) -> serde_json::Value {
@@ -198,6 +272,7 @@ fn to_json(r: &TuneReport) -> serde_json::Value {
             .map(|((k, d), b)| (format!("{k} {d}"), *b))
             .collect::<std::collections::BTreeMap<_, _>>(),
         "prefetch": by_dtype(&r.profile.prefetch),
+        "streams": streams_json(r),
         "check": check_json(&r.check),
     })
 }
@@ -273,6 +348,7 @@ pub(crate) fn check_json(c: &CheckReport) -> serde_json::Value {
                 "dtype": p.point.dtype.name(),
                 "len": p.point.len,
                 "class": p.point.class.name(),
+                "one_thread": p.point.threads == simdpar::Threads::AtMost(1),
                 "choices": p.choices.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
                 "speedup": p.speedup,
                 "held_out": p.held_out,

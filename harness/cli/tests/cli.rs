@@ -380,6 +380,9 @@ fn tune_check_rechecks_the_profile_in_force() {
         },
     );
     p.nt_bytes.insert(Dtype::F64, u64::MAX);
+    // One stream for `sum` f32: timed on the one-thread held-out sums.
+    p.streams
+        .insert(Dtype::F32, simdpar::reduce::ReadStreams::One);
     std::fs::write(&profile, p.to_text()).unwrap();
     let run = simdpar_cli(
         &[
@@ -396,7 +399,7 @@ fn tune_check_rechecks_the_profile_in_force() {
         .iter()
         .map(|x| x["choice"].as_str().unwrap())
         .collect();
-    assert_eq!(verdicts, ["entry sum f32 cache", "nt f64"]);
+    assert_eq!(verdicts, ["entry sum f32 cache", "nt f64", "streams f32"]);
     let points = v["points"].as_array().unwrap();
     assert!(points.len() >= 30, "{}", points.len());
     // Only `sum` calls in cache can change with that entry.
@@ -408,7 +411,20 @@ fn tune_check_rechecks_the_profile_in_force() {
                 (&Value::from("sum"), &Value::from("cache"))
             );
         }
+        // The stream count changes only one-thread `sum` calls.
+        if choices.iter().any(|c| c == "streams f32") {
+            assert_eq!(
+                (&p["kernel"], &p["one_thread"]),
+                (&Value::from("sum"), &Value::from(true))
+            );
+        }
     }
+    assert!(
+        points
+            .iter()
+            .any(|p| p["one_thread"] == true && p["dtype"] == "f32"),
+        "the grid holds one-thread sums"
+    );
     let _ = std::fs::remove_file(&profile);
 }
 

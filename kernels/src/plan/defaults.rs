@@ -3,7 +3,7 @@
 
 use super::Choice;
 use super::size_class::SizeClass;
-use crate::vocab::{Dtype, Family, Kernel};
+use crate::vocab::{Dtype, Family, Kernel, ReadStreams};
 use simdpar_dispatch::Isa;
 use std::sync::OnceLock;
 
@@ -89,6 +89,37 @@ pub(crate) const MANDELBROT_THREADS_FROM: u64 = 1 << 20;
 /// `docs/measurements.md`, prefetching.
 pub fn prefetch_in_dram() -> bool {
     amd_avx512() == Some(AmdAvx512::Zen5)
+}
+
+/// Bytes from which a complete subtree of `sum`'s block tree is read as
+/// interleaved streams ([`ReadStreams`]; its equal, power-of-two
+/// sub-subtrees side by side, each with its own stack, the same
+/// additions): one thread then has several sequential streams in flight,
+/// which the hardware prefetchers run side by side. Below it (every L1 /
+/// L2 input, most of the LLC) every count runs the one-stream loop.
+///
+/// Measured on Zen 4 only (one thread, interleaved rounds,
+/// `kernels/examples/read_limit.rs`; `docs/measurements.md#one-thread-at-the-read-limit-interleaved-streams`):
+/// `sum` 64 Mi f32 / 32 Mi f64 beyond the LLC and 16 MiB inside it read
+/// faster with 2 (AVX2) / 4 (AVX-512) streams, 4 MiB calls did not. The
+/// count per dtype is the tuned profile's where it has one
+/// ([`default_read_streams`] otherwise).
+pub const READ_STREAMS_FROM_BYTES: usize = 8 << 20;
+
+/// The built-in stream count of `sum` on `isa` (either dtype) where no
+/// tuned profile says otherwise: as many streams as keep the accumulators
+/// of all of them within 16 vector registers, at most 4 (the fixed order
+/// holds 64 f32 / 32 f64 lanes: AVX2 8 x 2 streams, AVX-512 4 x 4); one
+/// where a single stream's accumulators already fill 16 (`portable` and
+/// NEON, 128-bit registers) and on `scalar` (the oracle's loop). Measured
+/// on Zen 4 only ([`READ_STREAMS_FROM_BYTES`]); `simdpar tune` races 1, 2
+/// and 4 per machine.
+pub const fn default_read_streams(isa: Isa) -> ReadStreams {
+    match isa {
+        Isa::Avx2 => ReadStreams::Two,
+        Isa::Avx512 => ReadStreams::Four,
+        _ => ReadStreams::One,
+    }
 }
 
 /// The ISA the defaults prefer for a kernel x dtype x class where it

@@ -27,6 +27,10 @@
 //! nt f32 33554432 scale
 //! # prefetch <dtype> on|off: reductions beyond the LLC prefetch ahead
 //! prefetch f32 on
+//! # streams <dtype> 1|2|4: `sum` reads its complete subtrees of at least
+//! # 8 MiB as this many interleaved streams (optional; without it, the
+//! # ISA's built-in count)
+//! streams f32 2
 //! ```
 //!
 //! `family` names what the entry applies to ([`AppliesTo`]): a family

@@ -1,7 +1,9 @@
 //! The tuner: measures, on the machine that runs it, which ISA is fastest
 //! and whether threads pay for each kernel group x dtype x size class,
-//! from which output size non-temporal stores pay, and whether reductions
-//! beyond the last-level cache should prefetch ahead; the result is a
+//! from which output size non-temporal stores pay, whether reductions
+//! beyond the last-level cache should prefetch ahead, and how many
+//! interleaved streams `sum` reads its large subtrees as (1, 2 or 4, on
+//! one thread, beyond and inside the last-level cache); the result is a
 //! [`Profile`](super::profile::Profile) that [`crate::plan()`] then follows.
 //!
 //! Method: for each cell, one kernel per group that behaves alike (`sum`,
@@ -36,5 +38,5 @@ pub use check::{
     CheckReport, ChoiceKey, PairSamples, Point, PointResult, Verdict, check, check_with,
     held_out_grid,
 };
-pub use measure::{CellResult, MEASURED, TuneReport, measure, tune};
+pub use measure::{CellResult, MEASURED, StreamsResult, StreamsSize, TuneReport, measure, tune};
 pub use race::MARGIN;

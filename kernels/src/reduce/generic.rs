@@ -4,8 +4,9 @@
 //! `k*LANES .. (k+1)*LANES`.
 
 use crate::Element;
+use crate::plan::READ_STREAMS_FROM_BYTES;
 use crate::simd::SimdVec;
-use crate::vocab::Fetch;
+use crate::vocab::{Fetch, ReadStreams};
 use core::mem::MaybeUninit;
 
 /// How far ahead of the loads [`Fetch::Ahead`] prefetches, in bytes: 32
@@ -32,8 +33,8 @@ const MAX_ACCS: usize = 16;
 /// Sums of `R` blocks of `len <= SUM_BLOCK` elements each (starting at
 /// `ps[r]`), each in the fixed lane order.
 ///
-/// `R > 1` only for blocks far apart ([`tree_sum`]'s streams): summing two
-/// *adjacent* blocks (or rows) per loop was measured (interleaved medians,
+/// `R > 1` only for blocks far apart ([`tree_sum`]'s streams,
+/// [`ReadStreams`]): summing two *adjacent* blocks (or rows) per loop was measured (interleaved medians,
 /// AVX2) to be slower at every size, 1.8x at DRAM size, where reading two
 /// streams 2 KiB apart defeats the hardware prefetcher; in L1 the extra
 /// chains did not pay either.
@@ -148,56 +149,33 @@ fn tree_finish<T: Element>(sums: &[T; TREE_DEPTH], depth: usize) -> T {
     total
 }
 
-/// Sum of `x` in the fixed order, block by block.
+/// Sum of `x` in the fixed order, block by block, its large subtrees read
+/// as `streams` interleaved streams (the bits do not depend on it).
 #[inline(always)]
-pub(crate) unsafe fn sum<V: SimdVec>(x: &[V::Elem], fetch: Fetch) -> V::Elem {
-    match fetch {
-        // SAFETY: the caller's guarantees, passed on.
-        Fetch::OnDemand => unsafe { sum_with::<V, false>(x) },
-        Fetch::Ahead => unsafe { sum_with::<V, true>(x) },
+pub(crate) unsafe fn sum<V: SimdVec>(x: &[V::Elem], fetch: Fetch, streams: ReadStreams) -> V::Elem {
+    // SAFETY (every arm): the caller's guarantees, passed on.
+    match (fetch, streams) {
+        (Fetch::OnDemand, ReadStreams::One) => unsafe { sum_with::<V, false, 1>(x) },
+        (Fetch::OnDemand, ReadStreams::Two) => unsafe { sum_with::<V, false, 2>(x) },
+        (Fetch::OnDemand, ReadStreams::Four) => unsafe { sum_with::<V, false, 4>(x) },
+        (Fetch::Ahead, ReadStreams::One) => unsafe { sum_with::<V, true, 1>(x) },
+        (Fetch::Ahead, ReadStreams::Two) => unsafe { sum_with::<V, true, 2>(x) },
+        (Fetch::Ahead, ReadStreams::Four) => unsafe { sum_with::<V, true, 4>(x) },
     }
 }
 
 #[inline(always)]
-unsafe fn sum_with<V: SimdVec, const AHEAD: bool>(x: &[V::Elem]) -> V::Elem {
+unsafe fn sum_with<V: SimdVec, const AHEAD: bool, const R: usize>(x: &[V::Elem]) -> V::Elem {
     // One check per result: a NaN leaves as the canonical NaN, whatever
     // sign and payload the additions propagated (see `crate::reduce`).
-    unsafe { tree_sum::<V, AHEAD>(x) }.canonical_nan()
+    unsafe { tree_sum::<V, AHEAD, R>(x) }.canonical_nan()
 }
 
-/// Bytes from which a complete subtree of the block tree is read as
-/// [`streams`] interleaved streams (its equal, power-of-two sub-subtrees,
-/// each with its own stack): one thread then has several sequential streams
-/// in flight, which the hardware prefetchers run side by side. Below it
-/// (every L1 / L2 input, most of the LLC) the loop is the one-stream loop.
-///
-/// Built-in rule, measured on Zen 4 only (one thread, interleaved rounds,
-/// `kernels/examples/read_limit.rs`; `docs/measurements.md`, one thread at
-/// the read limit): `sum` 64 Mi f32 / 32 Mi f64 beyond the LLC and 16 MiB
-/// inside it read faster with 2 (AVX2) / 4 (AVX-512) streams, 4 MiB calls
-/// did not. A per-CPU setting belongs in the tuned profile (bytes and
-/// stream count per dtype) once the tuner races it.
-const STREAMS_FROM_BYTES: usize = 8 << 20;
-
-/// How many streams a large subtree is read as on `V`: as many as keep the
-/// accumulators of all streams within 16 registers (AVX2: 2 x 8, AVX-512:
-/// 4 x 4), at most 4; 1 (no interleaving) where one stream's accumulators
-/// already fill 16 (NEON).
-const fn streams<V: SimdVec>() -> usize {
-    let accs = V::Elem::SUM_LANES / V::LANES;
-    let r = 16 / accs;
-    if r > 4 {
-        4
-    } else if r < 1 {
-        1
-    } else {
-        r
-    }
-}
-
-/// The fixed-order sum of `x`, a NaN as the additions left it.
+/// The fixed-order sum of `x`, a NaN as the additions left it; complete
+/// subtrees of at least [`READ_STREAMS_FROM_BYTES`] are read as `R`
+/// interleaved streams (`R` = 1: block by block throughout).
 #[inline(always)]
-unsafe fn tree_sum<V: SimdVec, const AHEAD: bool>(x: &[V::Elem]) -> V::Elem {
+unsafe fn tree_sum<V: SimdVec, const AHEAD: bool, const R: usize>(x: &[V::Elem]) -> V::Elem {
     if x.is_empty() {
         return V::Elem::ZERO;
     }
@@ -211,12 +189,9 @@ unsafe fn tree_sum<V: SimdVec, const AHEAD: bool>(x: &[V::Elem]) -> V::Elem {
     // group each; the rest goes block by block (its groups are all
     // smaller, so they never merge with a group already on the stack).
     let mut first = 0;
-    let (s, z, d) = (&mut sums, &mut sizes, &mut depth);
-    // SAFETY (both arms): the caller's guarantees, passed on.
-    match streams::<V>() {
-        2 => unsafe { big_subtrees::<V, 2, AHEAD>(x, &mut first, s, z, d) },
-        4 => unsafe { big_subtrees::<V, 4, AHEAD>(x, &mut first, s, z, d) },
-        _ => {}
+    if R > 1 {
+        // SAFETY: the caller's guarantees, passed on.
+        unsafe { big_subtrees::<V, R, AHEAD>(x, &mut first, &mut sums, &mut sizes, &mut depth) };
     }
     for block in x[(first * b).min(x.len())..].chunks(b) {
         // SAFETY: the block's elements are inside x.
@@ -227,7 +202,7 @@ unsafe fn tree_sum<V: SimdVec, const AHEAD: bool>(x: &[V::Elem]) -> V::Elem {
 }
 
 /// Sums the leading complete subtrees of `x`'s block tree that hold at
-/// least [`STREAMS_FROM_BYTES`], each as `R` interleaved streams, onto the
+/// least [`READ_STREAMS_FROM_BYTES`], each as `R` interleaved streams, onto the
 /// block-tree stack (empty on entry); `first` becomes the first block left.
 #[inline(always)]
 unsafe fn big_subtrees<V: SimdVec, const R: usize, const AHEAD: bool>(
@@ -239,7 +214,7 @@ unsafe fn big_subtrees<V: SimdVec, const R: usize, const AHEAD: bool>(
 ) {
     let b = V::Elem::SUM_BLOCK;
     let blocks = x.len().div_ceil(b);
-    let min_blocks = (STREAMS_FROM_BYTES / (b * size_of::<V::Elem>())).max(R);
+    let min_blocks = (READ_STREAMS_FROM_BYTES / (b * size_of::<V::Elem>())).max(R);
     loop {
         let rem = blocks - *first;
         if rem < min_blocks {
@@ -368,7 +343,9 @@ unsafe fn row_sums_with<V: SimdVec, const AHEAD: bool>(
             let [s] = unsafe { block_sums::<V, 1, AHEAD>([row.as_ptr()], cols) };
             s
         } else {
-            unsafe { tree_sum::<V, AHEAD>(row) }
+            // One stream: interleaving rows or parts of a long row lost
+            // or tied (`docs/measurements.md`, one thread at the read limit).
+            unsafe { tree_sum::<V, AHEAD, 1>(row) }
         }
         // One check per row costs about nothing; a second pass over `out`
         // cost more (`docs/measurements.md#nan-check-per-row`).
@@ -382,7 +359,8 @@ mod tests {
 
     /// Calls large enough for the interleaved streams (a partial last block
     /// inside a streamed subtree, a streamed subtree then a block-by-block
-    /// rest, two streamed subtrees) give the oracle's bits on every path.
+    /// rest, two streamed subtrees) give the oracle's bits on every path,
+    /// with the built-in stream count and with every count.
     #[test]
     fn streamed_subtrees_keep_the_order() {
         for n in [(2 << 20) - 3, 3_000_017, (4 << 20) + (2 << 20) + 1025] {
@@ -393,6 +371,30 @@ mod tests {
             let (w32, w64) = (scalar::sum(&x32), scalar::sum(&x64));
             let (w32h, w64h) = (scalar::sum(&x32[..n / 2]), scalar::sum(&x64[..n / 2]));
             for fetch in [super::Fetch::OnDemand, super::Fetch::Ahead] {
+                for s in super::ReadStreams::ALL {
+                    let what = format!("{n} {fetch:?} {s}");
+                    let p32 = portable::sum_f32_streams(&x32, fetch, s);
+                    assert_eq!(p32.to_bits(), w32.to_bits(), "{what}");
+                    let p64 = portable::sum_f64_streams(&x64, fetch, s);
+                    assert_eq!(p64.to_bits(), w64.to_bits(), "{what}");
+                    #[cfg(target_arch = "x86_64")]
+                    {
+                        use crate::reduce::{avx2, avx512};
+                        use simdpar_dispatch::{Avx2, Avx512};
+                        if let Some(t) = Avx2::new() {
+                            let a = avx2::sum_f32_streams(t, &x32, fetch, s);
+                            assert_eq!(a.to_bits(), w32.to_bits(), "{what}");
+                            let a = avx2::sum_f64_streams(t, &x64, fetch, s);
+                            assert_eq!(a.to_bits(), w64.to_bits(), "{what}");
+                        }
+                        if let Some(t) = Avx512::new() {
+                            let a = avx512::sum_f32_streams(t, &x32, fetch, s);
+                            assert_eq!(a.to_bits(), w32.to_bits(), "{what}");
+                            let a = avx512::sum_f64_streams(t, &x64[..n / 2], fetch, s);
+                            assert_eq!(a.to_bits(), w64h.to_bits(), "{what}");
+                        }
+                    }
+                }
                 assert_eq!(
                     portable::sum_f32(&x32, fetch).to_bits(),
                     w32.to_bits(),

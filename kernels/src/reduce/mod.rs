@@ -45,7 +45,11 @@
 //!
 //! How the input is read does not change the order: beyond the last-level
 //! cache the loops also prefetch 2 KiB ahead of their loads ([`Fetch`]),
-//! with the same additions.
+//! and `sum` reads the complete subtrees of at least
+//! [`READ_STREAMS_FROM_BYTES`](crate::plan::READ_STREAMS_FROM_BYTES) of
+//! its block tree as 1, 2 or 4 interleaved streams ([`ReadStreams`]: the
+//! equal sub-subtrees side by side, each with its own stack), with the
+//! same additions.
 //!
 //! The order also lets a sum be assembled from pieces summed apart (a
 //! stream, the chunks of a distributed array, other processes): see
@@ -64,7 +68,7 @@ pub mod avx512;
 #[cfg(target_arch = "aarch64")]
 pub mod neon;
 
-pub use crate::vocab::Fetch;
+pub use crate::vocab::{Fetch, ReadStreams};
 
 use crate::vocab::Kernel;
 use crate::{Element, KernelError};
@@ -74,8 +78,13 @@ use simdpar_dispatch::Isa;
 /// resolved once; see [`Element`]). Only reachable for supported ISAs.
 pub(crate) struct ReduceTable<T: 'static> {
     pub(crate) isa: Isa,
-    /// Sum of a slice in the fixed order.
+    /// Sum of a slice in the fixed order, its large subtrees read as the
+    /// plan's stream count for this ISA and dtype
+    /// ([`crate::plan::read_streams`], looked up only for inputs of at
+    /// least [`READ_STREAMS_FROM_BYTES`](crate::plan::READ_STREAMS_FROM_BYTES)).
     pub(crate) sum: unsafe fn(&[T], Fetch) -> T,
+    /// The same with the stream count given.
+    pub(crate) sum_streams: unsafe fn(&[T], Fetch, ReadStreams) -> T,
     /// `out[r] = sum(matrix[r*cols..(r+1)*cols])` for `r < out.len()`;
     /// requires `matrix.len() >= out.len() * cols`.
     pub(crate) row_sums: unsafe fn(&[T], usize, &mut [T], Fetch),
@@ -83,12 +92,15 @@ pub(crate) struct ReduceTable<T: 'static> {
 
 crate::isa_tables!(ReduceTable);
 
-/// The kernels and the read policy of a single-threaded reduction over
-/// `len` elements, from one size-class lookup.
+/// The kernels and the read policy (prefetch, streams) of a
+/// single-threaded reduction over `len` elements, from one table lookup.
 #[inline]
-fn serial_plan<T: Element>(kernel: Kernel, len: usize) -> (&'static ReduceTable<T>, Fetch) {
-    let (isa, fetch) = crate::plan::serial_reduce(kernel, T::DTYPE, len);
-    (table_for::<T>(isa), fetch)
+fn serial_plan<T: Element>(
+    kernel: Kernel,
+    len: usize,
+) -> (&'static ReduceTable<T>, Fetch, ReadStreams) {
+    let (isa, fetch, streams) = crate::plan::serial_reduce(kernel, T::DTYPE, len);
+    (table_for::<T>(isa), fetch, streams)
 }
 
 /// Sum of `x` in simdpar's fixed order (see the module docs): bitwise the
@@ -100,9 +112,9 @@ fn serial_plan<T: Element>(kernel: Kernel, len: usize) -> (&'static ReduceTable<
 /// ```
 #[inline]
 pub fn sum<T: Element>(x: &[T]) -> T {
-    let (t, fetch) = serial_plan::<T>(Kernel::Sum, x.len());
+    let (t, fetch, streams) = serial_plan::<T>(Kernel::Sum, x.len());
     // SAFETY: `serial_plan` returns the table of a supported ISA.
-    unsafe { (t.sum)(x, fetch) }
+    unsafe { (t.sum_streams)(x, fetch, streams) }
 }
 
 /// Checks a row-major matrix shape: `matrix.len() == rows * cols`.
@@ -126,7 +138,7 @@ pub(crate) fn check_matrix(len: usize, rows: usize, cols: usize) -> Result<(), K
 /// ```
 pub fn row_sums<T: Element>(matrix: &[T], cols: usize, out: &mut [T]) -> Result<(), KernelError> {
     check_matrix(matrix.len(), out.len(), cols)?;
-    let (t, fetch) = serial_plan::<T>(Kernel::RowSums, matrix.len());
+    let (t, fetch, _) = serial_plan::<T>(Kernel::RowSums, matrix.len());
     // SAFETY: supported ISA; the shape was checked above.
     unsafe { (t.row_sums)(matrix, cols, out, fetch) };
     Ok(())
@@ -147,17 +159,31 @@ pub(crate) fn split_blocks(count: usize) -> usize {
 macro_rules! reduce_isa {
     (isa = $isa:expr; [$($tf:tt)*] [$($tok:ident : $token:ty)?]; f32 = $v32:ty, f64 = $v64:ty) => {
         use crate::reduce::{ReduceTable, generic};
-        use crate::vocab::Fetch;
+        use crate::vocab::{Dtype, Fetch, ReadStreams};
 
         $($tf)*
-        unsafe fn sum_f32_tf(x: &[f32], fetch: Fetch) -> f32 {
+        unsafe fn sum_f32_tf(x: &[f32], fetch: Fetch, streams: ReadStreams) -> f32 {
             // SAFETY: the caller holds the ISA's proof.
-            unsafe { generic::sum::<$v32>(x, fetch) }
+            unsafe { generic::sum::<$v32>(x, fetch, streams) }
         }
         $($tf)*
-        unsafe fn sum_f64_tf(x: &[f64], fetch: Fetch) -> f64 {
+        unsafe fn sum_f64_tf(x: &[f64], fetch: Fetch, streams: ReadStreams) -> f64 {
             // SAFETY: as above.
-            unsafe { generic::sum::<$v64>(x, fetch) }
+            unsafe { generic::sum::<$v64>(x, fetch, streams) }
+        }
+        /// The table's `sum`: the plan's stream count, looked up only
+        /// where some subtree can be large enough to stream (outside the
+        /// leaf kernel, which stays free of calls).
+        unsafe fn sum_f32_planned(x: &[f32], fetch: Fetch) -> f32 {
+            let streams = crate::plan::read_streams_for(Dtype::F32, $isa, size_of_val(x));
+            // SAFETY: as above.
+            unsafe { sum_f32_tf(x, fetch, streams) }
+        }
+        /// As [`sum_f32_planned`].
+        unsafe fn sum_f64_planned(x: &[f64], fetch: Fetch) -> f64 {
+            let streams = crate::plan::read_streams_for(Dtype::F64, $isa, size_of_val(x));
+            // SAFETY: as above.
+            unsafe { sum_f64_tf(x, fetch, streams) }
         }
         $($tf)*
         unsafe fn row_sums_f32_tf(m: &[f32], cols: usize, out: &mut [f32], fetch: Fetch) {
@@ -171,18 +197,38 @@ macro_rules! reduce_isa {
         }
 
         /// Sum in the fixed order (see [`crate::reduce`]) on this ISA,
-        /// reading as `fetch` says (the bits do not depend on it).
+        /// reading as `fetch` says and its large subtrees as this ISA's
+        /// built-in stream count
+        /// ([`default_read_streams`](crate::plan::default_read_streams));
+        /// the bits depend on neither.
         pub fn sum_f32($($tok: $token,)? x: &[f32], fetch: Fetch) -> f32 {
             $(let _ = $tok;)?
             // SAFETY: the token (or the portable baseline) proves support.
-            unsafe { sum_f32_tf(x, fetch) }
+            unsafe { sum_f32_tf(x, fetch, crate::plan::default_read_streams($isa)) }
         }
         /// Sum in the fixed order (see [`crate::reduce`]) on this ISA,
-        /// reading as `fetch` says (the bits do not depend on it).
+        /// reading as `fetch` says and its large subtrees as this ISA's
+        /// built-in stream count
+        /// ([`default_read_streams`](crate::plan::default_read_streams));
+        /// the bits depend on neither.
         pub fn sum_f64($($tok: $token,)? x: &[f64], fetch: Fetch) -> f64 {
             $(let _ = $tok;)?
             // SAFETY: as above.
-            unsafe { sum_f64_tf(x, fetch) }
+            unsafe { sum_f64_tf(x, fetch, crate::plan::default_read_streams($isa)) }
+        }
+        /// [`sum_f32`] with its large subtrees read as `streams`
+        /// interleaved streams (the bits are the same for every count).
+        pub fn sum_f32_streams($($tok: $token,)? x: &[f32], fetch: Fetch, streams: ReadStreams) -> f32 {
+            $(let _ = $tok;)?
+            // SAFETY: as above.
+            unsafe { sum_f32_tf(x, fetch, streams) }
+        }
+        /// [`sum_f64`] with its large subtrees read as `streams`
+        /// interleaved streams (the bits are the same for every count).
+        pub fn sum_f64_streams($($tok: $token,)? x: &[f64], fetch: Fetch, streams: ReadStreams) -> f64 {
+            $(let _ = $tok;)?
+            // SAFETY: as above.
+            unsafe { sum_f64_tf(x, fetch, streams) }
         }
         /// Row sums of the first `out.len()` rows of `cols` columns on this ISA
         /// (rows missing from `matrix` are left untouched).
@@ -201,12 +247,14 @@ macro_rules! reduce_isa {
 
         pub(crate) static TABLE_F32: ReduceTable<f32> = ReduceTable {
             isa: $isa,
-            sum: sum_f32_tf,
+            sum: sum_f32_planned,
+            sum_streams: sum_f32_tf,
             row_sums: row_sums_f32_tf,
         };
         pub(crate) static TABLE_F64: ReduceTable<f64> = ReduceTable {
             isa: $isa,
-            sum: sum_f64_tf,
+            sum: sum_f64_planned,
+            sum_streams: sum_f64_tf,
             row_sums: row_sums_f64_tf,
         };
     };

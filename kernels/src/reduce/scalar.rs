@@ -5,7 +5,7 @@
 use super::{ReduceTable, split_blocks};
 use crate::Element;
 use crate::element::opaque;
-use crate::vocab::Fetch;
+use crate::vocab::{Fetch, ReadStreams};
 use simdpar_dispatch::Isa;
 
 /// Sum of one block: element `i` into lane `i % L`, then the halving tree.
@@ -57,8 +57,12 @@ pub fn row_sums<T: Element>(matrix: &[T], cols: usize, out: &mut [T]) {
     }
 }
 
-// The oracle reads one element at a time: `Fetch` does not apply to it.
+// The oracle reads one element at a time: `Fetch` and `ReadStreams` do
+// not apply to it.
 fn sum_entry<T: Element>(x: &[T], _: Fetch) -> T {
+    sum(x)
+}
+fn sum_streams_entry<T: Element>(x: &[T], _: Fetch, _: ReadStreams) -> T {
     sum(x)
 }
 fn row_sums_entry<T: Element>(matrix: &[T], cols: usize, out: &mut [T], _: Fetch) {
@@ -68,10 +72,12 @@ fn row_sums_entry<T: Element>(matrix: &[T], cols: usize, out: &mut [T], _: Fetch
 pub(crate) static TABLE_F32: ReduceTable<f32> = ReduceTable {
     isa: Isa::Scalar,
     sum: sum_entry::<f32>,
+    sum_streams: sum_streams_entry::<f32>,
     row_sums: row_sums_entry::<f32>,
 };
 pub(crate) static TABLE_F64: ReduceTable<f64> = ReduceTable {
     isa: Isa::Scalar,
     sum: sum_entry::<f64>,
+    sum_streams: sum_streams_entry::<f64>,
     row_sums: row_sums_entry::<f64>,
 };

@@ -3,7 +3,7 @@
 //! printing gives text that parses back to the same profile.
 
 use crate::plan::size_class::SizeClass;
-use crate::vocab::{Dtype, Family, Kernel};
+use crate::vocab::{Dtype, Family, Kernel, ReadStreams};
 use simdpar_dispatch::Isa;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -106,6 +106,10 @@ pub struct Profile {
     /// Per dtype: whether reductions beyond the last-level cache prefetch
     /// ahead of their loads ([`crate::vocab::Fetch::Ahead`]).
     pub prefetch: BTreeMap<Dtype, bool>,
+    /// Per dtype: how many interleaved streams `sum` reads its large
+    /// subtrees as ([`ReadStreams`]; on every ISA, measured on the one the
+    /// plan picks); without a line, the ISA's built-in count.
+    pub streams: BTreeMap<Dtype, ReadStreams>,
 }
 
 /// Why a profile text was refused.
@@ -190,6 +194,12 @@ impl Profile {
         self.prefetch.get(&dtype).copied()
     }
 
+    /// How many streams `sum` of `dtype` reads its large subtrees as, if
+    /// measured.
+    pub fn streams(&self, dtype: Dtype) -> Option<ReadStreams> {
+        self.streams.get(&dtype).copied()
+    }
+
     /// Parses the text format (see [`crate::plan::profile`]). Never panics;
     /// an error names the first line that does not parse.
     pub fn from_text(text: &str) -> Result<Profile, ProfileError> {
@@ -272,6 +282,15 @@ impl Profile {
                     };
                     p.prefetch.insert(dt, on);
                 }
+                ["streams", dt, count] => {
+                    let dt = dtype(dt)?;
+                    let streams = count
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(ReadStreams::from_count)
+                        .ok_or_else(|| err(n, format!("streams `{count}` is not 1, 2 or 4")))?;
+                    p.streams.insert(dt, streams);
+                }
                 _ => return Err(err(n, format!("cannot read `{line}`"))),
             }
         }
@@ -313,6 +332,12 @@ impl Profile {
         }
         for (dt, on) in &self.prefetch {
             s += &format!("prefetch {dt} {}\n", if *on { "on" } else { "off" });
+        }
+        if !self.streams.is_empty() {
+            s += "# streams <dtype> <1 | 2 | 4: interleaved streams `sum` reads its large subtrees as>\n";
+        }
+        for (dt, n) in &self.streams {
+            s += &format!("streams {dt} {n}\n");
         }
         s
     }
@@ -360,6 +385,8 @@ mod tests {
         p.nt_kernel.insert((Kernel::Scale, Dtype::F32), 1 << 25);
         p.prefetch.insert(Dtype::F32, false);
         p.prefetch.insert(Dtype::F64, true);
+        p.streams.insert(Dtype::F32, ReadStreams::Four);
+        p.streams.insert(Dtype::F64, ReadStreams::One);
         p
     }
 
@@ -401,6 +428,14 @@ mod tests {
             "nt f16 10",
             "prefetch f32 maybe",
             "prefetch f16 on",
+            "streams f32 3",
+            "streams f32 0",
+            "streams f32 8",
+            "streams f32 two",
+            "streams f32 -1",
+            "streams f16 2",
+            "streams f32",
+            "streams f32 2 4",
             "garbage",
         ] {
             let text = format!("{good}{bad}\n");
@@ -516,6 +551,33 @@ mod tests {
         assert_eq!(p.nt_for(Kernel::LeakyRelu, Dtype::F32), Some(1 << 26));
         assert_eq!(p.nt_for(Kernel::Multiply, Dtype::F32), Some(u64::MAX));
         assert_eq!(p.prefetch(Dtype::F32), Some(false));
+        // No `streams` line: every dtype keeps the ISA's built-in count.
+        assert!(p.streams.is_empty());
+        assert_eq!(p.streams(Dtype::F32), None);
+        assert!(!p.to_text().contains("streams"));
         assert_eq!(Profile::from_text(&p.to_text()), Ok(p));
+    }
+
+    #[test]
+    fn streams_lines_parse_and_round_trip() {
+        let text =
+            format!("{PROFILE_HEADER}\ncpu x\nprefetch f32 off\nstreams f32 2\nstreams f64 4\n");
+        let p = Profile::from_text(&text).unwrap();
+        assert_eq!(p.streams(Dtype::F32), Some(ReadStreams::Two));
+        assert_eq!(p.streams(Dtype::F64), Some(ReadStreams::Four));
+        let out = p.to_text();
+        assert!(out.contains("\nstreams f32 2\nstreams f64 4\n"), "{out}");
+        assert_eq!(Profile::from_text(&out), Ok(p));
+        for s in ReadStreams::ALL {
+            let text = format!("{PROFILE_HEADER}\ncpu x\nstreams f64 {}\n", s.count());
+            assert_eq!(
+                Profile::from_text(&text).unwrap().streams(Dtype::F64),
+                Some(s)
+            );
+        }
+        let e =
+            Profile::from_text(&format!("{PROFILE_HEADER}\ncpu x\n\nstreams f32 3\n")).unwrap_err();
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.message.contains("not 1, 2 or 4"), "{e}");
     }
 }

@@ -1,16 +1,16 @@
 //! The tuner's check of a profile: on a held-out grid (sibling kernels,
-//! in-place calls and other sizes than the tuner chose on) every call whose
-//! plan the profile changes is timed against the built-in defaults,
-//! interleaved, and each choice that loses anywhere by more than
-//! [`MARGIN`] is dropped.
+//! in-place calls, one-thread `sum` and other sizes than the tuner chose
+//! on) every call whose plan the profile changes is timed against the
+//! built-in defaults, interleaved, and each choice that loses anywhere by
+//! more than [`MARGIN`] is dropped.
 
 use super::bench::bench_of;
 use super::race::{MARGIN, race_batched};
-use crate::par::Threads;
+use crate::par::{Threads, split};
 use crate::plan::profile::{AppliesTo, Profile};
 use crate::plan::{
-    Caches, SizeClass, Table, bytes_touched, fetch_in_table, in_place_len, plan_in, rules,
-    size_class, store_in, with_table_of,
+    Caches, READ_STREAMS_FROM_BYTES, SizeClass, Table, bytes_touched, fetch_in_table, in_place_len,
+    plan_in, read_streams_in, rules, size_class, store_in, with_table_of,
 };
 use crate::timing::median;
 use crate::vocab::{Dtype, Family, Kernel};
@@ -28,6 +28,8 @@ pub enum ChoiceKey {
     Nt(Dtype, Option<Kernel>),
     /// The `prefetch` line of a dtype.
     Prefetch(Dtype),
+    /// The `streams` line of a dtype.
+    Streams(Dtype),
 }
 
 impl std::fmt::Display for ChoiceKey {
@@ -37,6 +39,7 @@ impl std::fmt::Display for ChoiceKey {
             ChoiceKey::Nt(d, None) => write!(f, "nt {d}"),
             ChoiceKey::Nt(d, Some(k)) => write!(f, "nt {d} {k}"),
             ChoiceKey::Prefetch(d) => write!(f, "prefetch {d}"),
+            ChoiceKey::Streams(d) => write!(f, "streams {d}"),
         }
     }
 }
@@ -57,6 +60,9 @@ impl ChoiceKey {
             ChoiceKey::Prefetch(d) => {
                 profile.prefetch.remove(d);
             }
+            ChoiceKey::Streams(d) => {
+                profile.streams.remove(d);
+            }
         }
     }
 }
@@ -74,14 +80,22 @@ pub struct Point {
     pub in_place: bool,
     /// The class of its bytes touched on this CPU.
     pub class: SizeClass,
+    /// The threads it may use: [`Threads::Auto`], or one thread for the
+    /// `sum` points that read as many streams as the plan says (split
+    /// calls cut their input into pieces too small to stream).
+    pub threads: Threads,
 }
 
 impl std::fmt::Display for Point {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let inplace = if self.in_place { "_inplace" } else { "" };
+        let threads = match self.threads {
+            Threads::Auto => String::new(),
+            Threads::AtMost(n) => format!(" {n}T"),
+        };
         write!(
             f,
-            "{}{inplace} {} {} ({})",
+            "{}{inplace} {} {} ({}){threads}",
             self.kernel.name(),
             self.dtype.name(),
             self.len,
@@ -154,6 +168,7 @@ fn choices_of(profile: &Profile) -> Vec<ChoiceKey> {
             .map(|&(k, d)| ChoiceKey::Nt(d, Some(k))),
     );
     v.extend(profile.prefetch.keys().map(|&d| ChoiceKey::Prefetch(d)));
+    v.extend(profile.streams.keys().map(|&d| ChoiceKey::Streams(d)));
     v
 }
 
@@ -163,7 +178,9 @@ fn choices_of(profile: &Profile) -> Vec<ChoiceKey> {
 /// the tuner did not measure: a quarter of L2, three times L2 and four
 /// fifths of the last-level cache (the low and the high end of the LLC
 /// class, away from the middle the tuner measures) and twice the LLC (at
-/// least 48 MiB), in bytes touched.
+/// least 48 MiB), in bytes touched; and `sum` on one thread at the two
+/// sizes of those from [`READ_STREAMS_FROM_BYTES`] up (its stream count;
+/// the tuner raced it at other sizes).
 pub fn held_out_grid() -> Vec<Point> {
     let Caches { l2, llc, .. } = rules().caches;
     let sizes = [
@@ -202,8 +219,20 @@ pub fn held_out_grid() -> Vec<Point> {
                     len,
                     in_place,
                     class,
+                    threads: Threads::Auto,
                 });
             }
+        }
+        for bytes in sizes.into_iter().filter(|&b| b >= READ_STREAMS_FROM_BYTES) {
+            let len = bytes / dtype.size_bytes();
+            v.push(Point {
+                kernel: Kernel::Sum,
+                dtype,
+                len,
+                in_place: false,
+                class: size_class(Kernel::Sum, dtype, len),
+                threads: Threads::AtMost(1),
+            });
         }
     }
     v
@@ -214,7 +243,8 @@ const HELD_OUT_COLS: usize = 1000;
 
 /// The profile's choices that change how `point` runs against `defaults`:
 /// its entry where the ISA or threads differ, `nt` where the store policy
-/// differs, `prefetch` where the read policy differs.
+/// differs, `prefetch` where the read policy differs, `streams` where a
+/// `sum` reads a piece large enough to stream as another count.
 fn changed_by(point: &Point, profile: &Profile, with: &Table, defaults: &Table) -> Vec<ChoiceKey> {
     let Point {
         kernel,
@@ -222,6 +252,7 @@ fn changed_by(point: &Point, profile: &Profile, with: &Table, defaults: &Table) 
         len,
         in_place,
         class,
+        threads,
     } = *point;
     let planned = if in_place {
         in_place_len(kernel, len)
@@ -230,8 +261,8 @@ fn changed_by(point: &Point, profile: &Profile, with: &Table, defaults: &Table) 
     };
     let mut v = Vec::new();
     let (a, b) = (
-        plan_in(with, kernel, dtype, planned, Threads::Auto),
-        plan_in(defaults, kernel, dtype, planned, Threads::Auto),
+        plan_in(with, kernel, dtype, planned, threads),
+        plan_in(defaults, kernel, dtype, planned, threads),
     );
     if (a.isa, a.threads) != (b.isa, b.threads)
         && let Some((applies, _)) = profile.entry_for(kernel, dtype, class)
@@ -254,6 +285,24 @@ fn changed_by(point: &Point, profile: &Profile, with: &Table, defaults: &Table) 
         && profile.prefetch(dtype).is_some()
     {
         v.push(ChoiceKey::Prefetch(dtype));
+    }
+    if kernel == Kernel::Sum && profile.streams(dtype).is_some() {
+        // The largest piece one kernel call reads: the whole input on
+        // one thread, a leaf of the split otherwise.
+        let piece = |threads: usize| {
+            let n = if threads <= 1 {
+                len
+            } else {
+                split::chunk_len(len, threads)
+            };
+            n.saturating_mul(dtype.size_bytes())
+        };
+        let streamed = piece(a.threads).max(piece(b.threads)) >= READ_STREAMS_FROM_BYTES;
+        if streamed
+            && read_streams_in(with, dtype, a.isa) != read_streams_in(defaults, dtype, b.isa)
+        {
+            v.push(ChoiceKey::Streams(dtype));
+        }
     }
     v
 }
@@ -376,7 +425,7 @@ pub fn check(profile: &Profile, allowance: Duration) -> CheckReport {
                 Box::new(move |n: usize| {
                     with_table_of(t, || {
                         for _ in 0..n {
-                            b.borrow_mut().call(Threads::Auto);
+                            b.borrow_mut().call(p.threads);
                         }
                     })
                 }) as Box<dyn FnMut(usize)>
@@ -455,6 +504,7 @@ mod tests {
             len,
             in_place: false,
             class,
+            threads: Threads::Auto,
         };
         let grid = [
             point(Kernel::Sum, 64 << 10, SizeClass::Cache),
@@ -539,6 +589,120 @@ mod tests {
         assert_eq!(r.points[0].held_out, 1.0);
         assert_eq!(r.points[2].choices, [ChoiceKey::Nt(Dtype::F32, None)]);
         assert!(r.points[4].choices.is_empty());
+    }
+
+    /// A `streams` line that makes one-thread `sum` slower on the held-out
+    /// grid is dropped; one that makes it faster stays; calls whose pieces
+    /// are too small to stream are not timed for it.
+    #[test]
+    fn the_check_drops_a_streams_choice_that_loses() {
+        use crate::plan::{plan_in, read_streams_in};
+        use crate::vocab::ReadStreams;
+        if !matches!(
+            simdpar_dispatch::selection(),
+            Selection::Free { capped: false, .. }
+        ) {
+            skip("the check needs a free ISA choice");
+            return;
+        }
+        const MIB: usize = 1 << 20;
+        let caches = Caches {
+            l1d: 32 << 10,
+            l2: MIB,
+            llc: 32 * MIB,
+        };
+        let defaults = Table::build(None, caches);
+        // A count other than the built-in of the ISA the plan runs there.
+        let other = |dtype, len| {
+            let isa = plan_in(&defaults, Kernel::Sum, dtype, len, Threads::AtMost(1)).isa;
+            let builtin = read_streams_in(&defaults, dtype, isa);
+            ReadStreams::ALL
+                .into_iter()
+                .find(|&s| s != builtin)
+                .expect("three counts")
+        };
+        let point = |dtype: Dtype, bytes: usize, class, threads| Point {
+            kernel: Kernel::Sum,
+            dtype,
+            len: bytes / dtype.size_bytes(),
+            in_place: false,
+            class,
+            threads,
+        };
+        let grid = [
+            point(Dtype::F32, 64 * MIB, SizeClass::Dram, Threads::AtMost(1)),
+            point(Dtype::F32, 25 * MIB, SizeClass::Llc, Threads::AtMost(1)),
+            // 4 MiB: no subtree reaches the threshold, the count is moot.
+            point(Dtype::F32, 4 * MIB, SizeClass::Llc, Threads::AtMost(1)),
+            point(Dtype::F64, 64 * MIB, SizeClass::Dram, Threads::AtMost(1)),
+        ];
+        let mut p = Profile::for_this_cpu();
+        p.streams.insert(Dtype::F32, other(Dtype::F32, grid[0].len));
+        p.streams.insert(Dtype::F64, other(Dtype::F64, grid[3].len));
+        let mut timed = Vec::new();
+        // The profile's f32 count loses 20% at DRAM size and ties in the
+        // LLC; its f64 count wins by 20%.
+        let mut fake = |p: &Point| -> PairSamples {
+            timed.push((p.dtype, p.len));
+            let ratio = match (p.dtype, p.class) {
+                (Dtype::F32, SizeClass::Dram) => 1.25,
+                (Dtype::F32, _) => 1.0,
+                _ => 0.8,
+            };
+            let def: Vec<f64> = (0..9).map(|r| 1.0 + 0.01 * (r % 2) as f64).collect();
+            let prof = def.iter().map(|d| d * ratio).collect();
+            [def, prof]
+        };
+        let r = check_with(&p, &grid, caches, &mut fake);
+        assert_eq!(
+            timed,
+            [
+                (Dtype::F32, grid[0].len),
+                (Dtype::F32, grid[1].len),
+                (Dtype::F64, grid[3].len)
+            ]
+        );
+        assert_eq!(r.points[0].choices, [ChoiceKey::Streams(Dtype::F32)]);
+        assert!(r.points[2].choices.is_empty());
+        let f32v = r
+            .verdicts
+            .iter()
+            .find(|v| v.choice == ChoiceKey::Streams(Dtype::F32))
+            .expect("a verdict for streams f32");
+        assert!(!f32v.kept && f32v.points == 2, "{f32v:?}");
+        assert!((f32v.worst - 0.8).abs() < 1e-9, "{}", f32v.worst);
+        let f64v = r
+            .verdicts
+            .iter()
+            .find(|v| v.choice == ChoiceKey::Streams(Dtype::F64))
+            .expect("a verdict for streams f64");
+        assert!(
+            f64v.kept && f64v.points == 1 && f64v.worst > 1.2,
+            "{f64v:?}"
+        );
+        assert_eq!(r.kept.streams(Dtype::F32), None);
+        assert_eq!(r.kept.streams(Dtype::F64), p.streams(Dtype::F64));
+        assert_eq!(r.dropped().count(), 1);
+        assert_eq!(ChoiceKey::Streams(Dtype::F32).to_string(), "streams f32");
+    }
+
+    /// The grid holds one-thread `sum` calls large enough to stream, for
+    /// each dtype.
+    #[test]
+    fn the_held_out_grid_times_one_thread_sums_that_stream() {
+        let grid = held_out_grid();
+        for dtype in Dtype::ALL {
+            let one: Vec<_> = grid
+                .iter()
+                .filter(|p| p.dtype == dtype && p.threads == Threads::AtMost(1))
+                .collect();
+            assert!(!one.is_empty(), "{dtype}");
+            for p in one {
+                assert_eq!(p.kernel, Kernel::Sum);
+                assert!(p.len * dtype.size_bytes() >= READ_STREAMS_FROM_BYTES, "{p}");
+                assert!(p.to_string().ends_with(" 1T"), "{p}");
+            }
+        }
     }
 
     fn skip(what: &str) {

@@ -1,7 +1,8 @@
 //! Measuring a machine: per kernel group x dtype x size class, the fastest
 //! ISA on one thread and on all, and from which size threads pay; per
-//! dtype, from which output size non-temporal stores pay and whether
-//! reductions beyond the last-level cache should prefetch ahead. The
+//! dtype, from which output size non-temporal stores pay, whether
+//! reductions beyond the last-level cache should prefetch ahead and how
+//! many interleaved streams `sum` reads its large subtrees as. The
 //! measured profile then goes through the check ([`super::check()`]).
 
 use super::bench::{Bench, bench_for, filled};
@@ -12,11 +13,11 @@ use crate::map::{self, Store};
 use crate::par::{Threads, split};
 use crate::plan::profile::{self, AppliesTo, Profile, Tuned};
 use crate::plan::{
-    Caches, SizeClass, Table, bytes_touched, default_choice, prefetch_in_dram, with_forced_threads,
-    with_table_of,
+    Caches, READ_STREAMS_FROM_BYTES, SizeClass, Table, bytes_touched, default_choice,
+    default_read_streams, prefetch_in_dram, with_forced_threads, with_table_of,
 };
 use crate::reduce::{self, Fetch};
-use crate::vocab::{Dtype, Family, Kernel};
+use crate::vocab::{Dtype, Family, Kernel, ReadStreams};
 use simdpar_dispatch::{Isa, available_isas, cache_limits, with_isa};
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -45,6 +46,40 @@ pub struct CellResult {
     pub tuned: Tuned,
 }
 
+/// One size of the race of `sum`'s stream counts ([`StreamsResult`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamsSize {
+    /// The class of the size.
+    pub class: SizeClass,
+    /// Elements summed (one thread).
+    pub len: usize,
+    /// The ISA it ran on: the one the measured profile runs `sum` on
+    /// there, on one thread.
+    pub isa: Isa,
+    /// That ISA's built-in count ([`default_read_streams`]).
+    pub builtin: ReadStreams,
+    /// Median seconds per call, per count ([`ReadStreams::ALL`] order).
+    pub seconds: Vec<(ReadStreams, f64)>,
+    /// Median over rounds of the built-in's time / the count's time, per
+    /// count (above 1: faster than the built-in).
+    pub speedup: Vec<(ReadStreams, f64)>,
+}
+
+/// What the tuner measured of `sum`'s stream count for one dtype.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamsResult {
+    /// The dtype.
+    pub dtype: Dtype,
+    /// Every size raced: beyond the last-level cache, and inside it where
+    /// its class size holds a subtree of at least
+    /// [`READ_STREAMS_FROM_BYTES`].
+    pub sizes: Vec<StreamsSize>,
+    /// The count written to the profile: one that beat the built-in by
+    /// more than [`MARGIN`] at one size and lost by no more than that at
+    /// any; `None`: the built-in stays (no `streams` line).
+    pub chosen: Option<ReadStreams>,
+}
+
 /// What [`tune`] found and where it wrote it.
 #[derive(Clone, Debug)]
 pub struct TuneReport {
@@ -60,6 +95,9 @@ pub struct TuneReport {
     pub seconds: f64,
     /// Threads used for the "all threads" variants.
     pub threads: usize,
+    /// The race of `sum`'s stream counts, per dtype (what it chose went
+    /// into `profile.streams`, unless the check dropped it).
+    pub streams: Vec<StreamsResult>,
     /// The check of the measured profile against the built-in defaults;
     /// `profile` is what survived it.
     pub check: CheckReport,
@@ -174,6 +212,7 @@ fn tune_dtype<T: Element>(
     allowance: Duration,
     cells: &mut Vec<CellResult>,
     profile: &mut Profile,
+    streams: &mut Vec<StreamsResult>,
 ) {
     let dtype = T::DTYPE;
     let isas = candidates();
@@ -271,6 +310,102 @@ fn tune_dtype<T: Element>(
     };
     let prefetch = prefetch_pays::<T>(reduce_dram.isa, reduce_threads, allowance);
     profile.prefetch.insert(dtype, prefetch);
+    let raced = streams_race::<T>(profile, allowance);
+    if let Some(s) = raced.chosen {
+        profile.streams.insert(dtype, s);
+    }
+    streams.push(raced);
+}
+
+/// Races `sum` of `T` on one thread with 1, 2 and 4 streams, interleaved,
+/// beyond the last-level cache and (where its class size holds a subtree
+/// that streams) inside it, each on the ISA and read policy `profile`
+/// gives that size; picks the count that beats the built-in of that ISA
+/// by more than [`MARGIN`] at one size without losing by more at the other
+/// (the best product of its speedups), else none.
+fn streams_race<T: Element>(profile: &Profile, allowance: Duration) -> StreamsResult {
+    let dtype = T::DTYPE;
+    let mut sizes = Vec::new();
+    for class in [SizeClass::Dram, SizeClass::Llc] {
+        let len = class_len(Kernel::Sum, dtype, class);
+        if len * dtype.size_bytes() < READ_STREAMS_FROM_BYTES {
+            continue;
+        }
+        let isa = profile
+            .get(AppliesTo::group_of(Kernel::Sum), dtype, class)
+            .map_or(default_choice(Kernel::Sum, dtype, class).isa, |t| t.isa);
+        let fetch = match (class, profile.prefetch(dtype).unwrap_or(prefetch_in_dram())) {
+            (SizeClass::Dram, true) => Fetch::Ahead,
+            _ => Fetch::OnDemand,
+        };
+        let x = filled::<T>(len, 5);
+        let f = reduce::table_for::<T>(isa).sum_streams;
+        let mut runs: Vec<Box<dyn FnMut() + '_>> = ReadStreams::ALL
+            .into_iter()
+            .map(|s| {
+                let x = &x;
+                Box::new(move || {
+                    // SAFETY: `isa` is an available ISA (a candidate the
+                    // profile chose, or the default's), so its table runs.
+                    black_box(unsafe { f(x, fetch, s) });
+                }) as Box<dyn FnMut() + '_>
+            })
+            .collect();
+        let mut refs: Vec<&mut dyn FnMut()> = runs.iter_mut().map(|r| &mut **r as _).collect();
+        let samples = race(&mut refs, allowance);
+        let builtin = default_read_streams(isa);
+        let base = ReadStreams::ALL
+            .iter()
+            .position(|&s| s == builtin)
+            .expect("every count is in ALL");
+        sizes.push(StreamsSize {
+            class,
+            len,
+            isa,
+            builtin,
+            seconds: ReadStreams::ALL
+                .into_iter()
+                .zip(&samples)
+                .map(|(s, st)| (s, st.median))
+                .collect(),
+            speedup: ReadStreams::ALL
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| (s, paired_speedup(&samples, base, i)))
+                .collect(),
+        });
+    }
+    let chosen = choose_streams(&sizes);
+    StreamsResult {
+        dtype,
+        sizes,
+        chosen,
+    }
+}
+
+/// The count [`streams_race`] writes: among those faster than the
+/// built-in by more than [`MARGIN`] at some size and slower by no more
+/// than that at any, the best product of speedups; `None` if none is.
+fn choose_streams(sizes: &[StreamsSize]) -> Option<ReadStreams> {
+    let mut best: Option<(ReadStreams, f64)> = None;
+    for s in ReadStreams::ALL {
+        let ups: Vec<f64> = sizes
+            .iter()
+            .map(|z| {
+                z.speedup
+                    .iter()
+                    .find(|(c, _)| *c == s)
+                    .map_or(1.0, |&(_, u)| u)
+            })
+            .collect();
+        let wins = ups.iter().any(|&u| u > MARGIN);
+        let loses = ups.iter().any(|&u| u * MARGIN < 1.0);
+        let score: f64 = ups.iter().product();
+        if wins && !loses && best.is_none_or(|(_, b)| score > b) {
+            best = Some((s, score));
+        }
+    }
+    best.map(|(s, _)| s)
 }
 
 /// Whether a DRAM-sized `sum` on `isa` and `threads` threads should
@@ -344,16 +479,18 @@ fn nt_threshold<T: Element>(isas: &[Isa], inputs: usize, allowance: Duration) ->
 pub fn measure(budget: Duration) -> TuneReport {
     let start = Instant::now();
     let threads = Threads::Auto.max_threads();
-    // 30 cells, 2 store sweeps and a prefetch race per dtype share most of
-    // the budget (threshold probes take a quarter allowance each, a few
-    // per paying cell); the check's points get the same allowance each.
-    let allowance = budget / 112;
+    // 30 cells, 2 store sweeps, a prefetch race and two stream races per
+    // dtype share most of the budget (threshold probes take a quarter
+    // allowance each, a few per paying cell); the check's points get the
+    // same allowance each.
+    let allowance = budget / 116;
     let defaults = Arc::new(Table::build(None, Caches::this_cpu()));
     let mut profile = Profile::for_this_cpu();
     let mut cells = Vec::new();
+    let mut streams = Vec::new();
     with_table_of(&defaults, || {
-        tune_dtype::<f32>(threads, allowance, &mut cells, &mut profile);
-        tune_dtype::<f64>(threads, allowance, &mut cells, &mut profile);
+        tune_dtype::<f32>(threads, allowance, &mut cells, &mut profile, &mut streams);
+        tune_dtype::<f64>(threads, allowance, &mut cells, &mut profile, &mut streams);
     });
     let check = check(&profile, allowance);
     TuneReport {
@@ -363,6 +500,7 @@ pub fn measure(budget: Duration) -> TuneReport {
         cells,
         seconds: start.elapsed().as_secs_f64(),
         threads,
+        streams,
         check,
     }
 }
@@ -380,4 +518,44 @@ pub fn tune(budget: Duration) -> TuneReport {
     }
     profile::set_profile(Some(report.profile.clone()));
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn size(builtin: ReadStreams, ups: [f64; 3]) -> StreamsSize {
+        StreamsSize {
+            class: SizeClass::Dram,
+            len: 1 << 24,
+            isa: Isa::Portable,
+            builtin,
+            seconds: ReadStreams::ALL.into_iter().map(|s| (s, 1.0)).collect(),
+            speedup: ReadStreams::ALL.into_iter().zip(ups).collect(),
+        }
+    }
+
+    /// A count is written only where it beats the built-in by more than
+    /// the margin somewhere and loses by no more anywhere.
+    #[test]
+    fn a_stream_count_must_beat_the_builtin_by_the_margin() {
+        use ReadStreams::{Four, One, Two};
+        // Noise around the built-in (2): nothing written.
+        assert_eq!(choose_streams(&[size(Two, [1.02, 1.0, 0.99])]), None);
+        // 4 wins at DRAM size and ties in the LLC.
+        let dram = size(Two, [0.9, 1.0, 1.10]);
+        let llc = size(Two, [0.95, 1.0, 1.01]);
+        assert_eq!(choose_streams(&[dram.clone(), llc]), Some(Four));
+        // ... but not when it loses in the LLC by more than the margin.
+        let llc_loses = size(Two, [1.0, 1.0, 0.90]);
+        assert_eq!(choose_streams(&[dram, llc_loses]), None);
+        // Of two that win, the larger product of speedups.
+        let a = size(Four, [1.08, 1.2, 1.0]);
+        let b = size(Four, [1.08, 1.0, 1.0]);
+        assert_eq!(choose_streams(&[a, b]), Some(Two));
+        // The built-in itself never counts as a choice.
+        assert_eq!(choose_streams(&[size(One, [1.0, 0.98, 0.97])]), None);
+        // Nothing raced (an LLC too small to stream in): nothing written.
+        assert_eq!(choose_streams(&[]), None);
+    }
 }
