@@ -241,7 +241,7 @@ fn a_profile_sets_the_dram_read_policy_and_the_bits_stay() {
 #[test]
 fn a_profile_sets_the_stream_count_of_sum_and_the_bits_stay() {
     use simdpar::plan::{READ_STREAMS_FROM_BYTES, default_read_streams, read_streams};
-    use simdpar::reduce::ReadStreams;
+    use simdpar::reduce::Streams;
     let _g = lock();
     // One and a half times the threshold plus an odd rest: a streamed
     // subtree, then blocks one by one, the last one partial.
@@ -250,7 +250,7 @@ fn a_profile_sets_the_stream_count_of_sum_and_the_bits_stay() {
     let x = values::<f32>(n, 11, 0);
     let want = reduce_oracle::sum(&x);
     assert!(want.is_finite());
-    for s in ReadStreams::ALL {
+    for s in Streams::ALL {
         let mut p = Profile::for_this_cpu();
         p.streams.insert(Dtype::F32, s);
         let text = p.to_text();
@@ -275,7 +275,7 @@ fn a_profile_sets_the_stream_count_of_sum_and_the_bits_stay() {
             let want = match row.kernel {
                 Kernel::Sum if row.dtype == Dtype::F32 => Some(s),
                 Kernel::Sum => Some(default_read_streams(row.plan.isa)),
-                Kernel::RowSums => Some(ReadStreams::One),
+                Kernel::RowSums => Some(Streams::One),
                 _ => None,
             };
             assert_eq!(row.streams, want, "{:?} {:?}", row.kernel, row.dtype);
@@ -651,7 +651,7 @@ fn random_profile(seed: u64) -> Profile {
             p.prefetch.insert(dt, rng.next_u64().is_multiple_of(2));
         }
         if !rng.next_u64().is_multiple_of(3) {
-            let all = simdpar::reduce::ReadStreams::ALL;
+            let all = simdpar::reduce::Streams::ALL;
             p.streams
                 .insert(dt, all[(rng.next_u64() % all.len() as u64) as usize]);
         }

@@ -407,7 +407,7 @@ fn large_sums_agree_across_isas_and_threads() {
 #[test]
 fn sums_do_not_depend_on_the_stream_count() {
     use simdpar::profile::{Profile, set_profile};
-    use simdpar::reduce::ReadStreams;
+    use simdpar::reduce::Streams;
     use simdpar::{Dtype, plan};
 
     /// Puts the file's profile back when dropped (also on a failure).
@@ -422,7 +422,7 @@ fn sums_do_not_depend_on_the_stream_count() {
     fn case<T: TokenSum>(n: usize, seed: u64, every: usize) -> Result<(), TestCaseError> {
         let x = simdpar_test_support::values::<T>(n, seed, every);
         let want = reduce_oracle::sum(&x);
-        for s in ReadStreams::ALL {
+        for s in Streams::ALL {
             let mut p = Profile::for_this_cpu();
             for d in Dtype::ALL {
                 p.streams.insert(d, s);
@@ -483,13 +483,13 @@ fn sums_do_not_depend_on_the_stream_count() {
 /// token entry point with the stream count given, prefetching on every
 /// other call to cover both read policies.
 trait TokenSum: Element {
-    fn token_sum(isa: Isa, x: &[Self], streams: simdpar::reduce::ReadStreams) -> Self;
+    fn token_sum(isa: Isa, x: &[Self], streams: simdpar::reduce::Streams) -> Self;
 }
 
 macro_rules! token_sum {
     ($t:ty, $f:ident) => {
         impl TokenSum for $t {
-            fn token_sum(isa: Isa, x: &[$t], streams: simdpar::reduce::ReadStreams) -> $t {
+            fn token_sum(isa: Isa, x: &[$t], streams: simdpar::reduce::Streams) -> $t {
                 use simdpar::reduce::{self, Fetch};
                 let fetch = if x.len() % 2 == 0 {
                     Fetch::Ahead

@@ -34,7 +34,7 @@ pub mod profile;
 mod size_class;
 pub mod tune;
 
-use crate::vocab::{Dtype, Family, Fetch, Kernel, ReadStreams, Store};
+use crate::vocab::{Dtype, Family, Fetch, Kernel, Store, Streams};
 use profile::Profile;
 use simdpar_dispatch::{ForcedBy, Isa, Selection};
 use std::cell::Cell;
@@ -205,7 +205,7 @@ pub(crate) struct Table {
     prefetch_dram: [bool; 2],
     /// The profile's stream count of `sum` per dtype (`None`: the built-in
     /// count of the ISA that runs, [`default_read_streams`]).
-    read_streams: [Option<ReadStreams>; 2],
+    read_streams: [Option<Streams>; 2],
     rules: Rules,
 }
 
@@ -484,12 +484,12 @@ pub(crate) fn fetch_in_table(t: &Table, dtype: Dtype, class: SizeClass) -> Fetch
 /// `row_sums` always reads one stream. The bits are the same for every
 /// count.
 #[inline]
-pub fn read_streams(dtype: Dtype, isa: Isa) -> ReadStreams {
+pub fn read_streams(dtype: Dtype, isa: Isa) -> Streams {
     with_table(|t| read_streams_in(t, dtype, isa))
 }
 
 #[inline]
-pub(crate) fn read_streams_in(t: &Table, dtype: Dtype, isa: Isa) -> ReadStreams {
+pub(crate) fn read_streams_in(t: &Table, dtype: Dtype, isa: Isa) -> Streams {
     t.read_streams[dtype_index(dtype)].unwrap_or(default_read_streams(isa))
 }
 
@@ -497,7 +497,7 @@ pub(crate) fn read_streams_in(t: &Table, dtype: Dtype, isa: Isa) -> ReadStreams 
 /// [`READ_STREAMS_FROM_BYTES`] no subtree streams, so the count does not
 /// matter and the table is not looked up.
 #[inline]
-pub(crate) fn read_streams_for(dtype: Dtype, isa: Isa, bytes: usize) -> ReadStreams {
+pub(crate) fn read_streams_for(dtype: Dtype, isa: Isa, bytes: usize) -> Streams {
     if bytes < READ_STREAMS_FROM_BYTES {
         default_read_streams(isa)
     } else {
@@ -555,7 +555,7 @@ pub struct PlanRow {
     /// How many streams a reduction reads its large subtrees as on the
     /// plan's ISA ([`read_streams`]; `row_sums`: one); `None` for the
     /// other families.
-    pub streams: Option<ReadStreams>,
+    pub streams: Option<Streams>,
 }
 
 /// What runs, on this thread now, for every kernel x dtype x size class
@@ -572,7 +572,7 @@ pub fn plans() -> Vec<PlanRow> {
                 let fetch = reduce.then(|| fetch_in(dtype, class));
                 let streams = reduce.then(|| match kernel {
                     Kernel::Sum => read_streams(dtype, plan.isa),
-                    _ => ReadStreams::One,
+                    _ => Streams::One,
                 });
                 rows.push(PlanRow {
                     kernel,
@@ -610,7 +610,7 @@ pub fn isa_for(kernel: Kernel, dtype: Dtype, len: usize) -> Isa {
 /// table lookup and one size class (the serial reductions call this once
 /// per call).
 #[inline]
-pub(crate) fn serial_reduce(kernel: Kernel, dtype: Dtype, len: usize) -> (Isa, Fetch, ReadStreams) {
+pub(crate) fn serial_reduce(kernel: Kernel, dtype: Dtype, len: usize) -> (Isa, Fetch, Streams) {
     with_table(|t| serial_reduce_in(t, kernel, dtype, len))
 }
 
@@ -620,12 +620,12 @@ pub(crate) fn serial_reduce_in(
     kernel: Kernel,
     dtype: Dtype,
     len: usize,
-) -> (Isa, Fetch, ReadStreams) {
+) -> (Isa, Fetch, Streams) {
     let class = t.rules.caches.class_of(bytes_touched(kernel, dtype, len));
     let isa = isa_in_table(t, kernel, dtype, class);
     let streams = match kernel {
         Kernel::Sum => read_streams_in(t, dtype, isa),
-        _ => ReadStreams::One,
+        _ => Streams::One,
     };
     (isa, fetch_in_table(t, dtype, class), streams)
 }
@@ -785,11 +785,11 @@ mod tests {
         let caches = Caches::of(&fake_cpu(32 << 10, 1 << 20, 32 << 20));
         // Built-in: 2 on AVX2, 4 on AVX-512, 1 on 128-bit paths and scalar.
         let builtin = [
-            (Isa::Scalar, ReadStreams::One),
-            (Isa::Portable, ReadStreams::One),
-            (Isa::Neon, ReadStreams::One),
-            (Isa::Avx2, ReadStreams::Two),
-            (Isa::Avx512, ReadStreams::Four),
+            (Isa::Scalar, Streams::One),
+            (Isa::Portable, Streams::One),
+            (Isa::Neon, Streams::One),
+            (Isa::Avx2, Streams::Two),
+            (Isa::Avx512, Streams::Four),
         ];
         let none = Table::build(None, caches);
         for (isa, want) in builtin {
@@ -800,7 +800,7 @@ mod tests {
         }
         // 64 MiB of f32: beyond the fake LLC, with 32 MiB subtrees.
         let n = (64 << 20) / 4;
-        for want in ReadStreams::ALL {
+        for want in Streams::ALL {
             let mut p = profile::Profile::for_this_cpu();
             p.streams.insert(Dtype::F32, want);
             let t = Table::build(Some(&p), caches);
@@ -817,7 +817,7 @@ mod tests {
             let (isa, _, streams) = serial_reduce_in(&t, Kernel::Sum, Dtype::F64, n / 2);
             assert_eq!(streams, default_read_streams(isa));
             let (_, _, streams) = serial_reduce_in(&t, Kernel::RowSums, Dtype::F32, n);
-            assert_eq!(streams, ReadStreams::One);
+            assert_eq!(streams, Streams::One);
         }
         // Below the threshold no subtree streams: no lookup, the built-in.
         for isa in Isa::ALL {

@@ -1,7 +1,7 @@
 //! The one kernel vocabulary: which kernels exist ([`Kernel`]), which element
 //! types they run on ([`Dtype`]), which family implements each one
 //! ([`Family`]), and the policies a kernel call takes besides its data: how
-//! a reduction reads its input ([`Fetch`], [`ReadStreams`]) and how a map
+//! a reduction reads its input ([`Fetch`], [`Streams`]) and how a map
 //! writes its output ([`Store`]). The plan picks the policies; the kernels
 //! only obey them.
 //!
@@ -269,42 +269,44 @@ impl Fetch {
     }
 }
 
-/// How many interleaved streams `sum` reads a large complete subtree of its
-/// block tree as: its equal, power-of-two sub-subtrees side by side, block
-/// `j` of each in one loop step, each with its own block-tree stack. Every
-/// count gives the same additions, and so the same bits; they differ in
-/// speed only (several sequential streams keep more line fills in flight
-/// on one thread). [`crate::plan::read_streams`] picks it per dtype and
-/// ISA; `row_sums` always reads one stream.
+/// How many parts of its input a loop walks side by side (1, 2 or 4
+/// sequential streams: more line fills in flight on one thread).
+///
+/// `sum` reads each large complete subtree of its block tree this way (its
+/// equal, power-of-two sub-subtrees, block `j` of each in one loop step,
+/// each with its own block-tree stack): every count gives the same
+/// additions, and so the same bits; [`crate::plan::read_streams`] picks it
+/// per dtype and ISA, and `row_sums` always reads one stream. The
+/// bandwidth probes ([`crate::bandwidth`]) walk their arrays this way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ReadStreams {
-    /// The block-by-block loop: one stream.
+pub enum Streams {
+    /// One stream, front to back.
     One,
-    /// The two halves of each large subtree side by side.
+    /// The two halves side by side.
     Two,
-    /// The four quarters of each large subtree side by side.
+    /// The four quarters side by side.
     Four,
 }
 
-impl ReadStreams {
+impl Streams {
     /// Every count, fewest first.
-    pub const ALL: [ReadStreams; 3] = [ReadStreams::One, ReadStreams::Two, ReadStreams::Four];
+    pub const ALL: [Streams; 3] = [Streams::One, Streams::Two, Streams::Four];
 
     /// The number of streams: 1, 2 or 4.
     pub const fn count(self) -> usize {
         match self {
-            ReadStreams::One => 1,
-            ReadStreams::Two => 2,
-            ReadStreams::Four => 4,
+            Streams::One => 1,
+            Streams::Two => 2,
+            Streams::Four => 4,
         }
     }
 
     /// The count `n` (1, 2 or 4), if it is one.
-    pub const fn from_count(n: usize) -> Option<ReadStreams> {
+    pub const fn from_count(n: usize) -> Option<Streams> {
         match n {
-            1 => Some(ReadStreams::One),
-            2 => Some(ReadStreams::Two),
-            4 => Some(ReadStreams::Four),
+            1 => Some(Streams::One),
+            2 => Some(Streams::Two),
+            4 => Some(Streams::Four),
             _ => None,
         }
     }
@@ -312,14 +314,14 @@ impl ReadStreams {
     /// `1`, `2` or `4`, for tables, JSON and the profile's `streams` line.
     pub const fn name(self) -> &'static str {
         match self {
-            ReadStreams::One => "1",
-            ReadStreams::Two => "2",
-            ReadStreams::Four => "4",
+            Streams::One => "1",
+            Streams::Two => "2",
+            Streams::Four => "4",
         }
     }
 }
 
-impl fmt::Display for ReadStreams {
+impl fmt::Display for Streams {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
@@ -374,11 +376,11 @@ mod tests {
 
     #[test]
     fn read_streams_name_their_counts() {
-        for s in ReadStreams::ALL {
-            assert_eq!(ReadStreams::from_count(s.count()), Some(s));
+        for s in Streams::ALL {
+            assert_eq!(Streams::from_count(s.count()), Some(s));
             assert_eq!(s.name(), s.count().to_string());
         }
-        assert_eq!(ReadStreams::from_count(3), None);
-        assert_eq!(ReadStreams::from_count(0), None);
+        assert_eq!(Streams::from_count(3), None);
+        assert_eq!(Streams::from_count(0), None);
     }
 }

@@ -167,7 +167,7 @@ fn to_text(r: &TuneReport) -> String {
 /// The race of `sum`'s stream counts for one dtype: per size, each count's
 /// median and speedup over the built-in, then what the profile says
 /// (`kept`: the count that survived the check, if any).
-fn streams_text(st: &StreamsResult, kept: Option<simdpar::reduce::ReadStreams>) -> String {
+fn streams_text(st: &StreamsResult, kept: Option<simdpar::reduce::Streams>) -> String {
     let mut s = String::new();
     for z in &st.sizes {
         let counts: Vec<String> = z
@@ -203,7 +203,7 @@ fn streams_text(st: &StreamsResult, kept: Option<simdpar::reduce::ReadStreams>) 
 fn streams_json(r: &TuneReport) -> serde_json::Value {
     let mut m = serde_json::Map::new();
     for st in &r.streams {
-        let count_map = |v: &[(simdpar::reduce::ReadStreams, f64)]| {
+        let count_map = |v: &[(simdpar::reduce::Streams, f64)]| {
             v.iter()
                 .map(|(n, t)| (n.name().to_string(), json!(t)))
                 .collect::<serde_json::Map<_, _>>()

@@ -381,8 +381,7 @@ fn tune_check_rechecks_the_profile_in_force() {
     );
     p.nt_bytes.insert(Dtype::F64, u64::MAX);
     // One stream for `sum` f32: timed on the one-thread held-out sums.
-    p.streams
-        .insert(Dtype::F32, simdpar::reduce::ReadStreams::One);
+    p.streams.insert(Dtype::F32, simdpar::reduce::Streams::One);
     std::fs::write(&profile, p.to_text()).unwrap();
     let run = simdpar_cli(
         &[

@@ -36,38 +36,14 @@ mod avx512;
 #[cfg(target_arch = "aarch64")]
 mod neon;
 
-pub use crate::vocab::{Fetch, Store};
+pub use crate::vocab::{Fetch, Store, Streams};
 
 use crate::Element;
 use simdpar_dispatch::{Isa, IsaError};
 
-/// How many parts of its arrays a probe walks at once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Streams {
-    /// One part: the arrays front to back, eight vectors per step.
-    One,
-    /// The two halves at once, four vectors of each per step.
-    Two,
-    /// The four quarters at once, two vectors of each per step.
-    Four,
-}
-
-impl Streams {
-    /// Every count, fewest first.
-    pub const ALL: [Streams; 3] = [Streams::One, Streams::Two, Streams::Four];
-
-    /// The number of parts: 1, 2 or 4.
-    pub fn count(self) -> usize {
-        match self {
-            Streams::One => 1,
-            Streams::Two => 2,
-            Streams::Four => 4,
-        }
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
+/// Position of `s` in the probe tables (`Streams::ALL` order).
+fn index(s: Streams) -> usize {
+    s as usize
 }
 
 /// A probe's read loop (its input, in full).
@@ -170,7 +146,7 @@ fn nt(store: Store) -> usize {
 /// The sum of `x` (the read pattern: every element read once), in an order
 /// the form chooses. Errors, reading nothing, if `isa` cannot run here.
 pub fn read<T: Element>(x: &[T], isa: Isa, streams: Streams, fetch: Fetch) -> Result<T, IsaError> {
-    let f = probes::<T>(isa)?.read[streams.index()][usize::from(fetch == Fetch::Ahead)];
+    let f = probes::<T>(isa)?.read[index(streams)][usize::from(fetch == Fetch::Ahead)];
     // SAFETY: `probes` gave the table of an ISA this CPU runs.
     Ok(unsafe { f(x) })
 }
@@ -185,7 +161,7 @@ pub fn copy<T: Element>(
     streams: Streams,
     store: Store,
 ) -> Result<(), IsaError> {
-    let f = probes::<T>(isa)?.copy[streams.index()][nt(store)];
+    let f = probes::<T>(isa)?.copy[index(streams)][nt(store)];
     let n = a.len().min(out.len());
     // SAFETY: `f` is of an ISA this CPU runs; all slices hold `n`.
     unsafe { f(a.as_ptr(), a.as_ptr(), out.as_mut_ptr(), n, T::ZERO) };
@@ -202,7 +178,7 @@ pub fn scale<T: Element>(
     streams: Streams,
     store: Store,
 ) -> Result<(), IsaError> {
-    let f = probes::<T>(isa)?.scale[streams.index()][nt(store)];
+    let f = probes::<T>(isa)?.scale[index(streams)][nt(store)];
     let n = a.len().min(out.len());
     // SAFETY: `f` is of an ISA this CPU runs; all slices hold `n`.
     unsafe { f(a.as_ptr(), a.as_ptr(), out.as_mut_ptr(), n, q) };
@@ -218,7 +194,7 @@ pub fn scale_inplace<T: Element>(
     streams: Streams,
     store: Store,
 ) -> Result<(), IsaError> {
-    let f = probes::<T>(isa)?.scale[streams.index()][nt(store)];
+    let f = probes::<T>(isa)?.scale[index(streams)][nt(store)];
     let p = x.as_mut_ptr();
     // SAFETY: `f` is of an ISA this CPU runs; input and output are the
     // one `&mut` slice, exactly equal, as the store loops allow.
@@ -236,7 +212,7 @@ pub fn add<T: Element>(
     streams: Streams,
     store: Store,
 ) -> Result<(), IsaError> {
-    let f = probes::<T>(isa)?.add[streams.index()][nt(store)];
+    let f = probes::<T>(isa)?.add[index(streams)][nt(store)];
     let n = a.len().min(b.len()).min(out.len());
     // SAFETY: `f` is of an ISA this CPU runs; all slices hold `n`.
     unsafe { f(a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), n, T::ZERO) };
@@ -254,7 +230,7 @@ pub fn triad<T: Element>(
     streams: Streams,
     store: Store,
 ) -> Result<(), IsaError> {
-    let f = probes::<T>(isa)?.triad[streams.index()][nt(store)];
+    let f = probes::<T>(isa)?.triad[index(streams)][nt(store)];
     let n = a.len().min(b.len()).min(out.len());
     // SAFETY: `f` is of an ISA this CPU runs; all slices hold `n`.
     unsafe { f(a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), n, q) };

@@ -3,7 +3,7 @@
 
 use super::Choice;
 use super::size_class::SizeClass;
-use crate::vocab::{Dtype, Family, Kernel, ReadStreams};
+use crate::vocab::{Dtype, Family, Kernel, Streams};
 use simdpar_dispatch::Isa;
 use std::sync::OnceLock;
 
@@ -92,7 +92,7 @@ pub fn prefetch_in_dram() -> bool {
 }
 
 /// Bytes from which a complete subtree of `sum`'s block tree is read as
-/// interleaved streams ([`ReadStreams`]; its equal, power-of-two
+/// interleaved streams ([`Streams`]; its equal, power-of-two
 /// sub-subtrees side by side, each with its own stack, the same
 /// additions): one thread then has several sequential streams in flight,
 /// which the hardware prefetchers run side by side. Below it (every L1 /
@@ -114,11 +114,11 @@ pub const READ_STREAMS_FROM_BYTES: usize = 8 << 20;
 /// NEON, 128-bit registers) and on `scalar` (the oracle's loop). Measured
 /// on Zen 4 only ([`READ_STREAMS_FROM_BYTES`]); `simdpar tune` races 1, 2
 /// and 4 per machine.
-pub const fn default_read_streams(isa: Isa) -> ReadStreams {
+pub const fn default_read_streams(isa: Isa) -> Streams {
     match isa {
-        Isa::Avx2 => ReadStreams::Two,
-        Isa::Avx512 => ReadStreams::Four,
-        _ => ReadStreams::One,
+        Isa::Avx2 => Streams::Two,
+        Isa::Avx512 => Streams::Four,
+        _ => Streams::One,
     }
 }
 

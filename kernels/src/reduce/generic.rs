@@ -6,7 +6,7 @@
 use crate::Element;
 use crate::plan::READ_STREAMS_FROM_BYTES;
 use crate::simd::SimdVec;
-use crate::vocab::{Fetch, ReadStreams};
+use crate::vocab::{Fetch, Streams};
 use core::mem::MaybeUninit;
 
 /// How far ahead of the loads [`Fetch::Ahead`] prefetches, in bytes: 32
@@ -34,7 +34,7 @@ const MAX_ACCS: usize = 16;
 /// `ps[r]`), each in the fixed lane order.
 ///
 /// `R > 1` only for blocks far apart ([`tree_sum`]'s streams,
-/// [`ReadStreams`]): summing two *adjacent* blocks (or rows) per loop was measured (interleaved medians,
+/// [`Streams`]): summing two *adjacent* blocks (or rows) per loop was measured (interleaved medians,
 /// AVX2) to be slower at every size, 1.8x at DRAM size, where reading two
 /// streams 2 KiB apart defeats the hardware prefetcher; in L1 the extra
 /// chains did not pay either.
@@ -152,15 +152,15 @@ fn tree_finish<T: Element>(sums: &[T; TREE_DEPTH], depth: usize) -> T {
 /// Sum of `x` in the fixed order, block by block, its large subtrees read
 /// as `streams` interleaved streams (the bits do not depend on it).
 #[inline(always)]
-pub(crate) unsafe fn sum<V: SimdVec>(x: &[V::Elem], fetch: Fetch, streams: ReadStreams) -> V::Elem {
+pub(crate) unsafe fn sum<V: SimdVec>(x: &[V::Elem], fetch: Fetch, streams: Streams) -> V::Elem {
     // SAFETY (every arm): the caller's guarantees, passed on.
     match (fetch, streams) {
-        (Fetch::OnDemand, ReadStreams::One) => unsafe { sum_with::<V, false, 1>(x) },
-        (Fetch::OnDemand, ReadStreams::Two) => unsafe { sum_with::<V, false, 2>(x) },
-        (Fetch::OnDemand, ReadStreams::Four) => unsafe { sum_with::<V, false, 4>(x) },
-        (Fetch::Ahead, ReadStreams::One) => unsafe { sum_with::<V, true, 1>(x) },
-        (Fetch::Ahead, ReadStreams::Two) => unsafe { sum_with::<V, true, 2>(x) },
-        (Fetch::Ahead, ReadStreams::Four) => unsafe { sum_with::<V, true, 4>(x) },
+        (Fetch::OnDemand, Streams::One) => unsafe { sum_with::<V, false, 1>(x) },
+        (Fetch::OnDemand, Streams::Two) => unsafe { sum_with::<V, false, 2>(x) },
+        (Fetch::OnDemand, Streams::Four) => unsafe { sum_with::<V, false, 4>(x) },
+        (Fetch::Ahead, Streams::One) => unsafe { sum_with::<V, true, 1>(x) },
+        (Fetch::Ahead, Streams::Two) => unsafe { sum_with::<V, true, 2>(x) },
+        (Fetch::Ahead, Streams::Four) => unsafe { sum_with::<V, true, 4>(x) },
     }
 }
 
@@ -371,7 +371,7 @@ mod tests {
             let (w32, w64) = (scalar::sum(&x32), scalar::sum(&x64));
             let (w32h, w64h) = (scalar::sum(&x32[..n / 2]), scalar::sum(&x64[..n / 2]));
             for fetch in [super::Fetch::OnDemand, super::Fetch::Ahead] {
-                for s in super::ReadStreams::ALL {
+                for s in super::Streams::ALL {
                     let what = format!("{n} {fetch:?} {s}");
                     let p32 = portable::sum_f32_streams(&x32, fetch, s);
                     assert_eq!(p32.to_bits(), w32.to_bits(), "{what}");

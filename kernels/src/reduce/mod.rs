@@ -47,7 +47,7 @@
 //! cache the loops also prefetch 2 KiB ahead of their loads ([`Fetch`]),
 //! and `sum` reads the complete subtrees of at least
 //! [`READ_STREAMS_FROM_BYTES`](crate::plan::READ_STREAMS_FROM_BYTES) of
-//! its block tree as 1, 2 or 4 interleaved streams ([`ReadStreams`]: the
+//! its block tree as 1, 2 or 4 interleaved streams ([`Streams`]: the
 //! equal sub-subtrees side by side, each with its own stack), with the
 //! same additions.
 //!
@@ -68,7 +68,7 @@ pub mod avx512;
 #[cfg(target_arch = "aarch64")]
 pub mod neon;
 
-pub use crate::vocab::{Fetch, ReadStreams};
+pub use crate::vocab::{Fetch, Streams};
 
 use crate::vocab::Kernel;
 use crate::{Element, KernelError};
@@ -84,7 +84,7 @@ pub(crate) struct ReduceTable<T: 'static> {
     /// least [`READ_STREAMS_FROM_BYTES`](crate::plan::READ_STREAMS_FROM_BYTES)).
     pub(crate) sum: unsafe fn(&[T], Fetch) -> T,
     /// The same with the stream count given.
-    pub(crate) sum_streams: unsafe fn(&[T], Fetch, ReadStreams) -> T,
+    pub(crate) sum_streams: unsafe fn(&[T], Fetch, Streams) -> T,
     /// `out[r] = sum(matrix[r*cols..(r+1)*cols])` for `r < out.len()`;
     /// requires `matrix.len() >= out.len() * cols`.
     pub(crate) row_sums: unsafe fn(&[T], usize, &mut [T], Fetch),
@@ -98,7 +98,7 @@ crate::isa_tables!(ReduceTable);
 fn serial_plan<T: Element>(
     kernel: Kernel,
     len: usize,
-) -> (&'static ReduceTable<T>, Fetch, ReadStreams) {
+) -> (&'static ReduceTable<T>, Fetch, Streams) {
     let (isa, fetch, streams) = crate::plan::serial_reduce(kernel, T::DTYPE, len);
     (table_for::<T>(isa), fetch, streams)
 }
@@ -159,15 +159,15 @@ pub(crate) fn split_blocks(count: usize) -> usize {
 macro_rules! reduce_isa {
     (isa = $isa:expr; [$($tf:tt)*] [$($tok:ident : $token:ty)?]; f32 = $v32:ty, f64 = $v64:ty) => {
         use crate::reduce::{ReduceTable, generic};
-        use crate::vocab::{Dtype, Fetch, ReadStreams};
+        use crate::vocab::{Dtype, Fetch, Streams};
 
         $($tf)*
-        unsafe fn sum_f32_tf(x: &[f32], fetch: Fetch, streams: ReadStreams) -> f32 {
+        unsafe fn sum_f32_tf(x: &[f32], fetch: Fetch, streams: Streams) -> f32 {
             // SAFETY: the caller holds the ISA's proof.
             unsafe { generic::sum::<$v32>(x, fetch, streams) }
         }
         $($tf)*
-        unsafe fn sum_f64_tf(x: &[f64], fetch: Fetch, streams: ReadStreams) -> f64 {
+        unsafe fn sum_f64_tf(x: &[f64], fetch: Fetch, streams: Streams) -> f64 {
             // SAFETY: as above.
             unsafe { generic::sum::<$v64>(x, fetch, streams) }
         }
@@ -218,14 +218,14 @@ macro_rules! reduce_isa {
         }
         /// [`sum_f32`] with its large subtrees read as `streams`
         /// interleaved streams (the bits are the same for every count).
-        pub fn sum_f32_streams($($tok: $token,)? x: &[f32], fetch: Fetch, streams: ReadStreams) -> f32 {
+        pub fn sum_f32_streams($($tok: $token,)? x: &[f32], fetch: Fetch, streams: Streams) -> f32 {
             $(let _ = $tok;)?
             // SAFETY: as above.
             unsafe { sum_f32_tf(x, fetch, streams) }
         }
         /// [`sum_f64`] with its large subtrees read as `streams`
         /// interleaved streams (the bits are the same for every count).
-        pub fn sum_f64_streams($($tok: $token,)? x: &[f64], fetch: Fetch, streams: ReadStreams) -> f64 {
+        pub fn sum_f64_streams($($tok: $token,)? x: &[f64], fetch: Fetch, streams: Streams) -> f64 {
             $(let _ = $tok;)?
             // SAFETY: as above.
             unsafe { sum_f64_tf(x, fetch, streams) }

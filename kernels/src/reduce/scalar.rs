@@ -5,7 +5,7 @@
 use super::{ReduceTable, split_blocks};
 use crate::Element;
 use crate::element::opaque;
-use crate::vocab::{Fetch, ReadStreams};
+use crate::vocab::{Fetch, Streams};
 use simdpar_dispatch::Isa;
 
 /// Sum of one block: element `i` into lane `i % L`, then the halving tree.
@@ -57,12 +57,12 @@ pub fn row_sums<T: Element>(matrix: &[T], cols: usize, out: &mut [T]) {
     }
 }
 
-// The oracle reads one element at a time: `Fetch` and `ReadStreams` do
+// The oracle reads one element at a time: `Fetch` and `Streams` do
 // not apply to it.
 fn sum_entry<T: Element>(x: &[T], _: Fetch) -> T {
     sum(x)
 }
-fn sum_streams_entry<T: Element>(x: &[T], _: Fetch, _: ReadStreams) -> T {
+fn sum_streams_entry<T: Element>(x: &[T], _: Fetch, _: Streams) -> T {
     sum(x)
 }
 fn row_sums_entry<T: Element>(matrix: &[T], cols: usize, out: &mut [T], _: Fetch) {

@@ -3,7 +3,7 @@
 //! printing gives text that parses back to the same profile.
 
 use crate::plan::size_class::SizeClass;
-use crate::vocab::{Dtype, Family, Kernel, ReadStreams};
+use crate::vocab::{Dtype, Family, Kernel, Streams};
 use simdpar_dispatch::Isa;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -107,9 +107,9 @@ pub struct Profile {
     /// ahead of their loads ([`crate::vocab::Fetch::Ahead`]).
     pub prefetch: BTreeMap<Dtype, bool>,
     /// Per dtype: how many interleaved streams `sum` reads its large
-    /// subtrees as ([`ReadStreams`]; on every ISA, measured on the one the
+    /// subtrees as ([`Streams`]; on every ISA, measured on the one the
     /// plan picks); without a line, the ISA's built-in count.
-    pub streams: BTreeMap<Dtype, ReadStreams>,
+    pub streams: BTreeMap<Dtype, Streams>,
 }
 
 /// Why a profile text was refused.
@@ -196,7 +196,7 @@ impl Profile {
 
     /// How many streams `sum` of `dtype` reads its large subtrees as, if
     /// measured.
-    pub fn streams(&self, dtype: Dtype) -> Option<ReadStreams> {
+    pub fn streams(&self, dtype: Dtype) -> Option<Streams> {
         self.streams.get(&dtype).copied()
     }
 
@@ -287,7 +287,7 @@ impl Profile {
                     let streams = count
                         .parse::<usize>()
                         .ok()
-                        .and_then(ReadStreams::from_count)
+                        .and_then(Streams::from_count)
                         .ok_or_else(|| err(n, format!("streams `{count}` is not 1, 2 or 4")))?;
                     p.streams.insert(dt, streams);
                 }
@@ -385,8 +385,8 @@ mod tests {
         p.nt_kernel.insert((Kernel::Scale, Dtype::F32), 1 << 25);
         p.prefetch.insert(Dtype::F32, false);
         p.prefetch.insert(Dtype::F64, true);
-        p.streams.insert(Dtype::F32, ReadStreams::Four);
-        p.streams.insert(Dtype::F64, ReadStreams::One);
+        p.streams.insert(Dtype::F32, Streams::Four);
+        p.streams.insert(Dtype::F64, Streams::One);
         p
     }
 
@@ -563,12 +563,12 @@ mod tests {
         let text =
             format!("{PROFILE_HEADER}\ncpu x\nprefetch f32 off\nstreams f32 2\nstreams f64 4\n");
         let p = Profile::from_text(&text).unwrap();
-        assert_eq!(p.streams(Dtype::F32), Some(ReadStreams::Two));
-        assert_eq!(p.streams(Dtype::F64), Some(ReadStreams::Four));
+        assert_eq!(p.streams(Dtype::F32), Some(Streams::Two));
+        assert_eq!(p.streams(Dtype::F64), Some(Streams::Four));
         let out = p.to_text();
         assert!(out.contains("\nstreams f32 2\nstreams f64 4\n"), "{out}");
         assert_eq!(Profile::from_text(&out), Ok(p));
-        for s in ReadStreams::ALL {
+        for s in Streams::ALL {
             let text = format!("{PROFILE_HEADER}\ncpu x\nstreams f64 {}\n", s.count());
             assert_eq!(
                 Profile::from_text(&text).unwrap().streams(Dtype::F64),

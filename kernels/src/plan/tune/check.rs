@@ -597,7 +597,7 @@ mod tests {
     #[test]
     fn the_check_drops_a_streams_choice_that_loses() {
         use crate::plan::{plan_in, read_streams_in};
-        use crate::vocab::ReadStreams;
+        use crate::vocab::Streams;
         if !matches!(
             simdpar_dispatch::selection(),
             Selection::Free { capped: false, .. }
@@ -616,7 +616,7 @@ mod tests {
         let other = |dtype, len| {
             let isa = plan_in(&defaults, Kernel::Sum, dtype, len, Threads::AtMost(1)).isa;
             let builtin = read_streams_in(&defaults, dtype, isa);
-            ReadStreams::ALL
+            Streams::ALL
                 .into_iter()
                 .find(|&s| s != builtin)
                 .expect("three counts")

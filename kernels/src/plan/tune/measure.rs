@@ -17,7 +17,7 @@ use crate::plan::{
     default_read_streams, prefetch_in_dram, with_forced_threads, with_table_of,
 };
 use crate::reduce::{self, Fetch};
-use crate::vocab::{Dtype, Family, Kernel, ReadStreams};
+use crate::vocab::{Dtype, Family, Kernel, Streams};
 use simdpar_dispatch::{Isa, available_isas, cache_limits, with_isa};
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -57,12 +57,12 @@ pub struct StreamsSize {
     /// there, on one thread.
     pub isa: Isa,
     /// That ISA's built-in count ([`default_read_streams`]).
-    pub builtin: ReadStreams,
-    /// Median seconds per call, per count ([`ReadStreams::ALL`] order).
-    pub seconds: Vec<(ReadStreams, f64)>,
+    pub builtin: Streams,
+    /// Median seconds per call, per count ([`Streams::ALL`] order).
+    pub seconds: Vec<(Streams, f64)>,
     /// Median over rounds of the built-in's time / the count's time, per
     /// count (above 1: faster than the built-in).
-    pub speedup: Vec<(ReadStreams, f64)>,
+    pub speedup: Vec<(Streams, f64)>,
 }
 
 /// What the tuner measured of `sum`'s stream count for one dtype.
@@ -77,7 +77,7 @@ pub struct StreamsResult {
     /// The count written to the profile: one that beat the built-in by
     /// more than [`MARGIN`] at one size and lost by no more than that at
     /// any; `None`: the built-in stays (no `streams` line).
-    pub chosen: Option<ReadStreams>,
+    pub chosen: Option<Streams>,
 }
 
 /// What [`tune`] found and where it wrote it.
@@ -340,7 +340,7 @@ fn streams_race<T: Element>(profile: &Profile, allowance: Duration) -> StreamsRe
         };
         let x = filled::<T>(len, 5);
         let f = reduce::table_for::<T>(isa).sum_streams;
-        let mut runs: Vec<Box<dyn FnMut() + '_>> = ReadStreams::ALL
+        let mut runs: Vec<Box<dyn FnMut() + '_>> = Streams::ALL
             .into_iter()
             .map(|s| {
                 let x = &x;
@@ -354,7 +354,7 @@ fn streams_race<T: Element>(profile: &Profile, allowance: Duration) -> StreamsRe
         let mut refs: Vec<&mut dyn FnMut()> = runs.iter_mut().map(|r| &mut **r as _).collect();
         let samples = race(&mut refs, allowance);
         let builtin = default_read_streams(isa);
-        let base = ReadStreams::ALL
+        let base = Streams::ALL
             .iter()
             .position(|&s| s == builtin)
             .expect("every count is in ALL");
@@ -363,12 +363,12 @@ fn streams_race<T: Element>(profile: &Profile, allowance: Duration) -> StreamsRe
             len,
             isa,
             builtin,
-            seconds: ReadStreams::ALL
+            seconds: Streams::ALL
                 .into_iter()
                 .zip(&samples)
                 .map(|(s, st)| (s, st.median))
                 .collect(),
-            speedup: ReadStreams::ALL
+            speedup: Streams::ALL
                 .into_iter()
                 .enumerate()
                 .map(|(i, s)| (s, paired_speedup(&samples, base, i)))
@@ -386,9 +386,9 @@ fn streams_race<T: Element>(profile: &Profile, allowance: Duration) -> StreamsRe
 /// The count [`streams_race`] writes: among those faster than the
 /// built-in by more than [`MARGIN`] at some size and slower by no more
 /// than that at any, the best product of speedups; `None` if none is.
-fn choose_streams(sizes: &[StreamsSize]) -> Option<ReadStreams> {
-    let mut best: Option<(ReadStreams, f64)> = None;
-    for s in ReadStreams::ALL {
+fn choose_streams(sizes: &[StreamsSize]) -> Option<Streams> {
+    let mut best: Option<(Streams, f64)> = None;
+    for s in Streams::ALL {
         let ups: Vec<f64> = sizes
             .iter()
             .map(|z| {
@@ -524,14 +524,14 @@ pub fn tune(budget: Duration) -> TuneReport {
 mod tests {
     use super::*;
 
-    fn size(builtin: ReadStreams, ups: [f64; 3]) -> StreamsSize {
+    fn size(builtin: Streams, ups: [f64; 3]) -> StreamsSize {
         StreamsSize {
             class: SizeClass::Dram,
             len: 1 << 24,
             isa: Isa::Portable,
             builtin,
-            seconds: ReadStreams::ALL.into_iter().map(|s| (s, 1.0)).collect(),
-            speedup: ReadStreams::ALL.into_iter().zip(ups).collect(),
+            seconds: Streams::ALL.into_iter().map(|s| (s, 1.0)).collect(),
+            speedup: Streams::ALL.into_iter().zip(ups).collect(),
         }
     }
 
@@ -539,7 +539,7 @@ mod tests {
     /// the margin somewhere and loses by no more anywhere.
     #[test]
     fn a_stream_count_must_beat_the_builtin_by_the_margin() {
-        use ReadStreams::{Four, One, Two};
+        use Streams::{Four, One, Two};
         // Noise around the built-in (2): nothing written.
         assert_eq!(choose_streams(&[size(Two, [1.02, 1.0, 0.99])]), None);
         // 4 wins at DRAM size and ties in the LLC.
