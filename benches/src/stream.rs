@@ -8,10 +8,15 @@
 //! others) and keeps the fastest, so each pattern is the fastest way this
 //! bench knows to move those bytes on this machine: a kernel measured
 //! above it is a measurement to investigate, not a kernel beating memory.
+//! [`measure`] runs the patterns on DRAM-sized arrays, [`measure_in_cache`]
+//! on arrays that fill about half of each cache level ([`Level`]), so that
+//! in-cache kernels have a limit too.
 
 mod form;
+mod level;
 
 pub use form::{Form, levels};
+pub use level::Level;
 pub use simdpar::simdpar_kernels::bandwidth::Streams;
 
 use crate::data::{Align, Buf};
@@ -20,22 +25,26 @@ use crate::timing::{
 };
 use rayon::prelude::*;
 use simdpar::simdpar_kernels::bandwidth;
+use simdpar::simdpar_kernels::plan::Caches;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// The fastest form per (pattern, threads) found by the last [`measure`]
-/// in this process (medians of its interleaved rounds): [`StreamBufs::pass`]
-/// uses it before its own short calibration, so a STREAM row timed inside a
+/// The fastest form per (pattern, level, threads) found by the last
+/// [`measure`] or [`measure_in_cache`] in this process (medians of their
+/// interleaved rounds): [`StreamBufs::pass`] uses the DRAM entries before
+/// its own short calibration, so a DRAM-sized STREAM row timed inside a
 /// workload's group runs the form the standalone table reports.
-static MEASURED: Mutex<Option<HashMap<(Pattern, usize), Form>>> = Mutex::new(None);
+type FormTable = HashMap<(Pattern, Level, usize), Form>;
+static MEASURED: Mutex<Option<FormTable>> = Mutex::new(None);
 
-fn measured_form(pattern: Pattern, threads: usize) -> Option<Form> {
+fn measured_form(pattern: Pattern, level: Level, threads: usize) -> Option<Form> {
     MEASURED
         .lock()
         .ok()?
         .as_ref()?
-        .get(&(pattern, threads))
+        .get(&(pattern, level, threads))
         .copied()
 }
 
@@ -82,6 +91,23 @@ impl Pattern {
         Form::all(self.stores())
     }
 
+    /// Distinct bytes one element touches (what must fit a cache): the
+    /// bytes counted ([`Self::bytes_per_elem`]) except for the in-place
+    /// scale, which reads and writes the same 8.
+    pub fn footprint_per_elem(self) -> usize {
+        match self {
+            Pattern::Read | Pattern::InplaceScale => 8,
+            Pattern::Copy => 16,
+            Pattern::Triad => 24,
+        }
+    }
+
+    /// The level a pass over arrays of `n` doubles on `threads` threads
+    /// runs from on a CPU with `caches`.
+    pub fn level(self, n: usize, threads: usize, caches: &Caches) -> Level {
+        Level::of(n.saturating_mul(self.footprint_per_elem()), threads, caches)
+    }
+
     /// Bytes counted per element.
     pub fn bytes_per_elem(self) -> usize {
         match self {
@@ -101,6 +127,9 @@ pub struct StreamResult {
     pub threads: usize,
     /// Elements per array.
     pub n: usize,
+    /// The level the pass ran from (its bytes touched against this CPU's
+    /// caches at this thread count).
+    pub level: Level,
     /// The fastest form (lowest median), the one reported.
     pub form: Form,
     /// Timing of one pass in that form.
@@ -158,6 +187,8 @@ fn piece_len(n: usize, threads: usize) -> usize {
 
 /// The arrays of the STREAM-like bench.
 pub struct StreamBufs {
+    /// Doubles per array.
+    n: usize,
     a: Buf<f64>,
     b: Buf<f64>,
     c: Buf<f64>,
@@ -169,24 +200,71 @@ pub struct StreamBufs {
 impl StreamBufs {
     /// Four arrays of `n` doubles, every page written.
     pub fn new(n: usize) -> Self {
+        Self::with_arrays(n, [true; 4])
+    }
+
+    /// Only the arrays `pattern` touches, of `n` doubles each (the others
+    /// empty): the pattern's own bytes and no more, for sizes that must fit
+    /// a cache. Running another pattern on them is a bug (it finds empty
+    /// arrays).
+    pub fn for_pattern(n: usize, pattern: Pattern) -> Self {
+        Self::with_arrays(
+            n,
+            match pattern {
+                Pattern::Read => [true, false, false, false],
+                Pattern::Copy => [true, false, false, true],
+                Pattern::Triad => [false, true, true, true],
+                Pattern::InplaceScale => [false, false, false, true],
+            },
+        )
+    }
+
+    /// Arrays a, b, c, out of `n` doubles where `used` says, else empty.
+    fn with_arrays(n: usize, used: [bool; 4]) -> Self {
+        let len = |i: usize| if used[i] { n } else { 0 };
         StreamBufs {
-            a: Buf::new(n, Align::Aligned, 11, 0.5, 1.5),
-            b: Buf::new(n, Align::Aligned, 12, 0.5, 1.5),
-            c: Buf::new(n, Align::Aligned, 13, 0.5, 1.5),
-            out: Buf::new(n, Align::Aligned, 14, 0.0, 1.0),
+            n,
+            a: Buf::new(len(0), Align::Aligned, 11, 0.5, 1.5),
+            b: Buf::new(len(1), Align::Aligned, 12, 0.5, 1.5),
+            c: Buf::new(len(2), Align::Aligned, 13, 0.5, 1.5),
+            out: Buf::new(len(3), Align::Aligned, 14, 0.0, 1.0),
             chosen: HashMap::new(),
         }
     }
 
-    /// One pass of `pattern` in its fastest form at this thread count: the
-    /// one [`measure`] found in this process, else found on the first call
-    /// by timing every form on these arrays, alternated, best of three each.
+    /// Doubles per array.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Whether the arrays are empty.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// One pass of `pattern` in its fastest form at this thread count for
+    /// these arrays, chosen on the first call: on DRAM-sized arrays the
+    /// form [`measure`] found in this process (at this thread count, else
+    /// on one thread); in cache, and where nothing was measured, the form
+    /// timed fastest on these very arrays ([`Self::calibrate`], cheap in
+    /// cache). In cache the winner depends on the exact bytes, not only on
+    /// the level: at half the LLC (16 MiB) on the 2-vCPU Zen 4 VM
+    /// non-temporal copy and triad won (the arrays did not stay in its
+    /// L3), while the same patterns over the 8 MiB of a 1M-element map ran
+    /// twice as fast with cached stores.
     pub fn pass(&mut self, pattern: Pattern, pool: Option<&rayon::ThreadPool>) {
         let t = pool.map(|p| p.current_num_threads()).unwrap_or(1);
         let form = match self.chosen.get(&(pattern, t)) {
             Some(s) => *s,
             None => {
-                let s = measured_form(pattern, t).unwrap_or_else(|| self.calibrate(pattern, pool));
+                let level = pattern.level(self.n, t, &Caches::this_cpu());
+                let measured = (level == Level::Dram)
+                    .then(|| {
+                        measured_form(pattern, level, t)
+                            .or_else(|| measured_form(pattern, level, 1))
+                    })
+                    .flatten();
+                let s = measured.unwrap_or_else(|| self.calibrate(pattern, pool));
                 self.chosen.insert((pattern, t), s);
                 s
             }
@@ -194,14 +272,22 @@ impl StreamBufs {
         self.pass_with(pattern, form, pool);
     }
 
-    /// The form of `pattern` with the fastest of three passes.
+    /// The form of `pattern` with the fastest of three samples on these
+    /// arrays: every form in turn, each sample about 1 ms of passes (the
+    /// count from each form's first, untimed call) after one untimed pass,
+    /// so that no form is timed on the lines the form before it left out
+    /// of the cache (non-temporal stores evict the output: in the forms'
+    /// order, the cached form after an NT one then ran cold and NT won on
+    /// LLC-sized arrays where cached stores are twice as fast), after a
+    /// round that warms up.
     fn calibrate(&mut self, pattern: Pattern, pool: Option<&rayon::ThreadPool>) -> Form {
         let forms = pattern.forms();
         if forms.len() < 2 {
             return forms[0];
         }
-        // Four rounds in the forms' order, one pass each; round 0 warms up
-        // (page faults, caches) and is not counted.
+        // Four rounds in the forms' order; round 0 warms up (page faults,
+        // caches) and is not counted. In cache one pass lasts microseconds,
+        // so a sample makes many.
         let this = std::cell::RefCell::new(&mut *self);
         let mut cands: Vec<Candidate<'_>> = forms
             .iter()
@@ -214,11 +300,14 @@ impl StreamBufs {
             .collect();
         let schedule = Schedule {
             order: Order::Listed,
-            calibration: Calibration::Fixed(1),
+            calibration: Calibration::FirstCall {
+                sample: Duration::from_millis(1),
+                max_calls: 100_000,
+            },
             min_rounds: 4,
             max_rounds: 4,
             budget: Duration::ZERO,
-            prime: false,
+            prime: true,
         };
         let best: Vec<f64> = run_rounds(&mut cands, &schedule)
             .iter()
@@ -235,7 +324,7 @@ impl StreamBufs {
     /// Panics if `form.width` is not one of [`levels`] (the forms of
     /// [`Pattern::forms`] all are).
     pub fn pass_with(&mut self, pattern: Pattern, form: Form, pool: Option<&rayon::ThreadPool>) {
-        let n = self.a.get().len();
+        let n = self.n;
         let t = pool.map(|p| p.current_num_threads()).unwrap_or(1);
         let chunk = piece_len(n, t);
         let a: &[f64] = self.a.get();
@@ -294,68 +383,155 @@ pub fn pool(threads: usize) -> rayon::ThreadPool {
 }
 
 /// Measures every pattern with 1 and with `max_threads` threads on arrays
-/// of `n` doubles, every form of each (interleaved rounds), and keeps per
+/// of `n` doubles (the DRAM table: one set of arrays shared by every
+/// pattern), every form of each (interleaved rounds), and keeps per
 /// pattern and thread count the form with the lowest median.
 pub fn measure(n: usize, max_threads: usize, cfg: &TimingConfig) -> Vec<StreamResult> {
-    let bufs = std::cell::RefCell::new(StreamBufs::new(n));
+    let bufs = RefCell::new(StreamBufs::new(n));
     let mut thread_counts = vec![1];
     if max_threads > 1 {
         thread_counts.push(max_threads);
     }
-    let pools: Vec<rayon::ThreadPool> = thread_counts.iter().map(|&t| pool(t)).collect();
+    let caches = Caches::this_cpu();
+    let runs: Vec<Run<'_>> = thread_counts
+        .iter()
+        .flat_map(|&t| Pattern::ALL.map(|p| (p, t)))
+        .map(|(pattern, threads)| Run {
+            pattern,
+            threads,
+            level: pattern.level(n, threads, &caches),
+            bufs: &bufs,
+        })
+        .collect();
+    time_forms(&runs, cfg)
+}
+
+/// What one in-cache STREAM table measures: per cache level of `caches`
+/// (L1, L2, last-level), every pattern on the thread counts of
+/// [`Level::thread_counts`], each on its own arrays of
+/// [`Level::elems_for`] doubles. `(level, pattern, threads, n)`, in
+/// table order.
+pub fn in_cache_plan(caches: &Caches, max_threads: usize) -> Vec<(Level, Pattern, usize, usize)> {
+    let mut v = Vec::new();
+    for level in Level::IN_CACHE {
+        for t in level.thread_counts(max_threads) {
+            for p in Pattern::ALL {
+                if let Some(n) = level.elems_for(p, t, caches) {
+                    v.push((level, p, t, n));
+                }
+            }
+        }
+    }
+    v
+}
+
+/// Measures every pattern at each cache level of this CPU ([`in_cache_plan`]
+/// on [`Caches::this_cpu`]), every form of each, one interleaved group per
+/// level with the report's calibration of calls per sample (an in-cache
+/// pass lasts microseconds, so a sample makes many), and keeps per
+/// pattern, level and thread count the form with the lowest median.
+/// `step` is told each level before it runs.
+pub fn measure_in_cache(
+    max_threads: usize,
+    cfg: &TimingConfig,
+    mut step: impl FnMut(Level),
+) -> Vec<StreamResult> {
+    let plan = in_cache_plan(&Caches::this_cpu(), max_threads);
+    let mut out = Vec::new();
+    for level in Level::IN_CACHE {
+        let mine: Vec<_> = plan.iter().filter(|x| x.0 == level).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        step(level);
+        let bufs: Vec<RefCell<StreamBufs>> = mine
+            .iter()
+            .map(|&&(_, p, _, n)| RefCell::new(StreamBufs::for_pattern(n, p)))
+            .collect();
+        let runs: Vec<Run<'_>> = mine
+            .iter()
+            .zip(&bufs)
+            .map(|(&&(level, pattern, threads, _), bufs)| Run {
+                pattern,
+                threads,
+                level,
+                bufs,
+            })
+            .collect();
+        out.extend(time_forms(&runs, cfg));
+    }
+    out
+}
+
+/// One pattern at one thread count on its arrays, for [`time_forms`].
+struct Run<'a> {
+    pattern: Pattern,
+    threads: usize,
+    level: Level,
+    bufs: &'a RefCell<StreamBufs>,
+}
+
+/// Times every form of every run in one interleaved group, keeps the
+/// fastest form of each run (lowest median) and records it in
+/// [`MEASURED`] for [`StreamBufs::pass`].
+fn time_forms(runs: &[Run<'_>], cfg: &TimingConfig) -> Vec<StreamResult> {
+    let mut pools: Vec<(usize, rayon::ThreadPool)> = Vec::new();
+    for r in runs {
+        if r.threads > 1 && !pools.iter().any(|(t, _)| *t == r.threads) {
+            pools.push((r.threads, pool(r.threads)));
+        }
+    }
+    let pool_of = |t: usize| pools.iter().find(|(n, _)| *n == t).map(|(_, p)| p);
     let mut cands = Vec::new();
     let mut keys = Vec::new();
-    for (ti, &t) in thread_counts.iter().enumerate() {
-        let p = (t > 1).then(|| &pools[ti]);
-        for pat in Pattern::ALL {
-            for form in pat.forms() {
-                keys.push((pat, t, form));
-                let bufs = &bufs;
-                cands.push(Candidate::new(
-                    format!("{}-{}-{t}", pat.name(), form.name()),
-                    move |inner| {
-                        let mut b = bufs.borrow_mut();
-                        for _ in 0..inner {
-                            b.pass_with(pat, form, p);
-                        }
-                    },
-                ));
-            }
+    for (i, r) in runs.iter().enumerate() {
+        let p = if r.threads > 1 {
+            pool_of(r.threads)
+        } else {
+            None
+        };
+        let (pat, t, bufs) = (r.pattern, r.threads, r.bufs);
+        for form in pat.forms() {
+            keys.push((i, form));
+            cands.push(Candidate::new(
+                format!("{}-{}-{t}", pat.name(), form.name()),
+                move |inner| {
+                    let mut b = bufs.borrow_mut();
+                    for _ in 0..inner {
+                        b.pass_with(pat, form, p);
+                    }
+                },
+            ));
         }
     }
     let stats = interleaved(&mut cands, cfg);
     drop(cands);
-    let mut measured: Vec<((Pattern, usize, Form), Stats)> = keys.into_iter().zip(stats).collect();
+    let mut per_run: Vec<Vec<(Form, Stats)>> = vec![Vec::new(); runs.len()];
+    for ((i, form), s) in keys.into_iter().zip(stats) {
+        per_run[i].push((form, s));
+    }
     let mut out = Vec::new();
-    for &t in &thread_counts {
-        for pattern in Pattern::ALL {
-            let mut forms: Vec<(Form, Stats)> = Vec::new();
-            measured.retain(|((p, th, st), s)| {
-                let mine = *p == pattern && *th == t;
-                if mine {
-                    forms.push((*st, s.clone()));
-                }
-                !mine
-            });
-            forms.sort_by(|a, b| a.1.median.total_cmp(&b.1.median));
-            let mut forms = forms.into_iter();
-            let Some((form, stats)) = forms.next() else {
-                continue;
-            };
-            out.push(StreamResult {
-                pattern,
-                threads: t,
-                n,
-                form,
-                stats,
-                others: forms.collect(),
-            });
-        }
+    for (r, mut forms) in runs.iter().zip(per_run) {
+        forms.sort_by(|a, b| a.1.median.total_cmp(&b.1.median));
+        let mut forms = forms.into_iter();
+        let Some((form, stats)) = forms.next() else {
+            continue;
+        };
+        let n = r.bufs.borrow().len();
+        out.push(StreamResult {
+            pattern: r.pattern,
+            threads: r.threads,
+            n,
+            level: r.level,
+            form,
+            stats,
+            others: forms.collect(),
+        });
     }
     if let Ok(mut m) = MEASURED.lock() {
         let table = m.get_or_insert_with(HashMap::new);
         for r in &out {
-            table.insert((r.pattern, r.threads), r.form);
+            table.insert((r.pattern, r.level, r.threads), r.form);
         }
     }
     out
@@ -411,6 +587,81 @@ mod tests {
         );
         assert!(b.chosen.contains_key(&(Pattern::Copy, 1)));
         assert_eq!(b.chosen.len(), 2);
+    }
+
+    #[test]
+    fn a_pattern_s_own_arrays_hold_its_bytes_only() {
+        for p in Pattern::ALL {
+            let mut b = StreamBufs::for_pattern(1000, p);
+            assert_eq!(b.len(), 1000);
+            let held = [&b.a, &b.b, &b.c, &b.out]
+                .iter()
+                .map(|x| x.get().len())
+                .sum::<usize>();
+            // Distinct bytes: the footprint, 8 per array.
+            assert_eq!(held * 8, 1000 * p.footprint_per_elem(), "{p:?}");
+            for form in p.forms() {
+                b.pass_with(p, form, None);
+            }
+        }
+        let mut b = StreamBufs::for_pattern(1000, Pattern::Copy);
+        let a = b.a.get().to_vec();
+        b.pass_with(Pattern::Copy, Pattern::Copy.forms()[0], Some(&pool(2)));
+        assert_eq!(b.out.get(), &a[..]);
+    }
+
+    #[test]
+    fn in_cache_plan_follows_the_caches() {
+        let zen4 = Caches {
+            l1d: 32 << 10,
+            l2: 1 << 20,
+            llc: 32 << 20,
+        };
+        let plan = in_cache_plan(&zen4, 2);
+        // L1 on one thread, L2 and LLC on 1 and 2: 5 x 4 patterns.
+        assert_eq!(plan.len(), 20);
+        let find = |l, p, t| {
+            plan.iter()
+                .find(|x| (x.0, x.1, x.2) == (l, p, t))
+                .map(|x| x.3)
+        };
+        assert_eq!(find(Level::L1, Pattern::Read, 1), Some(2048));
+        assert_eq!(find(Level::L1, Pattern::Read, 2), None);
+        assert_eq!(find(Level::L2, Pattern::Triad, 2), Some(43648));
+        assert_eq!(find(Level::Llc, Pattern::Copy, 1), Some(1 << 20));
+        for &(level, p, t, n) in &plan {
+            assert_eq!(p.level(n, t, &zen4), level, "{p:?} t{t}");
+        }
+        // A CPU with twice the caches gets twice the arrays.
+        let big = Caches {
+            l1d: 64 << 10,
+            l2: 2 << 20,
+            llc: 64 << 20,
+        };
+        let (b, z) = (in_cache_plan(&big, 1), in_cache_plan(&zen4, 1));
+        assert_eq!(b.len(), 12);
+        for (b, z) in b.iter().zip(&z) {
+            // Equal up to the rounding to 64 doubles.
+            assert!(b.3 >= 2 * z.3 && b.3 < 2 * z.3 + 128, "{b:?} {z:?}");
+        }
+    }
+
+    #[test]
+    fn measure_in_cache_keeps_the_fastest_form_per_level() {
+        let cfg = TimingConfig {
+            reps: 2,
+            min_sample: std::time::Duration::from_micros(50),
+        };
+        let mut steps = Vec::new();
+        let r = measure_in_cache(2, &cfg, |l| steps.push(l));
+        assert_eq!(steps, Level::IN_CACHE.to_vec());
+        assert_eq!(r.len(), in_cache_plan(&Caches::this_cpu(), 2).len());
+        for x in &r {
+            assert_ne!(x.level, Level::Dram);
+            assert_eq!(x.others.len() + 1, x.pattern.forms().len());
+            assert!(x.others.iter().all(|(_, o)| x.stats.median <= o.median));
+            assert!(x.gbs() > 0.0);
+        }
     }
 
     #[test]

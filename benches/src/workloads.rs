@@ -243,6 +243,16 @@ impl Workload {
         }
     }
 
+    /// Distinct bytes a call touches, inputs and outputs (the in-place
+    /// scale's one array once; a Mandelbrot image's output): what must fit
+    /// a cache for the call to run from it.
+    pub fn footprint(&self) -> usize {
+        match self.op {
+            Op::SCALE_INPLACE => self.shape.elems() * self.dtype.size_bytes(),
+            _ => self.bytes(),
+        }
+    }
+
     /// `kernel dtype shape`, for progress lines.
     pub fn label(&self) -> String {
         format!(
@@ -670,6 +680,27 @@ mod tests {
             .label(),
             "100Kx1000"
         );
+    }
+
+    #[test]
+    fn footprint_counts_each_array_once() {
+        let w = |op, n| Workload {
+            op,
+            dtype: Dtype::F32,
+            shape: Shape::Elems(n),
+        };
+        assert_eq!(w(Op::SUM, 1000).footprint(), 4000);
+        assert_eq!(w(Op::ADD, 1000).footprint(), 12000);
+        assert_eq!(w(Op::SCALE, 1000).footprint(), 8000);
+        // In place: one array, though STREAM counts it read and written.
+        assert_eq!(w(Op::SCALE_INPLACE, 1000).footprint(), 4000);
+        assert_eq!(w(Op::SCALE_INPLACE, 1000).bytes(), 8000);
+        let rs = Workload {
+            op: Op::ROW_SUMS,
+            dtype: Dtype::F64,
+            shape: Shape::Matrix { rows: 10, cols: 4 },
+        };
+        assert_eq!(rs.footprint(), 40 * 8 + 10 * 8);
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! `simdpar compare A.json B.json ...`: the report of each machine side by
 //! side. Per cell (kernel x dtype x shape): the defaults against the best
 //! manual choice, against every peer (NumPy, NumKong, the Mojo twin) and
-//! the fraction of the machine's STREAM limit, with what each machine's
-//! defaults ran and its best manual choice; as Markdown (printed and
-//! written) and PNG charts of the defaults against the best manual choice
-//! and of the fraction of the limit.
+//! the fraction of the machine's STREAM limit (DRAM per thread count, in
+//! cache for the defaults), with what each machine's defaults ran and its
+//! best manual choice; as Markdown (printed and written) and PNG charts of
+//! the defaults against the best manual choice and of the fraction of the
+//! limit.
 //! Reads older `report.json` files too: missing fields show as `-`, and a
 //! file without a `machine` block is identified from its `cpu` block.
 
@@ -12,7 +13,7 @@ mod cells;
 mod machine;
 
 use crate::report::bar_chart::{BarChart, render};
-use cells::{Cell, CellKey, Ratio, cells_of};
+use cells::{Cell, CellKey, Ratio, cells_of, limit_label};
 use machine::Machine;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -100,7 +101,7 @@ fn limit(c: &Cell) -> String {
         .iter()
         .map(|(t, r)| {
             let flag = if r.pass == Some(false) { " ✗" } else { "" };
-            format!("{:.0}% {t}T{flag}", 100.0 * r.value)
+            format!("{:.0}% {}{flag}", 100.0 * r.value, limit_label(*t))
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -302,8 +303,8 @@ fn charts(runs: &[Run], order: &[CellKey], dir: &Path) -> Result<Vec<String>, St
     Ok(files)
 }
 
-/// The fraction of each machine's STREAM limit per cell and thread count
-/// (cells that have one), if any.
+/// The fraction of each machine's STREAM limit per cell and thread count,
+/// and of the in-cache pattern (cells that have one), if any.
 fn limit_chart(runs: &[Run], order: &[CellKey], dir: &Path) -> Result<Option<String>, String> {
     let keys: Vec<&CellKey> = order
         .iter()
@@ -334,7 +335,7 @@ fn limit_chart(runs: &[Run], order: &[CellKey], dir: &Path) -> Result<Option<Str
                 })
                 .collect();
             if values.iter().any(Option::is_some) {
-                series.push((format!("{} {t}T", r.machine.label), values));
+                series.push((format!("{} {}", r.machine.label, limit_label(t)), values));
             }
         }
     }
@@ -346,7 +347,13 @@ fn limit_chart(runs: &[Run], order: &[CellKey], dir: &Path) -> Result<Option<Str
             .map(|k| format!("{} {} {}", k.kernel, k.dtype, k.shape))
             .collect(),
         series,
-        hlines: vec![("limit".into(), 1.0), ("1-thread goal".into(), 0.9)],
+        hlines: {
+            let mut h = vec![("limit".into(), 1.0), ("1-thread goal".into(), 0.9)];
+            if threads.contains(&cells::IN_CACHE_KEY) {
+                h.push(("in-cache goal".into(), 0.85));
+            }
+            h
+        },
         log_y: false,
     };
     let name = "compare-limit.png".to_string();

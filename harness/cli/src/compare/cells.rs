@@ -51,8 +51,22 @@ pub struct Cell {
     pub vs_mojo: Option<Ratio>,
     /// The twin that was faster, e.g. `mojo:exact 1T`.
     pub twin: Option<String>,
-    /// Fraction of the STREAM limit, per thread count.
+    /// Fraction of the STREAM limit, per thread count; key 0: the
+    /// defaults against the in-cache pattern of the cell's cache level.
     pub limit: BTreeMap<u64, Ratio>,
+}
+
+/// The key of [`Cell::limit`] for the in-cache goal (the defaults, whose
+/// threads are automatic).
+pub const IN_CACHE_KEY: u64 = 0;
+
+/// How a key of [`Cell::limit`] reads: `1T`, `2T`, or `in cache`.
+pub fn limit_label(key: u64) -> String {
+    if key == IN_CACHE_KEY {
+        "in cache".to_string()
+    } else {
+        format!("{key}T")
+    }
 }
 
 /// The text after `marker` in `detail` up to the first of `ends`.
@@ -115,6 +129,9 @@ pub fn cells_of(r: &Value) -> Vec<(CellKey, Cell)> {
                 let t = g.get("threads").and_then(Value::as_u64).unwrap_or(0);
                 cell.limit.insert(t, ratio);
             }
+            "in_cache" => {
+                cell.limit.insert(IN_CACHE_KEY, ratio);
+            }
             _ => {}
         }
     }
@@ -129,4 +146,30 @@ pub fn cells_of(r: &Value) -> Vec<(CellKey, Cell)> {
                 || !c.limit.is_empty()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_in_cache_goal_is_the_cell_s_in_cache_limit() {
+        let v: Value = serde_json::from_str(
+            r#"{"goals": [
+                {"group": "in_cache", "kernel": "sum", "dtype": "f32", "shape": "16K",
+                 "threads": 0, "measured": 0.8, "target": 0.85, "pass": false},
+                {"group": "bandwidth", "kernel": "sum", "dtype": "f32", "shape": "64M",
+                 "threads": 1, "measured": 0.93, "target": 0.9, "pass": true}
+            ]}"#,
+        )
+        .unwrap();
+        let cells = cells_of(&v);
+        assert_eq!(cells.len(), 2);
+        let small = &cells[0].1.limit;
+        assert_eq!(small.keys().copied().collect::<Vec<_>>(), [IN_CACHE_KEY]);
+        assert_eq!(small[&IN_CACHE_KEY].pass, Some(false));
+        assert_eq!(cells[1].1.limit.keys().copied().collect::<Vec<_>>(), [1]);
+        assert_eq!(limit_label(IN_CACHE_KEY), "in cache");
+        assert_eq!(limit_label(2), "2T");
+    }
 }

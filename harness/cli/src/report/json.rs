@@ -1,10 +1,11 @@
 //! `report.json`: the report as serializable data (serde). Field names are
 //! the JSON keys; a new field here is a new key.
 
-use super::goals::Goal;
+use super::goals::{Goal, in_cache};
 use super::results::Results;
 use crate::info::CpuJson;
 use serde::Serialize;
+use simdpar_bench::stream::StreamResult;
 use simdpar_bench::thresholds;
 use simdpar_bench::workloads::Row;
 use std::collections::BTreeMap;
@@ -82,6 +83,10 @@ pub struct StreamJson {
     pattern: &'static str,
     threads: usize,
     elements: usize,
+    /// Where the arrays live: `l1`, `l2`, `llc` or `dram`.
+    level: &'static str,
+    /// Distinct bytes one pass touches.
+    footprint_bytes: usize,
     bytes_per_elem: usize,
     median_gb_per_s: f64,
     best_gb_per_s: f64,
@@ -93,6 +98,29 @@ pub struct StreamJson {
     prefetch: bool,
     /// Median GB/s of every other form measured (`"avx512 nt"`, ...).
     other_forms_gb_per_s: BTreeMap<String, f64>,
+}
+
+impl From<&StreamResult> for StreamJson {
+    fn from(x: &StreamResult) -> Self {
+        StreamJson {
+            pattern: x.pattern.name(),
+            threads: x.threads,
+            elements: x.n,
+            level: x.level.key(),
+            footprint_bytes: x.n * x.pattern.footprint_per_elem(),
+            bytes_per_elem: x.pattern.bytes_per_elem(),
+            median_gb_per_s: x.gbs(),
+            best_gb_per_s: x.best_gbs(),
+            store: x.form.store.name(),
+            width: x.form.width.name(),
+            prefetch: x.form.prefetch,
+            other_forms_gb_per_s: x
+                .others_gbs()
+                .into_iter()
+                .map(|(f, g)| (f.name(), g))
+                .collect(),
+        }
+    }
 }
 
 /// One cached-vs-streaming row.
@@ -218,6 +246,10 @@ pub struct ReportJson<'a> {
     goals: Vec<GoalJson<'a>>,
     goals_summary: GoalsSummary,
     stream: Vec<StreamJson>,
+    /// The STREAM patterns at about half of each cache level.
+    stream_in_cache: Vec<StreamJson>,
+    /// Every in-cache cell's defaults against the pattern of its level.
+    in_cache: Vec<in_cache::InCacheCell>,
     rows: Vec<RowJson>,
     alignment: Vec<RowJson>,
     nt_threshold: NtJson,
@@ -262,26 +294,9 @@ impl<'a> ReportJson<'a> {
                 missed: goals.iter().filter(|g| g.pass == Some(false)).count(),
                 not_measured: goals.iter().filter(|g| g.pass.is_none()).count(),
             },
-            stream: r
-                .stream
-                .iter()
-                .map(|x| StreamJson {
-                    pattern: x.pattern.name(),
-                    threads: x.threads,
-                    elements: x.n,
-                    bytes_per_elem: x.pattern.bytes_per_elem(),
-                    median_gb_per_s: x.gbs(),
-                    best_gb_per_s: x.best_gbs(),
-                    store: x.form.store.name(),
-                    width: x.form.width.name(),
-                    prefetch: x.form.prefetch,
-                    other_forms_gb_per_s: x
-                        .others_gbs()
-                        .into_iter()
-                        .map(|(f, g)| (f.name(), g))
-                        .collect(),
-                })
-                .collect(),
+            stream: r.stream.iter().map(StreamJson::from).collect(),
+            stream_in_cache: r.stream_in_cache.iter().map(StreamJson::from).collect(),
+            in_cache: in_cache::cells(r),
             rows: r.rows.iter().map(RowJson::from).collect(),
             alignment: r.align_rows.iter().map(RowJson::from).collect(),
             nt_threshold: NtJson {

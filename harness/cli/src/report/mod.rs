@@ -195,6 +195,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let par_sizes = plan::par_sizes(opts.full);
     let thresholds_on = opts.only.is_empty();
     let total = 2
+        + simdpar_bench::stream::Level::IN_CACHE.len()
         + TwinVariant::ALL.len()
         + work.len()
         + aligns.len()
@@ -214,59 +215,75 @@ pub fn run(args: Args) -> Result<(), String> {
         progress.note(&format!("note: {n}"));
     }
 
-    let ((stream, rows, align_rows, nt, par), foreign) = timing::foreign_load(|| {
-        progress.step("STREAM-like bandwidth (read, copy, triad, in-place scale)");
-        let stream_n = if opts.full { 64 << 20 } else { 32 << 20 };
-        let stream = simdpar_bench::stream::measure(stream_n, threads, &cfg);
-        let mut rows = Vec::new();
-        let quiet = || {
-            if opts.quiet_wait > 0.0 {
-                timing::wait_quiet(Duration::from_secs_f64(opts.quiet_wait), 0.25);
-            }
-        };
-        for w in &work {
-            progress.step(&w.label());
-            quiet();
-            let specs = plan::specs_for(w, &ctx);
-            let wcfg = match w.shape.class(w.dtype) {
-                // Cheap groups: many short samples, so that the median
-                // (and the paired ratios) come from rounds no other process
-                // preempted, even on a busy machine. 121 rounds in quick
-                // mode (a group takes 1-2 s): with 61, ratios of two
-                // equally fast choices (the defaults and the same ISA and
-                // threads forced, or simdpar and its twin at 16K) had a
-                // run-to-run spread of 2-3% on this VM, enough to cross a
-                // goal's line now and then.
-                "cache" | "l3" => TimingConfig {
-                    reps: 16 * cfg.reps + 9,
-                    min_sample: cfg.min_sample / 6,
-                },
-                "compute" if !opts.full => TimingConfig { reps: 5, ..cfg },
-                // DRAM: 31 rounds. With 15, a median over the 7 odd rounds
-                // moved by 10% on this VM (sum f32 64M: best manual 0.99x
-                // the defaults over all rounds, 0.88x over the odd ones);
-                // with 25, equally fast choices still spread by 2-3%.
-                _ => TimingConfig {
-                    reps: cfg.reps.max(31),
-                    ..cfg
-                },
+    let ((stream, stream_in_cache, rows, align_rows, nt, par), foreign) =
+        timing::foreign_load(|| {
+            progress.step("STREAM-like bandwidth (read, copy, triad, in-place scale)");
+            let stream_n = if opts.full { 64 << 20 } else { 32 << 20 };
+            let stream = simdpar_bench::stream::measure(stream_n, threads, &cfg);
+            // The same patterns at about half of each cache: few rounds of
+            // short samples, the engine's calibration sizing calls per sample
+            // (a pass lasts microseconds). The kernels' groups time the pattern
+            // again over their own bytes, in the form found fastest here.
+            let cache_cfg = TimingConfig {
+                reps: if opts.full { cfg.reps } else { 5 },
+                min_sample: cfg.min_sample / 3,
             };
-            rows.extend(workloads::measure(w, &specs, &mojo.twins, &wcfg));
-        }
-        let mut align_rows = Vec::new();
-        for (w, specs) in &aligns {
-            progress.step(&format!("alignment {}", w.label()));
-            quiet();
-            align_rows.extend(workloads::measure(w, specs, &mojo.twins, &cfg));
-        }
-        let (mut nt, mut par) = (Vec::new(), Vec::new());
-        if thresholds_on {
-            use simdpar_bench::thresholds;
-            nt = thresholds::nt(&nt_sizes, threads, &cfg, |s| progress.step(s));
-            par = thresholds::par_threshold(&par_sizes, threads, &cfg, |s| progress.step(s));
-        }
-        (stream, rows, align_rows, nt, par)
-    });
+            let stream_in_cache =
+                simdpar_bench::stream::measure_in_cache(threads, &cache_cfg, |l| {
+                    progress.step(&format!(
+                        "STREAM-like bandwidth in {} (every pattern and form)",
+                        l.name()
+                    ))
+                });
+            let mut rows = Vec::new();
+            let quiet = || {
+                if opts.quiet_wait > 0.0 {
+                    timing::wait_quiet(Duration::from_secs_f64(opts.quiet_wait), 0.25);
+                }
+            };
+            for w in &work {
+                progress.step(&w.label());
+                quiet();
+                let specs = plan::specs_for(w, &ctx);
+                let wcfg = match w.shape.class(w.dtype) {
+                    // Cheap groups: many short samples, so that the median
+                    // (and the paired ratios) come from rounds no other process
+                    // preempted, even on a busy machine. 121 rounds in quick
+                    // mode (a group takes 1-2 s): with 61, ratios of two
+                    // equally fast choices (the defaults and the same ISA and
+                    // threads forced, or simdpar and its twin at 16K) had a
+                    // run-to-run spread of 2-3% on this VM, enough to cross a
+                    // goal's line now and then.
+                    "cache" | "l3" => TimingConfig {
+                        reps: 16 * cfg.reps + 9,
+                        min_sample: cfg.min_sample / 6,
+                    },
+                    "compute" if !opts.full => TimingConfig { reps: 5, ..cfg },
+                    // DRAM: 31 rounds. With 15, a median over the 7 odd rounds
+                    // moved by 10% on this VM (sum f32 64M: best manual 0.99x
+                    // the defaults over all rounds, 0.88x over the odd ones);
+                    // with 25, equally fast choices still spread by 2-3%.
+                    _ => TimingConfig {
+                        reps: cfg.reps.max(31),
+                        ..cfg
+                    },
+                };
+                rows.extend(workloads::measure(w, &specs, &mojo.twins, &wcfg));
+            }
+            let mut align_rows = Vec::new();
+            for (w, specs) in &aligns {
+                progress.step(&format!("alignment {}", w.label()));
+                quiet();
+                align_rows.extend(workloads::measure(w, specs, &mojo.twins, &cfg));
+            }
+            let (mut nt, mut par) = (Vec::new(), Vec::new());
+            if thresholds_on {
+                use simdpar_bench::thresholds;
+                nt = thresholds::nt(&nt_sizes, threads, &cfg, |s| progress.step(s));
+                par = thresholds::par_threshold(&par_sizes, threads, &cfg, |s| progress.step(s));
+            }
+            (stream, stream_in_cache, rows, align_rows, nt, par)
+        });
 
     progress.step("NumPy and simdpar through Python (benches/python/np_bench.py)");
     progress.finish();
@@ -293,6 +310,8 @@ pub fn run(args: Args) -> Result<(), String> {
         rows,
         align_rows,
         stream,
+        stream_in_cache,
+        caches: simdpar::simdpar_kernels::plan::Caches::this_cpu(),
         nt,
         par,
         py,

@@ -49,7 +49,8 @@ pub fn par_sizes(full: bool) -> Vec<usize> {
 /// The candidates of one workload's group: simdpar's defaults (threads
 /// automatic, no ISA forced; `threads: 0`), every ISA at 1 thread and at
 /// all threads (the manual choices the defaults are held against), the
-/// bounding STREAM pattern for DRAM sizes, and the Mojo twins.
+/// bounding STREAM pattern over the same bytes on 1 and all threads (every
+/// size: the DRAM and the in-cache goals), and the Mojo twins.
 pub fn specs_for(w: &Workload, r: &PlanCtx) -> Vec<Spec> {
     let mut v = Vec::new();
     let spec = |imp, threads| Spec {
@@ -64,9 +65,7 @@ pub fn specs_for(w: &Workload, r: &PlanCtx) -> Vec<Spec> {
             v.push(spec(Impl::Simdpar(isa), r.threads));
         }
     }
-    if let Some(p) = w.op.pattern()
-        && w.shape.class(w.dtype) == "dram"
-    {
+    if let Some(p) = w.op.pattern() {
         v.push(spec(Impl::Stream(p), 1));
         if r.threads > 1 {
             v.push(spec(Impl::Stream(p), r.threads));
@@ -179,5 +178,25 @@ mod tests {
         // 7 elementwise-or-sum ops at 3 sizes, row sums at 3 shapes, one
         // Mandelbrot image; for both dtypes.
         assert_eq!(w.len(), 2 * (7 * 3 + 3 + 1));
+    }
+
+    #[test]
+    fn every_group_with_a_pattern_times_it_on_1_and_all_threads() {
+        let ctx = PlanCtx {
+            isas: simdpar::available_isas(),
+            best: simdpar::best_isa(),
+            threads: 2,
+        };
+        for w in workloads(&Options::rust_only()) {
+            let streams: Vec<(Impl, usize)> = specs_for(&w, &ctx)
+                .into_iter()
+                .filter(|s| matches!(s.imp, Impl::Stream(_)))
+                .map(|s| (s.imp, s.threads))
+                .collect();
+            match w.op.pattern() {
+                Some(p) => assert_eq!(streams, [(Impl::Stream(p), 1), (Impl::Stream(p), 2)]),
+                None => assert!(streams.is_empty()),
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@ use super::claims::Claims;
 use super::mojo::MojoState;
 use super::python;
 use simdpar::Isa;
+use simdpar::simdpar_kernels::plan::Caches;
 use simdpar_bench::data::Align;
 use simdpar_bench::stream;
 use simdpar_bench::thresholds;
@@ -44,8 +45,13 @@ pub struct Results {
     pub rows: Vec<Row>,
     /// Alignment rows.
     pub align_rows: Vec<Row>,
-    /// STREAM results.
+    /// STREAM results on DRAM-sized arrays.
     pub stream: Vec<stream::StreamResult>,
+    /// STREAM results at each cache level (L1, L2, last-level).
+    pub stream_in_cache: Vec<stream::StreamResult>,
+    /// The caches the in-cache cells' levels are taken against (this
+    /// CPU's; a test's fake).
+    pub caches: Caches,
     /// NT-vs-cached rows.
     pub nt: Vec<thresholds::NtRow>,
     /// Serial-vs-parallel rows.
@@ -88,6 +94,20 @@ impl Results {
             .iter()
             .find(|s| s.pattern == pattern && s.threads == threads)
             .map(|s| s.gbs())
+    }
+
+    /// The fastest in-cache STREAM result of `pattern` at `level` on at most
+    /// `threads` threads (a contender allowed `threads` may run on fewer).
+    pub fn stream_in_cache(
+        &self,
+        pattern: stream::Pattern,
+        level: stream::Level,
+        threads: usize,
+    ) -> Option<&stream::StreamResult> {
+        self.stream_in_cache
+            .iter()
+            .filter(|s| s.pattern == pattern && s.level == level && s.threads <= threads)
+            .max_by(|a, b| a.gbs().total_cmp(&b.gbs()))
     }
 
     /// The workloads measured, in plan order, without duplicates.

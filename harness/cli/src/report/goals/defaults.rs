@@ -306,65 +306,9 @@ fn dram_scaling(r: &Results, w: &Workload, out: &mut Vec<Goal>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Options;
-    use crate::report::claims::Claims;
-    use crate::report::mojo::MojoState;
-    use crate::report::python::PyResults;
-    use crate::report::results::Parity;
-    use simdpar_bench::data::Align;
+    use crate::report::goals::testing::{results, row};
     use simdpar_bench::stream::Pattern;
-    use simdpar_bench::timing::Stats;
-    use simdpar_bench::workloads::{Dtype, Spec, TwinSet};
-
-    fn row(w: Workload, imp: Impl, threads: usize, rounds: &[f64]) -> Row {
-        let mut s = rounds.to_vec();
-        let median = simdpar_bench::timing::median(&mut s);
-        Row {
-            workload: w,
-            spec: Spec {
-                imp,
-                threads,
-                align: Align::Aligned,
-            },
-            stats: Stats {
-                name: imp.label(),
-                median,
-                min: s[0],
-                max: s[s.len() - 1],
-                samples: rounds.len(),
-                inner: 1,
-                rounds: rounds.to_vec(),
-            },
-        }
-    }
-
-    fn results(rows: Vec<Row>) -> Results {
-        Results {
-            opts: Options::rust_only(),
-            best: simdpar::best_isa(),
-            isas: simdpar::available_isas(),
-            threads: 2,
-            rows,
-            align_rows: Vec::new(),
-            stream: Vec::new(),
-            nt: Vec::new(),
-            par: Vec::new(),
-            py: PyResults::default(),
-            claims: Claims::skipped("test"),
-            mojo: MojoState {
-                twins: TwinSet::default(),
-                version: None,
-                notes: Vec::new(),
-                cache: None,
-            },
-            parity: Parity::default(),
-            load: (None, None),
-            foreign: None,
-            elapsed: std::time::Duration::ZERO,
-            date: String::new(),
-            source: None,
-        }
-    }
+    use simdpar_bench::workloads::Dtype;
 
     fn find<'a>(goals: &'a [Goal], id: &str) -> &'a Goal {
         goals

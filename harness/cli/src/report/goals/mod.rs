@@ -5,8 +5,11 @@
 
 mod bandwidth;
 pub mod defaults;
+pub mod in_cache;
 mod mojo;
 mod numpy;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use super::Results;
 use simdpar::Isa;
@@ -19,7 +22,8 @@ use simdpar_mojo::TwinVariant;
 pub struct Goal {
     /// Stable id, e.g. `numpy/row_sums/f32/1Mx128/t1`.
     pub id: String,
-    /// `mojo`, `mojo_avx2`, `bandwidth`, `numpy`, or the defaults' groups
+    /// `mojo`, `mojo_avx2`, `bandwidth`, `in_cache`, `numpy`, or the
+    /// defaults' groups
     /// `defaults_vs_manual`, `defaults_vs_mojo`, `defaults_vs_numpy`,
     /// `defaults_vs_numkong`, `threads`, `dram_scaling`.
     pub group: &'static str,
@@ -102,6 +106,7 @@ pub fn evaluate(r: &Results) -> Vec<Goal> {
         mojo::goals(r, &mut out, "mojo_avx2", Isa::Avx2, TwinVariant::Portable);
     }
     bandwidth::goals(r, &mut out);
+    in_cache::goals(r, &mut out);
     numpy::goals(r, &mut out);
     defaults::goals(r, &mut out);
     out

@@ -2,6 +2,7 @@
 
 use super::Doc;
 use super::fmt::*;
+use crate::report::goals::in_cache::{cell_level, is_in_cache, limit_row};
 use simdpar_bench::workloads::{Impl, Op};
 use std::fmt::Write;
 
@@ -14,7 +15,9 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
          `twin` is the Mojo twin built for the same target (host CPU for the dispatched ISA, \
          x86-64-v3 for avx2), contract=off; `twin/simdpar` > 1 means simdpar is faster. \
          `numpy/simdpar` uses the NumPy reference timed in the same run (1 NumPy thread). \
-         `% STREAM` compares DRAM-sized rows with the matching STREAM pattern and thread count.\n"
+         `% STREAM` compares DRAM-sized rows with the matching STREAM pattern and thread count, \
+         cache- and LLC-sized rows with the pattern over the same bytes in the same rounds (the \
+         faster of 1 and that many threads; see \"Memory bandwidth in cache\").\n"
     );
     for &isa in &r.isas {
         let twin = twin_for(r, isa);
@@ -43,23 +46,33 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
                     .and_then(|v| med(r, &w, Impl::Mojo(v), th));
                 let np =
                     r.py.median(w.op.name(), w.dtype.name(), &w.shape.label(), "numpy", 1);
-                let pct = if w.shape.class(w.dtype) == "dram" {
-                    w.op.pattern()
-                        .and_then(|p| {
-                            r.find(&w, Impl::Stream(p), th)
+                let lim = if is_in_cache(&w) {
+                    // In cache: the faster of the pattern on 1 and on `th`
+                    // threads over the same bytes (a call allowed `th`
+                    // threads may run on one).
+                    w.op.pattern().and_then(|p| {
+                        limit_row(r, &w, p, th).map(|s| s.gbs()).or_else(|| {
+                            r.stream_in_cache(p, cell_level(&w, &r.caches), th)
                                 .map(|s| s.gbs())
-                                .or_else(|| r.stream_gbs(p, th))
                         })
-                        // Above 100%: a measurement to investigate (see
-                        // "Above the memory limit"), flagged, never silent.
-                        .map(|l| match 100.0 * row.gbs() / l {
-                            v if v > 100.0 => format!("{v:.0}% (!)"),
-                            v => format!("{v:.0}%"),
-                        })
-                        .unwrap_or_else(|| "–".into())
+                    })
+                } else if w.shape.class(w.dtype) == "dram" {
+                    w.op.pattern().and_then(|p| {
+                        r.find(&w, Impl::Stream(p), th)
+                            .map(|s| s.gbs())
+                            .or_else(|| r.stream_gbs(p, th))
+                    })
                 } else {
-                    "–".into()
+                    None
                 };
+                // Above 100%: a measurement to investigate (see "Above the
+                // memory limit"), flagged, never silent.
+                let pct = lim
+                    .map(|l| match 100.0 * row.gbs() / l {
+                        v if v > 100.0 => format!("{v:.0}% (!)"),
+                        v => format!("{v:.0}%"),
+                    })
+                    .unwrap_or_else(|| "–".into());
                 let gb = if w.op == Op::MANDELBROT {
                     format!("{:.0} Mpx/s", row.elems_per_s() / 1e6)
                 } else {

@@ -9,6 +9,7 @@ mod defaults;
 mod fmt;
 mod goals;
 mod header;
+mod in_cache;
 mod isa_tables;
 mod lanes;
 mod limit;
@@ -44,6 +45,7 @@ const SECTIONS: &[Section] = &[
     cpu::write,
     parity::write,
     stream::write,
+    in_cache::write,
     goals::write,
     defaults::write,
     peer_wins::write,

@@ -22,7 +22,8 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
          cached and with non-temporal stores) in the same interleaved rounds, and the fastest \
          form is kept (`form`; the others' medians in the last column). Bytes counted as read \
          + written (no write-allocate), medians. A kernel or peer above its pattern is flagged \
-         as a measurement to investigate (see \"Above the memory limit\").\n",
+         as a measurement to investigate (see \"Above the memory limit\"). The same patterns \
+         at cache sizes: \"Memory bandwidth in cache\".\n",
         n >> 20,
         (n * 8) >> 20,
         simdpar_bench::stream::levels()
