@@ -8,7 +8,7 @@
 //! ```
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use simdpar_bench::stream::{Pattern, StreamBufs, pool};
+use simdpar_bench::stream::{Pattern, StreamBufs};
 use std::time::Duration;
 
 fn bench(c: &mut Criterion) {
@@ -20,8 +20,8 @@ fn bench(c: &mut Criterion) {
         .map(|n| n.get())
         .unwrap_or(1);
     let mut bufs = StreamBufs::new(n);
-    let pools: Vec<(usize, Option<rayon::ThreadPool>)> = std::iter::once((1, None))
-        .chain((threads > 1).then(|| (threads, Some(pool(threads)))))
+    let counts: Vec<usize> = std::iter::once(1)
+        .chain((threads > 1).then_some(threads))
         .collect();
     for p in Pattern::ALL {
         let mut g = c.benchmark_group(format!("stream/{}", p.name()));
@@ -29,9 +29,9 @@ fn bench(c: &mut Criterion) {
             .sample_size(10)
             .warm_up_time(Duration::from_millis(300))
             .measurement_time(Duration::from_secs(2));
-        for (t, pool) in &pools {
+        for &t in &counts {
             g.bench_function(BenchmarkId::new("threads", t), |b| {
-                b.iter(|| bufs.pass(p, pool.as_ref()))
+                b.iter(|| bufs.pass(p, t))
             });
         }
         g.finish();

@@ -23,7 +23,6 @@ use crate::data::{Align, Buf};
 use crate::timing::{
     Calibration, Candidate, Order, Schedule, Stats, TimingConfig, interleaved, run_rounds,
 };
-use rayon::prelude::*;
 use simdpar::simdpar_kernels::bandwidth;
 use simdpar::simdpar_kernels::plan::Caches;
 use std::cell::RefCell;
@@ -159,32 +158,6 @@ impl StreamResult {
     }
 }
 
-/// Elements (doubles) per piece a thread claims on more than one thread:
-/// 2 MiB, long enough for the hardware prefetchers to stream each piece.
-const PIECE: usize = 256 << 10;
-
-/// The piece length of a pass over `n` elements on `threads` threads:
-/// [`PIECE`], or one piece per thread for arrays too short to give every
-/// thread eight pieces.
-///
-/// Many pieces, claimed by rayon's work stealing, not one equal piece per
-/// thread: with one half each, a helper that the scheduler woke on the
-/// caller's CPU ran its half only after the caller finished (measured on the
-/// 2-vCPU VM, read of 256 MiB: two halves 3.5-8.5 ms per pass, erratic and
-/// often slower than one thread's 6.5-7 ms; 64 or 256 pieces 3.3-4.4 ms in
-/// every pass), so the 2-thread pattern measured at 1-thread speed and
-/// kernels that claim their work in pieces (simdpar's pool) ran "above" it.
-fn piece_len(n: usize, threads: usize) -> usize {
-    if threads <= 1 {
-        return n.max(1);
-    }
-    if n >= PIECE * 8 * threads {
-        PIECE
-    } else {
-        n.div_ceil(threads).max(1)
-    }
-}
-
 /// The arrays of the STREAM-like bench.
 pub struct StreamBufs {
     /// Doubles per array.
@@ -252,8 +225,8 @@ impl StreamBufs {
     /// non-temporal copy and triad won (the arrays did not stay in its
     /// L3), while the same patterns over the 8 MiB of a 1M-element map ran
     /// twice as fast with cached stores.
-    pub fn pass(&mut self, pattern: Pattern, pool: Option<&rayon::ThreadPool>) {
-        let t = pool.map(|p| p.current_num_threads()).unwrap_or(1);
+    pub fn pass(&mut self, pattern: Pattern, threads: usize) {
+        let t = threads.max(1);
         let form = match self.chosen.get(&(pattern, t)) {
             Some(s) => *s,
             None => {
@@ -264,12 +237,12 @@ impl StreamBufs {
                             .or_else(|| measured_form(pattern, level, 1))
                     })
                     .flatten();
-                let s = measured.unwrap_or_else(|| self.calibrate(pattern, pool));
+                let s = measured.unwrap_or_else(|| self.calibrate(pattern, t));
                 self.chosen.insert((pattern, t), s);
                 s
             }
         };
-        self.pass_with(pattern, form, pool);
+        self.pass_with(pattern, form, t);
     }
 
     /// The form of `pattern` with the fastest of three samples on these
@@ -280,7 +253,7 @@ impl StreamBufs {
     /// order, the cached form after an NT one then ran cold and NT won on
     /// LLC-sized arrays where cached stores are twice as fast), after a
     /// round that warms up.
-    fn calibrate(&mut self, pattern: Pattern, pool: Option<&rayon::ThreadPool>) -> Form {
+    fn calibrate(&mut self, pattern: Pattern, threads: usize) -> Form {
         let forms = pattern.forms();
         if forms.len() < 2 {
             return forms[0];
@@ -294,7 +267,7 @@ impl StreamBufs {
             .map(|&f| {
                 let this = &this;
                 Candidate::new(format!("{f:?}"), move |_| {
-                    this.borrow_mut().pass_with(pattern, f, pool)
+                    this.borrow_mut().pass_with(pattern, f, threads)
                 })
             })
             .collect();
@@ -319,14 +292,15 @@ impl StreamBufs {
         forms[i]
     }
 
-    /// One pass of `pattern` in `form`: serial when `pool` is None, else
-    /// split in pieces of [`piece_len`] that the threads of `pool` claim.
-    /// Panics if `form.width` is not one of [`levels`] (the forms of
-    /// [`Pattern::forms`] all are).
-    pub fn pass_with(&mut self, pattern: Pattern, form: Form, pool: Option<&rayon::ThreadPool>) {
-        let n = self.n;
-        let t = pool.map(|p| p.current_num_threads()).unwrap_or(1);
-        let chunk = piece_len(n, t);
+    /// One pass of `pattern` in `form` on `threads` threads: serial on the
+    /// calling thread for one, else cut and scheduled exactly as simdpar's
+    /// parallel kernels are ([`bandwidth::piece_len`],
+    /// [`bandwidth::on_threads`]: the kernels' pool, whose helpers stay
+    /// ready between calls), so a kernel and its pattern run their threads
+    /// alike. Panics if `form.width` is not one of [`levels`] (the forms
+    /// of [`Pattern::forms`] all are).
+    pub fn pass_with(&mut self, pattern: Pattern, form: Form, threads: usize) {
+        let chunk = bandwidth::piece_len(self.n, threads);
         let a: &[f64] = self.a.get();
         let (b, c) = (self.b.get(), self.c.get());
         let o: &mut [f64] = self.out.get_mut();
@@ -342,45 +316,29 @@ impl StreamBufs {
         let scale = |x: &mut [f64]| {
             bandwidth::scale_inplace(x, -1.0, isa, streams, store).expect(RUNS_HERE)
         };
-        match (pattern, pool) {
-            (Pattern::Read, None) => {
+        let t = threads;
+        match pattern {
+            Pattern::Read => bandwidth::on_threads(a.chunks(chunk).collect(), t, |a| {
                 std::hint::black_box(read(a));
-            }
-            (Pattern::Read, Some(p)) => {
-                let s: f64 = p.install(|| a.par_chunks(chunk).map(read).sum());
-                std::hint::black_box(s);
-            }
-            (Pattern::Copy, None) => copy(a, o),
-            (Pattern::Copy, Some(p)) => p.install(|| {
-                o.par_chunks_mut(chunk)
-                    .zip(a.par_chunks(chunk))
-                    .for_each(|(o, a)| copy(a, o))
             }),
-            (Pattern::Triad, None) => triad(o, b, c),
-            (Pattern::Triad, Some(p)) => p.install(|| {
-                o.par_chunks_mut(chunk)
-                    .zip(b.par_chunks(chunk))
-                    .zip(c.par_chunks(chunk))
-                    .for_each(|((o, b), c)| triad(o, b, c))
-            }),
-            (Pattern::InplaceScale, None) => scale(o),
-            (Pattern::InplaceScale, Some(p)) => {
-                p.install(|| o.par_chunks_mut(chunk).for_each(scale))
+            Pattern::Copy => {
+                let items = o.chunks_mut(chunk).zip(a.chunks(chunk)).collect();
+                bandwidth::on_threads(items, t, |(o, a)| copy(a, o))
             }
+            Pattern::Triad => {
+                let items = o
+                    .chunks_mut(chunk)
+                    .zip(b.chunks(chunk).zip(c.chunks(chunk)))
+                    .collect();
+                bandwidth::on_threads(items, t, |(o, (b, c))| triad(o, b, c))
+            }
+            Pattern::InplaceScale => bandwidth::on_threads(o.chunks_mut(chunk).collect(), t, scale),
         }
     }
 }
 
 /// Why a form's ISA runs here: forms come from [`levels`].
 const RUNS_HERE: &str = "a STREAM form runs an ISA of `levels()`";
-
-/// A rayon pool of exactly `threads` threads.
-pub fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("spawning rayon threads")
-}
 
 /// Measures every pattern with 1 and with `max_threads` threads on arrays
 /// of `n` doubles (the DRAM table: one set of arrays shared by every
@@ -475,21 +433,9 @@ struct Run<'a> {
 /// fastest form of each run (lowest median) and records it in
 /// [`MEASURED`] for [`StreamBufs::pass`].
 fn time_forms(runs: &[Run<'_>], cfg: &TimingConfig) -> Vec<StreamResult> {
-    let mut pools: Vec<(usize, rayon::ThreadPool)> = Vec::new();
-    for r in runs {
-        if r.threads > 1 && !pools.iter().any(|(t, _)| *t == r.threads) {
-            pools.push((r.threads, pool(r.threads)));
-        }
-    }
-    let pool_of = |t: usize| pools.iter().find(|(n, _)| *n == t).map(|(_, p)| p);
     let mut cands = Vec::new();
     let mut keys = Vec::new();
     for (i, r) in runs.iter().enumerate() {
-        let p = if r.threads > 1 {
-            pool_of(r.threads)
-        } else {
-            None
-        };
         let (pat, t, bufs) = (r.pattern, r.threads, r.bufs);
         for form in pat.forms() {
             keys.push((i, form));
@@ -498,7 +444,7 @@ fn time_forms(runs: &[Run<'_>], cfg: &TimingConfig) -> Vec<StreamResult> {
                 move |inner| {
                     let mut b = bufs.borrow_mut();
                     for _ in 0..inner {
-                        b.pass_with(pat, form, p);
+                        b.pass_with(pat, form, t);
                     }
                 },
             ));
@@ -546,15 +492,14 @@ mod tests {
     fn passes_compute_what_they_say_in_every_form() {
         for store in Pattern::Copy.forms() {
             for threads in [1, 3] {
-                let p = (threads > 1).then(|| pool(threads));
                 let mut b = StreamBufs::new(1001);
                 let a = b.a.get().to_vec();
-                b.pass_with(Pattern::Copy, store, p.as_ref());
+                b.pass_with(Pattern::Copy, store, threads);
                 assert_eq!(b.out.get(), &a[..], "copy {store:?} t{threads}");
-                b.pass_with(Pattern::InplaceScale, store, p.as_ref());
+                b.pass_with(Pattern::InplaceScale, store, threads);
                 let want: Vec<f64> = a.iter().map(|x| -x).collect();
                 assert_eq!(b.out.get(), &want[..], "scale {store:?} t{threads}");
-                b.pass_with(Pattern::Triad, store, p.as_ref());
+                b.pass_with(Pattern::Triad, store, threads);
                 let (bb, cc) = (b.b.get().to_vec(), b.c.get().to_vec());
                 for i in 0..1001 {
                     assert_eq!(b.out.get()[i], bb[i] + 0.5 * cc[i], "triad {store:?} {i}");
@@ -564,23 +509,24 @@ mod tests {
     }
 
     #[test]
-    fn long_arrays_split_in_pieces_that_threads_claim() {
-        // One thread: the whole array.
-        assert_eq!(piece_len(10 * PIECE, 1), 10 * PIECE);
-        // Long enough for eight pieces per thread: fixed pieces.
-        assert_eq!(piece_len(16 * PIECE, 2), PIECE);
-        assert_eq!(piece_len(1 << 30, 2), PIECE);
-        // Shorter: one piece per thread, covering every element.
-        assert_eq!(piece_len(16 * PIECE - 1, 2), 8 * PIECE);
-        assert_eq!(piece_len(1001, 3), 334);
-        assert_eq!(piece_len(0, 2), 1);
+    fn several_threads_cut_the_arrays_as_the_kernels_do() {
+        // One thread: the whole array; several: the kernels' pieces, a
+        // whole number of cache lines each, every element covered.
+        assert_eq!(bandwidth::piece_len(10_000, 1), 10_000);
+        let c = bandwidth::piece_len(1 << 22, 2);
+        assert_eq!(c % 64, 0);
+        assert!(c < 1 << 21 && (1usize << 22).div_ceil(c) >= 16, "{c}");
+        let mut b = StreamBufs::new(3 * 64 * 1024 + 5);
+        let a = b.a.get().to_vec();
+        b.pass_with(Pattern::Copy, Pattern::Copy.forms()[0], 2);
+        assert_eq!(b.out.get(), &a[..]);
     }
 
     #[test]
     fn pass_picks_a_form_once_per_pattern_and_threads() {
         let mut b = StreamBufs::new(4096);
-        b.pass(Pattern::Copy, None);
-        b.pass(Pattern::Read, None);
+        b.pass(Pattern::Copy, 1);
+        b.pass(Pattern::Read, 1);
         assert_eq!(
             b.chosen.get(&(Pattern::Read, 1)).map(|f| f.store),
             Some(Store::Cached)
@@ -601,12 +547,12 @@ mod tests {
             // Distinct bytes: the footprint, 8 per array.
             assert_eq!(held * 8, 1000 * p.footprint_per_elem(), "{p:?}");
             for form in p.forms() {
-                b.pass_with(p, form, None);
+                b.pass_with(p, form, 1);
             }
         }
         let mut b = StreamBufs::for_pattern(1000, Pattern::Copy);
         let a = b.a.get().to_vec();
-        b.pass_with(Pattern::Copy, Pattern::Copy.forms()[0], Some(&pool(2)));
+        b.pass_with(Pattern::Copy, Pattern::Copy.forms()[0], 2);
         assert_eq!(b.out.get(), &a[..]);
     }
 

@@ -3,7 +3,7 @@
 //! in interleaved groups.
 
 use crate::data::{Align, Buf};
-use crate::stream::{Pattern, StreamBufs, pool as stream_pool};
+use crate::stream::{Pattern, StreamBufs};
 use crate::timing::{Candidate, Stats, TimingConfig, interleaved};
 use simdpar::{Element, Isa, MandelbrotGrid, Plain, Threads, par, with_isa};
 use simdpar_mojo::{TwinElement, TwinVariant, Twins};
@@ -519,7 +519,6 @@ pub struct Prepared<T: BenchElem> {
     inp: Inputs<T>,
     img: RefCell<Vec<u32>>,
     stream: OnceCell<RefCell<StreamBufs>>,
-    pools: RefCell<Vec<(usize, std::rc::Rc<rayon::ThreadPool>)>>,
 }
 
 impl<T: BenchElem> Prepared<T> {
@@ -535,18 +534,7 @@ impl<T: BenchElem> Prepared<T> {
             inp: make_inputs::<T>(w, align),
             img: RefCell::new(vec![0u32; pixels]),
             stream: OnceCell::new(),
-            pools: RefCell::new(Vec::new()),
         }
-    }
-
-    fn pool(&self, threads: usize) -> std::rc::Rc<rayon::ThreadPool> {
-        let mut pools = self.pools.borrow_mut();
-        if let Some((_, p)) = pools.iter().find(|(t, _)| *t == threads) {
-            return p.clone();
-        }
-        let p = std::rc::Rc::new(stream_pool(threads));
-        pools.push((threads, p.clone()));
-        p
     }
 
     /// Whether `imp` can run here (a Mojo twin must be loaded and have
@@ -591,10 +579,9 @@ impl<T: BenchElem> Prepared<T> {
                 let bufs = self
                     .stream
                     .get_or_init(|| RefCell::new(StreamBufs::new(stream_elems(&self.w))));
-                let pool = (threads > 1).then(|| self.pool(threads));
                 let mut b = bufs.borrow_mut();
                 for _ in 0..inner {
-                    b.pass(p, pool.as_deref());
+                    b.pass(p, threads);
                 }
             }
         }

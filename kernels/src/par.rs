@@ -91,6 +91,13 @@ pub fn row_sums<T: Element>(
     Ok(())
 }
 
+/// Runs `f` on `items` on up to `threads` threads the way the kernels run
+/// their pieces (simdpar's pool, or rayon where the runtime says): for
+/// code that must schedule exactly as a kernel does (the bandwidth probes).
+pub(crate) fn run_items<I: Send>(items: Vec<I>, threads: usize, f: impl Fn(I) + Sync) {
+    pool::map_items(items, threads, f);
+}
+
 /// Runs `f` on the items `cut(len)` yields, where `len` is the elements per
 /// item: the whole range as one item on the calling thread when the plan
 /// says one thread (no allocation, no pool), else claimed chunks on the

@@ -23,7 +23,8 @@
 //!
 //! `Isa::Scalar` runs plain one-element loops and ignores the other knobs.
 //! Every function works on the first `n` elements, `n` the shortest of its
-//! slices.
+//! slices. On several threads, cut the arrays with [`piece_len`] and run
+//! the pieces with [`on_threads`]: the kernels' own pieces and threads.
 
 mod generic;
 mod portable;
@@ -40,6 +41,27 @@ pub use crate::vocab::{Fetch, Store, Streams};
 
 use crate::Element;
 use simdpar_dispatch::{Isa, IsaError};
+
+/// Elements per piece of a probe split over `threads` threads: the length
+/// simdpar's parallel kernels cut `n` elements into (about 16 pieces per
+/// thread, each a multiple of a cache line), or all of `n` on one thread.
+pub fn piece_len(n: usize, threads: usize) -> usize {
+    if threads <= 1 {
+        n.max(1)
+    } else {
+        crate::par::split::chunk_len(n, threads)
+    }
+}
+
+/// Runs `pass` on every item on up to `threads` threads, scheduled exactly
+/// as a parallel kernel's pieces are (simdpar's own pool, whose helpers
+/// stay ready between calls, or rayon where the runtime says; the same
+/// claim order), so a probe split with [`piece_len`] measures what the
+/// kernels' threads can move, not another pool's wake-up. One thread (or
+/// one item) runs on the calling thread.
+pub fn on_threads<I: Send>(items: Vec<I>, threads: usize, pass: impl Fn(I) + Sync) {
+    crate::par::run_items(items, threads, pass);
+}
 
 /// Position of `s` in the probe tables (`Streams::ALL` order).
 fn index(s: Streams) -> usize {

@@ -16,8 +16,9 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
         "## Memory bandwidth (STREAM-like)\n\n{} Mi doubles per array ({} MiB), the kernels' \
          bandwidth probes (`simdpar_kernels::bandwidth`): 8 vectors in flight per loop step, \
          over 1, 2 or 4 parts of the arrays walked at once (`x1`, `x2`, `x4`); on several \
-         threads the threads claim 2 MiB pieces (work stealing), so a thread the scheduler \
-         starts late does not hold the pass. Every pattern ran in every form this CPU has \
+         threads the arrays are cut and run exactly as simdpar's parallel kernels cut and run \
+         theirs (about 16 pieces per thread claimed on simdpar's own pool, \
+         `bandwidth::on_threads`), so a kernel and its pattern pay the same thread costs. Every pattern ran in every form this CPU has \
          (vector width {} x streams; read with and without prefetch, store patterns with \
          cached and with non-temporal stores) in the same interleaved rounds, and the fastest \
          form is kept (`form`; the others' medians in the last column). Bytes counted as read \
