@@ -450,6 +450,14 @@ mod tests {
     use crate::plan::profile::Tuned;
     use simdpar_dispatch::{Isa, Selection};
 
+    /// Nine rounds of a fake timer: the defaults' times and the profile's,
+    /// `ratio` times slower.
+    fn fake_pair(ratio: f64) -> PairSamples {
+        let def: Vec<f64> = (0..9).map(|r| 1.0 + 0.01 * (r % 2) as f64).collect();
+        let prof = def.iter().map(|d| d * ratio).collect();
+        [def, prof]
+    }
+
     fn entry(isa: Isa) -> Tuned {
         Tuned {
             isa,
@@ -524,9 +532,7 @@ mod tests {
                 Kernel::Multiply if p.class == SizeClass::Cache => 0.8,
                 _ => 1.01,
             };
-            let def: Vec<f64> = (0..9).map(|r| 1.0 + 0.01 * (r % 2) as f64).collect();
-            let prof = def.iter().map(|d| d * ratio).collect();
-            [def, prof]
+            fake_pair(ratio)
         };
         let r = check_with(&p, &grid, caches, &mut fake);
         assert_eq!(
@@ -649,9 +655,7 @@ mod tests {
                 (Dtype::F32, _) => 1.0,
                 _ => 0.8,
             };
-            let def: Vec<f64> = (0..9).map(|r| 1.0 + 0.01 * (r % 2) as f64).collect();
-            let prof = def.iter().map(|d| d * ratio).collect();
-            [def, prof]
+            fake_pair(ratio)
         };
         let r = check_with(&p, &grid, caches, &mut fake);
         assert_eq!(
