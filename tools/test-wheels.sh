@@ -7,7 +7,8 @@
 #     Python suite (python/tests, copied out of the source tree) runs
 #     against it with no cargo or rustc on PATH. The Mojo and notebook
 #     tests are left to tools/test-python.sh (they need the Mojo toolchain
-#     and a browser, not the wheel).
+#     and a browser, not the wheel), as is the test of the source tree's
+#     bench timing loader (the copied tests have no source tree beside them).
 #  3. The aarch64 wheel runs under QEMU (cortex-a72: NEON, no SVE) on
 #     Debian 12's aarch64 CPython 3.11 (apt-get download ...:arm64, unpacked
 #     with dpkg -x) and PyPI's aarch64 NumPy wheel: `import simdpar`, NEON
@@ -60,6 +61,7 @@ cp -r python/tests "$work/tests"
    "$work/venv/bin/python" -m pytest -q -p no:cacheprovider tests \
    --ignore=tests/test_mojo.py --ignore=tests/test_mojo_extension.py \
    --ignore=tests/test_notebooks.py --ignore=tests/test_notebooks_browser.py \
+   --ignore=tests/test_bench_timing_shim.py \
    --junitxml="$work/pytest.xml" "$@")
 "$work/venv/bin/python" - "$work/pytest.xml" "$work/venv" <<'PY'
 import os, sys, xml.etree.ElementTree as ET

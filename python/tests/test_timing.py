@@ -4,9 +4,7 @@ benchmarks and notebooks. These tests check what it does with the calls
 
 from __future__ import annotations
 
-import importlib.util
 import time
-from pathlib import Path
 
 import pytest
 
@@ -76,16 +74,6 @@ def test_median_and_paired_ratio():
     assert paired_ratio([2.0, 10.0, 3.0], [1.0, 10.0, 1.0]) == 2.0
     assert median([2.0, 10.0, 3.0]) / median([1.0, 10.0, 1.0]) == 3.0
     assert timed(lambda: None, 3) >= 0
-
-
-def test_the_bench_scripts_load_the_same_module_from_the_source_tree():
-    shim = Path(__file__).resolve().parents[2] / "benches" / "python" / "timing.py"
-    spec = importlib.util.spec_from_file_location("bench_timing_shim", shim)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    src = Path(mod.interleaved.__code__.co_filename).resolve()
-    assert src == Path(__file__).resolve().parents[1] / "simdpar" / "timing.py"
-    assert mod.paired_ratio([4.0], [2.0]) == 2.0
 
 
 def test_a_context_wraps_each_sample_outside_the_timed_span():
