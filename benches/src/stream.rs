@@ -316,6 +316,19 @@ impl StreamBufs {
         let scale = |x: &mut [f64]| {
             bandwidth::scale_inplace(x, -1.0, isa, streams, store).expect(RUNS_HERE)
         };
+        if threads <= 1 {
+            // On the calling thread, as a one-thread kernel runs: no pieces
+            // to collect (an L1-sized pass lasts about 100 ns).
+            match pattern {
+                Pattern::Read => {
+                    std::hint::black_box(read(a));
+                }
+                Pattern::Copy => copy(a, o),
+                Pattern::Triad => triad(o, b, c),
+                Pattern::InplaceScale => scale(o),
+            }
+            return;
+        }
         let t = threads;
         match pattern {
             Pattern::Read => bandwidth::on_threads(a.chunks(chunk).collect(), t, |a| {
