@@ -403,7 +403,10 @@ fn large_sums_agree_across_isas_and_threads() {
 /// inputs large enough for their subtrees to stream (one, one and a half
 /// and two and a bit [`READ_STREAMS_FROM_BYTES`](simdpar::plan::READ_STREAMS_FROM_BYTES),
 /// plus an odd number of elements: a partial last block inside or after a
-/// streamed subtree); each ISA's token entry point takes every count too.
+/// streamed subtree; once, a subtree beyond
+/// [`READ_STREAMS_UP_TO_BYTES`](simdpar::plan::READ_STREAMS_UP_TO_BYTES),
+/// read as its parts in turn); each ISA's token entry point takes every
+/// count too.
 #[test]
 fn sums_do_not_depend_on_the_stream_count() {
     use simdpar::profile::{Profile, set_profile};
@@ -477,6 +480,11 @@ fn sums_do_not_depend_on_the_stream_count() {
             },
         )
         .unwrap();
+    // Two and a half of the largest streamed subtree: a complete subtree of
+    // twice that size, read as its two halves in turn, then the rest.
+    let big = simdpar::plan::READ_STREAMS_UP_TO_BYTES * 5 / 2;
+    case::<f32>(big / 4 + 4097, 7, 0).unwrap();
+    case::<f64>(big / 8 + 511, 8, 97).unwrap();
 }
 
 /// `reduce::<isa>::sum_T_streams` (the oracle on `scalar`): each ISA's

@@ -10,7 +10,9 @@
 //! above it is a measurement to investigate, not a kernel beating memory.
 //! [`measure`] runs the patterns on DRAM-sized arrays, [`measure_in_cache`]
 //! on arrays that fill about half of each cache level ([`Level`]), so that
-//! in-cache kernels have a limit too.
+//! in-cache kernels have a limit too. Inside a workload's group the
+//! pattern runs on the kernel's own buffers ([`run`], [`FormChoice`]):
+//! the same bytes at the same addresses, timed in the same rounds.
 
 mod form;
 mod level;
@@ -30,21 +32,25 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// The fastest form per (pattern, level, threads) found by the last
-/// [`measure`] or [`measure_in_cache`] in this process (medians of their
-/// interleaved rounds): [`StreamBufs::pass`] uses the DRAM entries before
-/// its own short calibration, so a DRAM-sized STREAM row timed inside a
-/// workload's group runs the form the standalone table reports.
-type FormTable = HashMap<(Pattern, Level, usize), Form>;
+/// Every form per (pattern, level, threads), fastest first, as the last
+/// [`measure`] or [`measure_in_cache`] in this process ranked them
+/// (medians of their interleaved rounds): a DRAM-sized pass
+/// ([`FormChoice`]) races only the leaders on its own arrays, where a
+/// race of all of them would cost seconds.
+type FormTable = HashMap<(Pattern, Level, usize), Vec<Form>>;
 static MEASURED: Mutex<Option<FormTable>> = Mutex::new(None);
 
-fn measured_form(pattern: Pattern, level: Level, threads: usize) -> Option<Form> {
+/// How many of the standalone table's fastest forms a DRAM-sized pass
+/// races on its own arrays.
+const DRAM_LEADERS: usize = 3;
+
+fn measured_forms(pattern: Pattern, level: Level, threads: usize) -> Option<Vec<Form>> {
     MEASURED
         .lock()
         .ok()?
         .as_ref()?
         .get(&(pattern, level, threads))
-        .copied()
+        .cloned()
 }
 
 /// The access patterns, and the kernels they bound.
@@ -167,7 +173,7 @@ pub struct StreamBufs {
     c: Buf<f64>,
     out: Buf<f64>,
     /// The fastest form per (pattern, threads), found by [`Self::pass`].
-    chosen: HashMap<(Pattern, usize), Form>,
+    chosen: FormChoice,
 }
 
 impl StreamBufs {
@@ -201,7 +207,7 @@ impl StreamBufs {
             b: Buf::new(len(1), Align::Aligned, 12, 0.5, 1.5),
             c: Buf::new(len(2), Align::Aligned, 13, 0.5, 1.5),
             out: Buf::new(len(3), Align::Aligned, 14, 0.0, 1.0),
-            chosen: HashMap::new(),
+            chosen: FormChoice::default(),
         }
     }
 
@@ -216,137 +222,189 @@ impl StreamBufs {
     }
 
     /// One pass of `pattern` in its fastest form at this thread count for
-    /// these arrays, chosen on the first call: on DRAM-sized arrays the
-    /// form [`measure`] found in this process (at this thread count, else
-    /// on one thread); in cache, and where nothing was measured, the form
-    /// timed fastest on these very arrays ([`Self::calibrate`], cheap in
-    /// cache). In cache the winner depends on the exact bytes, not only on
-    /// the level: at half the LLC (16 MiB) on the 2-vCPU Zen 4 VM
-    /// non-temporal copy and triad won (the arrays did not stay in its
-    /// L3), while the same patterns over the 8 MiB of a 1M-element map ran
-    /// twice as fast with cached stores.
+    /// these arrays ([`FormChoice`], chosen on the first call).
     pub fn pass(&mut self, pattern: Pattern, threads: usize) {
-        let t = threads.max(1);
-        let form = match self.chosen.get(&(pattern, t)) {
-            Some(s) => *s,
-            None => {
-                let level = pattern.level(self.n, t, &Caches::this_cpu());
-                let measured = (level == Level::Dram)
-                    .then(|| {
-                        measured_form(pattern, level, t)
-                            .or_else(|| measured_form(pattern, level, 1))
-                    })
-                    .flatten();
-                let s = measured.unwrap_or_else(|| self.calibrate(pattern, t));
-                self.chosen.insert((pattern, t), s);
-                s
-            }
-        };
-        self.pass_with(pattern, form, t);
+        let mut chosen = std::mem::take(&mut self.chosen);
+        let form = chosen.form(pattern, threads, self.n, |f| {
+            self.pass_with(pattern, f, threads)
+        });
+        self.chosen = chosen;
+        self.pass_with(pattern, form, threads);
     }
 
-    /// The form of `pattern` with the fastest of three samples on these
-    /// arrays: every form in turn, each sample about 1 ms of passes (the
-    /// count from each form's first, untimed call) after one untimed pass,
-    /// so that no form is timed on the lines the form before it left out
-    /// of the cache (non-temporal stores evict the output: in the forms'
-    /// order, the cached form after an NT one then ran cold and NT won on
-    /// LLC-sized arrays where cached stores are twice as fast), after a
-    /// round that warms up.
-    fn calibrate(&mut self, pattern: Pattern, threads: usize) -> Form {
-        let forms = pattern.forms();
-        if forms.len() < 2 {
-            return forms[0];
-        }
-        // Four rounds in the forms' order; round 0 warms up (page faults,
-        // caches) and is not counted. In cache one pass lasts microseconds,
-        // so a sample makes many.
-        let this = std::cell::RefCell::new(&mut *self);
-        let mut cands: Vec<Candidate<'_>> = forms
-            .iter()
-            .map(|&f| {
-                let this = &this;
-                Candidate::new(format!("{f:?}"), move |_| {
-                    this.borrow_mut().pass_with(pattern, f, threads)
-                })
-            })
-            .collect();
-        let schedule = Schedule {
-            order: Order::Listed,
-            calibration: Calibration::FirstCall {
-                sample: Duration::from_millis(1),
-                max_calls: 100_000,
-            },
-            min_rounds: 4,
-            max_rounds: 4,
-            budget: Duration::ZERO,
-            prime: true,
-        };
-        let best: Vec<f64> = run_rounds(&mut cands, &schedule)
-            .iter()
-            .map(|s| s.rounds[1..].iter().copied().fold(f64::INFINITY, f64::min))
-            .collect();
-        let i = (0..forms.len())
-            .min_by(|&a, &b| best[a].total_cmp(&best[b]))
-            .unwrap_or(0);
-        forms[i]
-    }
-
-    /// One pass of `pattern` in `form` on `threads` threads: serial on the
-    /// calling thread for one, else cut and scheduled exactly as simdpar's
-    /// parallel kernels are ([`bandwidth::piece_len`],
-    /// [`bandwidth::on_threads`]: the kernels' pool, whose helpers stay
-    /// ready between calls), so a kernel and its pattern run their threads
-    /// alike. Panics if `form.width` is not one of [`levels`] (the forms
-    /// of [`Pattern::forms`] all are).
+    /// One pass of `pattern` in `form` on `threads` threads ([`run`]):
+    /// the read sums `a`, the copy writes `a` to `out`, the triad
+    /// `out = b + 0.5 * c`, the in-place scale negates `out`.
     pub fn pass_with(&mut self, pattern: Pattern, form: Form, threads: usize) {
-        let chunk = bandwidth::piece_len(self.n, threads);
-        let a: &[f64] = self.a.get();
-        let (b, c) = (self.b.get(), self.c.get());
-        let o: &mut [f64] = self.out.get_mut();
-        let (isa, streams, store) = (form.width, form.streams, form.store);
-        let read = |a: &[f64]| bandwidth::read(a, isa, streams, form.fetch()).expect(RUNS_HERE);
-        let copy =
-            |a: &[f64], o: &mut [f64]| bandwidth::copy(a, o, isa, streams, store).expect(RUNS_HERE);
-        // The triad's `o = b + 0.5 * c`; -1 keeps the in-place scale's
-        // values finite and normal forever.
-        let triad = |o: &mut [f64], b: &[f64], c: &[f64]| {
-            bandwidth::triad(b, c, 0.5, o, isa, streams, store).expect(RUNS_HERE)
+        let (x, y) = match pattern {
+            Pattern::Triad => (self.b.get(), self.c.get()),
+            _ => (self.a.get(), self.b.get()),
         };
-        let scale = |x: &mut [f64]| {
-            bandwidth::scale_inplace(x, -1.0, isa, streams, store).expect(RUNS_HERE)
-        };
-        if threads <= 1 {
-            // On the calling thread, as a one-thread kernel runs: no pieces
-            // to collect (an L1-sized pass lasts about 100 ns).
-            match pattern {
-                Pattern::Read => {
-                    std::hint::black_box(read(a));
-                }
-                Pattern::Copy => copy(a, o),
-                Pattern::Triad => triad(o, b, c),
-                Pattern::InplaceScale => scale(o),
-            }
-            return;
+        run(pattern, form, threads, x, y, self.out.get_mut());
+    }
+}
+
+/// The fastest form of each (pattern, threads) for one set of arrays,
+/// chosen on the first pass: in cache every form, timed on these very
+/// arrays ([`fastest_form`], cheap there); beyond the LLC the
+/// [`DRAM_LEADERS`] fastest forms of the standalone table this process
+/// measured ([`measure`]), timed on these arrays the same way (a pass
+/// lasts tens of milliseconds; where nothing was measured, every form).
+/// In cache the winner depends on the exact bytes, not only on the level:
+/// at half the LLC (16 MiB) on the 2-vCPU Zen 4 VM non-temporal copy and
+/// triad won, while the same patterns over the 8 MiB of a 1M-element map
+/// ran twice as fast with cached stores. Beyond the LLC two arrays of one
+/// size read up to 7% apart (their pages), so the form is raced on the
+/// arrays the pattern will run on.
+#[derive(Default)]
+pub struct FormChoice {
+    chosen: HashMap<(Pattern, usize), Form>,
+}
+
+impl FormChoice {
+    /// The form of `pattern` on `threads` threads for arrays of `elems`
+    /// elements of `elem_bytes` bytes (the pattern's footprint decides the
+    /// level), racing candidates with `pass` on the first call.
+    pub fn form_for(
+        &mut self,
+        pattern: Pattern,
+        threads: usize,
+        bytes_per_array: usize,
+        pass: impl FnMut(Form),
+    ) -> Form {
+        let t = threads.max(1);
+        if let Some(f) = self.chosen.get(&(pattern, t)) {
+            return *f;
         }
-        let t = threads;
+        let level = pattern.level(bytes_per_array.div_ceil(8), t, &Caches::this_cpu());
+        let forms = (level == Level::Dram)
+            .then(|| {
+                measured_forms(pattern, level, t).or_else(|| measured_forms(pattern, level, 1))
+            })
+            .flatten()
+            .map(|v| v.into_iter().take(DRAM_LEADERS).collect())
+            .unwrap_or_else(|| pattern.forms());
+        let f = fastest_form(&forms, pass);
+        self.chosen.insert((pattern, t), f);
+        f
+    }
+
+    /// [`Self::form_for`] for arrays of `n` doubles.
+    fn form(&mut self, pattern: Pattern, threads: usize, n: usize, pass: impl FnMut(Form)) -> Form {
+        self.form_for(pattern, threads, n * 8, pass)
+    }
+}
+
+/// The form with the fastest of three samples among `forms`, each form's
+/// sample about 1 ms of passes (at least one; the count from each form's
+/// first, untimed call) after one untimed pass, so that no form is timed
+/// on the lines the form before it left out of the cache (non-temporal
+/// stores evict the output: in the forms' order, the cached form after an
+/// NT one then ran cold and NT won on LLC-sized arrays where cached stores
+/// are twice as fast), after a round that warms up.
+pub fn fastest_form(forms: &[Form], pass: impl FnMut(Form)) -> Form {
+    if forms.len() < 2 {
+        return forms[0];
+    }
+    // Four rounds in the forms' order; round 0 warms up (page faults,
+    // caches) and is not counted. In cache one pass lasts microseconds,
+    // so a sample makes many.
+    let pass = RefCell::new(pass);
+    let mut cands: Vec<Candidate<'_>> = forms
+        .iter()
+        .map(|&f| {
+            let pass = &pass;
+            Candidate::new(format!("{f:?}"), move |_| (pass.borrow_mut())(f))
+        })
+        .collect();
+    let schedule = Schedule {
+        order: Order::Listed,
+        calibration: Calibration::FirstCall {
+            sample: Duration::from_millis(1),
+            max_calls: 100_000,
+        },
+        min_rounds: 4,
+        max_rounds: 4,
+        budget: Duration::ZERO,
+        prime: true,
+    };
+    let best: Vec<f64> = run_rounds(&mut cands, &schedule)
+        .iter()
+        .map(|s| s.rounds[1..].iter().copied().fold(f64::INFINITY, f64::min))
+        .collect();
+    let i = (0..forms.len())
+        .min_by(|&a, &b| best[a].total_cmp(&best[b]))
+        .unwrap_or(0);
+    forms[i]
+}
+
+/// One pass of `pattern` in `form` on `threads` threads over arrays of any
+/// element type (the first `n` elements, `n` the shortest array the
+/// pattern touches): the read sums `x`, the copy writes `x` to `out`, the
+/// triad `out = x + 0.5 * y`, the in-place scale negates `out` (its values
+/// stay finite and normal forever). Serial on the calling thread for one,
+/// else cut and scheduled exactly as simdpar's parallel kernels are
+/// ([`bandwidth::piece_len`], [`bandwidth::on_threads`]: the kernels'
+/// pool, whose helpers stay ready between calls), so a kernel and its
+/// pattern run their threads alike. Panics if `form.width` is not one of
+/// [`levels`] (the forms of [`Pattern::forms`] all are).
+pub fn run<T: simdpar::Element>(
+    pattern: Pattern,
+    form: Form,
+    threads: usize,
+    x: &[T],
+    y: &[T],
+    out: &mut [T],
+) {
+    let n = match pattern {
+        Pattern::Read => x.len(),
+        Pattern::Copy => x.len().min(out.len()),
+        Pattern::Triad => x.len().min(y.len()).min(out.len()),
+        Pattern::InplaceScale => out.len(),
+    };
+    let (xn, yn, on) = (n.min(x.len()), n.min(y.len()), n.min(out.len()));
+    let (x, y, out) = (&x[..xn], &y[..yn], &mut out[..on]);
+    let chunk = bandwidth::piece_len(n, threads);
+    let (isa, streams, store) = (form.width, form.streams, form.store);
+    let half = T::from_f64(0.5);
+    let minus_one = T::from_f64(-1.0);
+    let read = |a: &[T]| bandwidth::read(a, isa, streams, form.fetch()).expect(RUNS_HERE);
+    let copy = |a: &[T], o: &mut [T]| bandwidth::copy(a, o, isa, streams, store).expect(RUNS_HERE);
+    let triad = |o: &mut [T], b: &[T], c: &[T]| {
+        bandwidth::triad(b, c, half, o, isa, streams, store).expect(RUNS_HERE)
+    };
+    let scale =
+        |v: &mut [T]| bandwidth::scale_inplace(v, minus_one, isa, streams, store).expect(RUNS_HERE);
+    if threads <= 1 {
+        // On the calling thread, as a one-thread kernel runs: no pieces
+        // to collect (an L1-sized pass lasts about 100 ns).
         match pattern {
-            Pattern::Read => bandwidth::on_threads(a.chunks(chunk).collect(), t, |a| {
-                std::hint::black_box(read(a));
-            }),
-            Pattern::Copy => {
-                let items = o.chunks_mut(chunk).zip(a.chunks(chunk)).collect();
-                bandwidth::on_threads(items, t, |(o, a)| copy(a, o))
+            Pattern::Read => {
+                std::hint::black_box(read(x));
             }
-            Pattern::Triad => {
-                let items = o
-                    .chunks_mut(chunk)
-                    .zip(b.chunks(chunk).zip(c.chunks(chunk)))
-                    .collect();
-                bandwidth::on_threads(items, t, |(o, (b, c))| triad(o, b, c))
-            }
-            Pattern::InplaceScale => bandwidth::on_threads(o.chunks_mut(chunk).collect(), t, scale),
+            Pattern::Copy => copy(x, out),
+            Pattern::Triad => triad(out, x, y),
+            Pattern::InplaceScale => scale(out),
         }
+        return;
+    }
+    let t = threads;
+    match pattern {
+        Pattern::Read => bandwidth::on_threads(x.chunks(chunk).collect(), t, |a| {
+            std::hint::black_box(read(a));
+        }),
+        Pattern::Copy => {
+            let items = out.chunks_mut(chunk).zip(x.chunks(chunk)).collect();
+            bandwidth::on_threads(items, t, |(o, a)| copy(a, o))
+        }
+        Pattern::Triad => {
+            let items = out
+                .chunks_mut(chunk)
+                .zip(x.chunks(chunk).zip(y.chunks(chunk)))
+                .collect();
+            bandwidth::on_threads(items, t, |(o, (b, c))| triad(o, b, c))
+        }
+        Pattern::InplaceScale => bandwidth::on_threads(out.chunks_mut(chunk).collect(), t, scale),
     }
 }
 
@@ -490,7 +548,10 @@ fn time_forms(runs: &[Run<'_>], cfg: &TimingConfig) -> Vec<StreamResult> {
     if let Ok(mut m) = MEASURED.lock() {
         let table = m.get_or_insert_with(HashMap::new);
         for r in &out {
-            table.insert((r.pattern, r.level, r.threads), r.form);
+            let ranked = std::iter::once(r.form)
+                .chain(r.others.iter().map(|x| x.0))
+                .collect();
+            table.insert((r.pattern, r.level, r.threads), ranked);
         }
     }
     out
@@ -541,11 +602,11 @@ mod tests {
         b.pass(Pattern::Copy, 1);
         b.pass(Pattern::Read, 1);
         assert_eq!(
-            b.chosen.get(&(Pattern::Read, 1)).map(|f| f.store),
+            b.chosen.chosen.get(&(Pattern::Read, 1)).map(|f| f.store),
             Some(Store::Cached)
         );
-        assert!(b.chosen.contains_key(&(Pattern::Copy, 1)));
-        assert_eq!(b.chosen.len(), 2);
+        assert!(b.chosen.chosen.contains_key(&(Pattern::Copy, 1)));
+        assert_eq!(b.chosen.chosen.len(), 2);
     }
 
     #[test]

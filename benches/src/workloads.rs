@@ -3,11 +3,11 @@
 //! in interleaved groups.
 
 use crate::data::{Align, Buf};
-use crate::stream::{Pattern, StreamBufs};
+use crate::stream::{self, FormChoice, Pattern};
 use crate::timing::{Candidate, Stats, TimingConfig, interleaved};
 use simdpar::{Element, Isa, MandelbrotGrid, Plain, Threads, par, with_isa};
 use simdpar_mojo::{TwinElement, TwinVariant, Twins};
-use std::cell::{OnceCell, RefCell};
+use std::cell::RefCell;
 use std::hint::black_box;
 
 pub use simdpar::{Dtype, Kernel};
@@ -518,7 +518,8 @@ pub struct Prepared<T: BenchElem> {
     w: Workload,
     inp: Inputs<T>,
     img: RefCell<Vec<u32>>,
-    stream: OnceCell<RefCell<StreamBufs>>,
+    /// The STREAM pattern's form per (pattern, threads) on these buffers.
+    stream_forms: RefCell<FormChoice>,
 }
 
 impl<T: BenchElem> Prepared<T> {
@@ -533,7 +534,7 @@ impl<T: BenchElem> Prepared<T> {
             w: *w,
             inp: make_inputs::<T>(w, align),
             img: RefCell::new(vec![0u32; pixels]),
-            stream: OnceCell::new(),
+            stream_forms: RefCell::new(FormChoice::default()),
         }
     }
 
@@ -576,12 +577,36 @@ impl<T: BenchElem> Prepared<T> {
                 }
             }
             Impl::Stream(p) => {
-                let bufs = self
-                    .stream
-                    .get_or_init(|| RefCell::new(StreamBufs::new(stream_elems(&self.w))));
-                let mut b = bufs.borrow_mut();
+                // The pattern over the kernel's own buffers: the same bytes
+                // at the same addresses (two arrays of one size can read
+                // several percent apart), the output the kernel writes.
+                let inp = &self.inp;
+                let pass = |f| match p {
+                    Pattern::Read => stream::run(p, f, threads, inp.a.get(), &[], &mut []),
+                    Pattern::InplaceScale => stream::run::<T>(
+                        p,
+                        f,
+                        threads,
+                        &[],
+                        &[],
+                        inp.inplace.borrow_mut().get_mut(),
+                    ),
+                    _ => stream::run(
+                        p,
+                        f,
+                        threads,
+                        inp.a.get(),
+                        inp.b.get(),
+                        inp.out.borrow_mut().get_mut(),
+                    ),
+                };
+                let bytes = self.w.shape.elems() * self.w.dtype.size_bytes();
+                let form = self
+                    .stream_forms
+                    .borrow_mut()
+                    .form_for(p, threads, bytes, pass);
                 for _ in 0..inner {
-                    b.pass(p, threads);
+                    pass(form);
                 }
             }
         }

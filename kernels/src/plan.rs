@@ -43,8 +43,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 pub use defaults::{
-    ENV_NT_THRESHOLD, READ_STREAMS_FROM_BYTES, default_choice, default_choice_with,
-    default_read_streams, is_zen4, nt_threshold_bytes, prefetch_in_dram,
+    ENV_NT_THRESHOLD, READ_STREAMS_FROM_BYTES, READ_STREAMS_UP_TO_BYTES, default_choice,
+    default_choice_with, default_read_streams, is_zen4, nt_threshold_bytes, prefetch_in_dram,
 };
 pub(crate) use defaults::{MAP_THREADS_FROM, REDUCE_THREADS_FROM, env_nt_threshold};
 pub use limit::Threads;

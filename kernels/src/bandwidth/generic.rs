@@ -2,14 +2,22 @@
 //! sums, and one store loop that every store pattern shares. Each walks
 //! `S` parts of its arrays at once (interleaved, one hardware-prefetch
 //! stream per part and array) with [`IN_FLIGHT`] vectors per loop step in
-//! all, so the loop is bound by memory, not by a dependent chain.
+//! all ([`READ_IN_FLIGHT`] accumulators for the read), so the loop is
+//! bound by memory, not by a dependent chain.
 
 use crate::Element;
+use crate::plan::READ_STREAMS_UP_TO_BYTES;
 use crate::simd::SimdVec;
 
 /// Vectors per loop step, over all streams (independent accumulators in
 /// the read loop, loads in flight before their stores in the store loop).
 const IN_FLIGHT: usize = 8;
+
+/// Accumulators of the read loop, over all streams: 16, as many as `sum`
+/// keeps on AVX2 with two streams (8 x 2), so the pattern is never the
+/// one with fewer loads in flight (on Zen 4 the AVX2 two-stream read of
+/// `sum`'s own 1 GiB input then matched `sum`, 1.00x).
+const READ_IN_FLIGHT: usize = 16;
 
 /// How far ahead of its loads a prefetching read asks for lines, in bytes
 /// (the distance the reductions use beyond the last-level cache).
@@ -66,15 +74,46 @@ unsafe fn sum_rest<V: SimdVec>(mut acc: V, p: *const V::Elem, n: usize) -> V {
     acc
 }
 
-/// The sum of `x`, in no promised order: `S` parts walked at once with
-/// `IN_FLIGHT / S` accumulators each, and with `AHEAD` a prefetch of every
-/// line [`PREFETCH_AHEAD`] bytes ahead of each part's loads.
+/// Elements of `E` in the longest run a multi-stream probe splits into its
+/// parts: arrays beyond it are walked as consecutive runs of it, so the
+/// streams are never further apart than `sum`'s
+/// ([`READ_STREAMS_UP_TO_BYTES`]; streams hundreds of MiB apart read at
+/// 0.6-0.8x of one stream on Zen 4). A multiple of [`ALIGN`] bytes, so
+/// every run starts as aligned as the first.
+#[inline(always)]
+fn run_len<E>() -> usize {
+    READ_STREAMS_UP_TO_BYTES / size_of::<E>()
+}
+
+/// The sum of `x`, in no promised order: runs of at most [`run_len`]
+/// elements in turn, each as `S` parts walked at once (one run, one part,
+/// when `S` = 1).
 ///
 /// # Safety
 /// The ISA of `V` must be available.
 #[inline(always)]
 pub(crate) unsafe fn read<V: SimdVec, const S: usize, const AHEAD: bool>(x: &[V::Elem]) -> V::Elem {
-    let (l, k) = (V::LANES, IN_FLIGHT / S);
+    if S == 1 || x.len() <= run_len::<V::Elem>() {
+        // SAFETY: the caller's guarantee, passed on.
+        return unsafe { read_run::<V, S, AHEAD>(x) };
+    }
+    let mut total = V::Elem::ZERO;
+    for run in x.chunks(run_len::<V::Elem>()) {
+        // SAFETY: as above.
+        total = total + unsafe { read_run::<V, S, AHEAD>(run) };
+    }
+    total
+}
+
+/// The sum of `x`, in no promised order: `S` parts walked at once with
+/// `READ_IN_FLIGHT / S` accumulators each, and with `AHEAD` a prefetch of every
+/// line [`PREFETCH_AHEAD`] bytes ahead of each part's loads.
+///
+/// # Safety
+/// The ISA of `V` must be available.
+#[inline(always)]
+unsafe fn read_run<V: SimdVec, const S: usize, const AHEAD: bool>(x: &[V::Elem]) -> V::Elem {
+    let (l, k) = (V::LANES, READ_IN_FLIGHT / S);
     let first = head(x.as_ptr(), x.len());
     // SAFETY: first <= x.len(); the ISA is the caller's.
     let lead = unsafe { sum_rest(V::splat(V::Elem::ZERO), x.as_ptr(), first) };
@@ -82,7 +121,7 @@ pub(crate) unsafe fn read<V: SimdVec, const S: usize, const AHEAD: bool>(x: &[V:
     let (n, p) = (x.len(), x.as_ptr());
     let h = part_len::<V::Elem>(n, S, l);
     // SAFETY: splat has no memory operand; the ISA is the caller's.
-    let mut acc = [unsafe { V::splat(V::Elem::ZERO) }; IN_FLIGHT];
+    let mut acc = [unsafe { V::splat(V::Elem::ZERO) }; READ_IN_FLIGHT];
     let mut i = 0;
     while i + k * l <= h {
         for s in 0..S {
@@ -239,6 +278,34 @@ unsafe fn store_rest<V: SimdVec, O: StoreOp<V>>(
     }
 }
 
+/// `out[i] = op(a[i], b[i])` for `i < n`: runs of at most [`run_len`]
+/// elements in turn, each as [`store_run`] (one run when `S` = 1).
+///
+/// # Safety
+/// As for [`store_run`].
+#[inline(always)]
+pub(crate) unsafe fn store<V: SimdVec, O: StoreOp<V>, const S: usize, const NT: bool>(
+    a: *const V::Elem,
+    b: *const V::Elem,
+    out: *mut V::Elem,
+    n: usize,
+    q: V::Elem,
+) {
+    let run = run_len::<V::Elem>();
+    if S == 1 || n <= run {
+        // SAFETY: the caller's guarantees, passed on.
+        return unsafe { store_run::<V, O, S, NT>(a, b, out, n, q) };
+    }
+    let mut at = 0;
+    while at < n {
+        let len = run.min(n - at);
+        // SAFETY: elements at..at + len are inside every array (at + len
+        // <= n); the same offset keeps `out` equal to `a` or `b` where it was.
+        unsafe { store_run::<V, O, S, NT>(a.add(at), b.add(at), out.add(at), len, q) };
+        at += len;
+    }
+}
+
 /// `out[i] = op(a[i], b[i])` for `i < n`: `S` parts walked at once,
 /// `IN_FLIGHT / S` vectors of each loaded before they are stored, with
 /// non-temporal stores when `NT` (fenced at the end). A head is peeled
@@ -249,7 +316,7 @@ unsafe fn store_rest<V: SimdVec, O: StoreOp<V>>(
 /// for `n` writes; `out` may equal `a` or `b` exactly, never partially
 /// overlap them; the ISA of `V` must be available.
 #[inline(always)]
-pub(crate) unsafe fn store<V: SimdVec, O: StoreOp<V>, const S: usize, const NT: bool>(
+unsafe fn store_run<V: SimdVec, O: StoreOp<V>, const S: usize, const NT: bool>(
     a: *const V::Elem,
     b: *const V::Elem,
     out: *mut V::Elem,

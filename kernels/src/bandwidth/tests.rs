@@ -106,3 +106,29 @@ fn an_isa_this_cpu_lacks_is_an_error() {
         assert!(out.iter().all(|&v| v == 0.0), "{isa}: nothing written");
     }
 }
+
+/// Arrays longer than one run (`READ_STREAMS_UP_TO_BYTES`) are walked run
+/// by run: every element is still read once and written once, with the
+/// run boundaries inside the parts, at an offset within a line.
+#[test]
+fn arrays_beyond_one_run_are_covered_run_by_run() {
+    // f64: every partial sum of these halves is exact, whatever the order.
+    let n = crate::plan::READ_STREAMS_UP_TO_BYTES / 8 * 2 + 4099;
+    let src = values::<f64>(n + 3, 5);
+    let a = &src[3..];
+    let want = a.iter().fold(0.0, |s, &v| s + v);
+    let mut o = vec![0.0f64; n + 1];
+    for isa in simdpar_dispatch::available_isas() {
+        for streams in Streams::ALL {
+            let got = read(a, isa, streams, Fetch::OnDemand).unwrap();
+            assert_eq!(got, want, "read {isa} {streams:?}");
+            for store in [Store::Cached, Store::Streaming] {
+                o.fill(0.0);
+                scale(a, 3.0, &mut o[1..], isa, streams, store).unwrap();
+                assert_eq!(o[0], 0.0);
+                let bad = (0..n).find(|&i| o[1 + i] != a[i] * 3.0);
+                assert_eq!(bad, None, "scale {isa} {streams:?} {store:?}");
+            }
+        }
+    }
+}

@@ -106,6 +106,22 @@ pub fn prefetch_in_dram() -> bool {
 /// ([`default_read_streams`] otherwise).
 pub const READ_STREAMS_FROM_BYTES: usize = 8 << 20;
 
+/// The largest complete subtree of `sum`'s block tree read as one set of
+/// interleaved streams: a larger one (a power of two of blocks) is read
+/// as its subtrees of this size one after the other, each as
+/// interleaved streams, and they combine pairwise as the tree says (the
+/// same additions, the same bits). It caps the distance between the
+/// streams at this size over the stream count.
+///
+/// Measured on Zen 4 (2-vCPU KVM guest, one thread, interleaved rounds;
+/// `docs/measurements.md#streams-far-apart-lose-beyond-256-mib`): reading
+/// a 1 GiB array as 2 or 4 parts side by side (parts 256-512 MiB apart)
+/// ran at 0.61-0.79x of one stream, while the same loops over
+/// consecutive chunks of 8 to 128 MiB ran at 1.03-1.12x; at 256 MiB every
+/// distance won. 32 MiB is inside the winning range with room on both
+/// sides, and above [`READ_STREAMS_FROM_BYTES`].
+pub const READ_STREAMS_UP_TO_BYTES: usize = 32 << 20;
+
 /// The built-in stream count of `sum` on `isa` (either dtype) where no
 /// tuned profile says otherwise: as many streams as keep the accumulators
 /// of all of them within 16 vector registers, at most 4 (the fixed order

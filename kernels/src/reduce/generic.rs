@@ -4,7 +4,7 @@
 //! `k*LANES .. (k+1)*LANES`.
 
 use crate::Element;
-use crate::plan::READ_STREAMS_FROM_BYTES;
+use crate::plan::{READ_STREAMS_FROM_BYTES, READ_STREAMS_UP_TO_BYTES};
 use crate::simd::SimdVec;
 use crate::vocab::{Fetch, Streams};
 use core::mem::MaybeUninit;
@@ -126,9 +126,21 @@ fn tree_push<T: Element>(
     sums: &mut [T; TREE_DEPTH],
     sizes: &mut [usize; TREE_DEPTH],
     depth: &mut usize,
-    mut s: T,
+    s: T,
 ) {
-    let mut size = 1;
+    tree_push_group(sums, sizes, depth, s, 1);
+}
+
+/// [`tree_push`] for the sum `s` of a complete subtree of `size` blocks
+/// (a power of two no larger than any group on the stack).
+#[inline(always)]
+fn tree_push_group<T: Element>(
+    sums: &mut [T; TREE_DEPTH],
+    sizes: &mut [usize; TREE_DEPTH],
+    depth: &mut usize,
+    mut s: T,
+    mut size: usize,
+) {
     while *depth > 0 && sizes[*depth - 1] == size {
         *depth -= 1;
         s = sums[*depth] + s;
@@ -202,8 +214,10 @@ unsafe fn tree_sum<V: SimdVec, const AHEAD: bool, const R: usize>(x: &[V::Elem])
 }
 
 /// Sums the leading complete subtrees of `x`'s block tree that hold at
-/// least [`READ_STREAMS_FROM_BYTES`], each as `R` interleaved streams, onto the
-/// block-tree stack (empty on entry); `first` becomes the first block left.
+/// least [`READ_STREAMS_FROM_BYTES`] onto the block-tree stack (empty on
+/// entry), each as `R` interleaved streams, one of more than
+/// [`READ_STREAMS_UP_TO_BYTES`] as its subtrees of that size in turn (the
+/// streams stay close); `first` becomes the first block left.
 #[inline(always)]
 unsafe fn big_subtrees<V: SimdVec, const R: usize, const AHEAD: bool>(
     x: &[V::Elem],
@@ -215,6 +229,8 @@ unsafe fn big_subtrees<V: SimdVec, const R: usize, const AHEAD: bool>(
     let b = V::Elem::SUM_BLOCK;
     let blocks = x.len().div_ceil(b);
     let min_blocks = (READ_STREAMS_FROM_BYTES / (b * size_of::<V::Elem>())).max(R);
+    // A power of two: both byte sizes are, and so is every block.
+    let max_blocks = (READ_STREAMS_UP_TO_BYTES / (b * size_of::<V::Elem>())).max(min_blocks);
     loop {
         let rem = blocks - *first;
         if rem < min_blocks {
@@ -225,12 +241,16 @@ unsafe fn big_subtrees<V: SimdVec, const R: usize, const AHEAD: bool>(
         if count < min_blocks {
             return;
         }
-        // SAFETY: blocks first..first+count are inside x; the caller's ISA.
-        sums[*depth] = unsafe { subtree_streams::<V, R, AHEAD>(x, *first, count) };
-        // Every group already on the stack is larger: no merge.
-        sizes[*depth] = count;
-        *depth += 1;
-        *first += count;
+        // Its parts of at most max_blocks, left to right; they merge
+        // with each other on the stack, never with the larger groups
+        // already there.
+        let part = count.min(max_blocks);
+        for _ in 0..count / part {
+            // SAFETY: blocks first..first+part are inside x; the caller's ISA.
+            let s = unsafe { subtree_streams::<V, R, AHEAD>(x, *first, part) };
+            tree_push_group(sums, sizes, depth, s, part);
+            *first += part;
+        }
     }
 }
 
@@ -359,11 +379,19 @@ mod tests {
 
     /// Calls large enough for the interleaved streams (a partial last block
     /// inside a streamed subtree, a streamed subtree then a block-by-block
-    /// rest, two streamed subtrees) give the oracle's bits on every path,
-    /// with the built-in stream count and with every count.
+    /// rest, two streamed subtrees, a subtree beyond
+    /// `READ_STREAMS_UP_TO_BYTES` read as its parts in turn: 64 MiB of f32,
+    /// 128 MiB of f64) give the oracle's bits on every path, with the
+    /// built-in stream count and with every count.
     #[test]
     fn streamed_subtrees_keep_the_order() {
-        for n in [(2 << 20) - 3, 3_000_017, (4 << 20) + (2 << 20) + 1025] {
+        const { assert!(crate::plan::READ_STREAMS_UP_TO_BYTES <= 32 << 20) };
+        for n in [
+            (2 << 20) - 3,
+            3_000_017,
+            (4 << 20) + (2 << 20) + 1025,
+            (20 << 20) + 4097,
+        ] {
             let x32: Vec<f32> = (0..n)
                 .map(|i| ((i * 7919) % 1021) as f32 * 0.37 - 150.0)
                 .collect();

@@ -123,9 +123,10 @@ pub(super) fn write(s: &mut String, d: &Doc<'_>) {
          them. Each is a measurement error to investigate, not a result: the pattern should be \
          the fastest way to move those bytes here. Usual causes: the pattern ran in a calmer or \
          busier moment (compare the paired ratio in the goal table), part of the data stayed in \
-         the last-level cache between calls, or a peer touches fewer bytes than counted. In \
-         cache, a pattern form that is not the fastest way for these bytes (the form was chosen \
-         on the half-cache arrays of the in-cache table).\n"
+         the last-level cache between calls, a peer touches fewer bytes than counted, or the \
+         pattern's loop is not yet the fastest way to move these bytes (a plainer loop with \
+         fewer accumulators can win in L2). The in-group pattern runs on the kernel's own \
+         buffers, in the form fastest on them.\n"
     );
     let _ = writeln!(
         s,
