@@ -397,8 +397,8 @@ fn large_sums_agree_across_isas_and_threads() {
         .unwrap();
 }
 
-/// `sum` gives the oracle's bits whatever stream count the tuned profile
-/// says: profiles saying 1, 2 and 4 for both dtypes are installed in turn
+/// `sum` and `row_sums` give the oracle's bits whatever stream count the
+/// tuned profile says: profiles saying 1, 2 and 4 for both dtypes are installed in turn
 /// ([`simdpar::profile::set_profile`]) and every ISA and thread count sums
 /// inputs large enough for their subtrees to stream (one, one and a half
 /// and two and a bit [`READ_STREAMS_FROM_BYTES`](simdpar::plan::READ_STREAMS_FROM_BYTES),
@@ -425,6 +425,14 @@ fn sums_do_not_depend_on_the_stream_count() {
     fn case<T: TokenSum>(n: usize, seed: u64, every: usize) -> Result<(), TestCaseError> {
         let x = simdpar_test_support::values::<T>(n, seed, every);
         let want = reduce_oracle::sum(&x);
+        // `row_sums` reads rows side by side from the same size, as many
+        // as the count says: rows of one block (f32) or two (f64).
+        let cols = 1000 + (n % 3);
+        let rows = n / cols;
+        let m = &x[..rows * cols];
+        let mut want_rows = vec![T::ZERO; rows];
+        reduce_oracle::row_sums(m, cols, &mut want_rows);
+        let same_rows = |got: &[T]| got.iter().zip(&want_rows).all(|(&a, &b)| bits(a, b));
         for s in Streams::ALL {
             let mut p = Profile::for_this_cpu();
             for d in Dtype::ALL {
@@ -446,6 +454,10 @@ fn sums_do_not_depend_on_the_stream_count() {
                         bits(got, want),
                         "{isa} {s} t={t} n={n}: {got:?} vs {want:?}"
                     );
+                    let mut out = vec![T::ZERO; rows];
+                    scoped(isa, || par::row_sums(m, cols, &mut out, Threads::AtMost(t)))
+                        .expect("a valid shape");
+                    prop_assert!(same_rows(&out), "{isa} {s} t={t} row_sums {rows}x{cols}");
                 }
                 let got = T::token_sum(isa, &x, s);
                 prop_assert!(

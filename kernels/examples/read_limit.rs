@@ -14,8 +14,9 @@
 //!   without / with software prefetch (its order is free: a yardstick);
 //! * `lib`, `lib+pf`: the library's ISA entry point with `Fetch::OnDemand`
 //!   / `Fetch::Ahead` and the ISA's built-in stream count;
-//! * `lib sN` (sum only): the library reading its subtrees of at least
-//!   8 MiB as `N` streams (`Streams`), the counts `simdpar tune` races.
+//! * `lib sN`: the library reading `sum`'s subtrees, or `row_sums`'s rows,
+//!   from 8 MiB as `N` streams side by side (`Streams`); `simdpar tune`
+//!   races the count on `sum`.
 //!
 //! Every library candidate is checked bit for bit against `lib` first.
 //! The loops this example held when the stream rule was chosen (prefetch
@@ -46,10 +47,11 @@ mod x86 {
         fn sum(isa: Isa, x: &[Self], f: Fetch) -> Self;
         fn sum_streams(isa: Isa, x: &[Self], f: Fetch, s: Streams) -> Self;
         fn rows(isa: Isa, m: &[Self], cols: usize, out: &mut [Self], f: Fetch);
+        fn rows_streams(isa: Isa, m: &[Self], cols: usize, out: &mut [Self], f: Fetch, s: Streams);
     }
 
     macro_rules! lib_impl {
-        ($t:ty, $sum:ident, $streams:ident, $rows:ident) => {
+        ($t:ty, $sum:ident, $streams:ident, $rows:ident, $rows_streams:ident) => {
             impl Lib for $t {
                 fn sum(isa: Isa, x: &[$t], f: Fetch) -> $t {
                     match isa {
@@ -71,11 +73,43 @@ mod x86 {
                         _ => avx2::$rows(Avx2::new().expect("checked"), m, cols, out, f),
                     }
                 }
+                fn rows_streams(
+                    isa: Isa,
+                    m: &[$t],
+                    cols: usize,
+                    out: &mut [$t],
+                    f: Fetch,
+                    s: Streams,
+                ) {
+                    match isa {
+                        Isa::Avx512 => avx512::$rows_streams(
+                            Avx512::new().expect("checked"),
+                            m,
+                            cols,
+                            out,
+                            f,
+                            s,
+                        ),
+                        _ => avx2::$rows_streams(Avx2::new().expect("checked"), m, cols, out, f, s),
+                    }
+                }
             }
         };
     }
-    lib_impl!(f32, sum_f32, sum_f32_streams, row_sums_f32);
-    lib_impl!(f64, sum_f64, sum_f64_streams, row_sums_f64);
+    lib_impl!(
+        f32,
+        sum_f32,
+        sum_f32_streams,
+        row_sums_f32,
+        row_sums_f32_streams
+    );
+    lib_impl!(
+        f64,
+        sum_f64,
+        sum_f64_streams,
+        row_sums_f64,
+        row_sums_f64_streams
+    );
 
     fn loadavg() -> String {
         std::fs::read_to_string("/proc/loadavg")
@@ -102,11 +136,15 @@ mod x86 {
         let want = call(isa, x, cols, &mut out.borrow_mut(), Fetch::OnDemand);
         let got = call(isa, x, cols, &mut out.borrow_mut(), Fetch::Ahead);
         assert!(got == want, "{title} lib+pf: not the library's bits");
-        if cols == 0 {
-            for s in Streams::ALL {
-                let got = E::sum_streams(isa, x, Fetch::OnDemand, s);
-                assert!(got == want[0], "{title} lib s{s}: not the library's bits");
-            }
+        for s in Streams::ALL {
+            let got = if cols == 0 {
+                vec![E::sum_streams(isa, x, Fetch::OnDemand, s)]
+            } else {
+                let mut o = vec![E::ZERO; rows];
+                E::rows_streams(isa, x, cols, &mut o, Fetch::OnDemand, s);
+                o
+            };
+            assert!(got == want, "{title} lib s{s}: not the library's bits");
         }
         let load_before = loadavg();
         let mut cands: Vec<Candidate<'_>> = Vec::new();
@@ -133,14 +171,19 @@ mod x86 {
                 }
             }));
         }
-        if cols == 0 {
-            for s in Streams::ALL {
-                cands.push(Candidate::new(format!("lib s{s}"), move |n| {
-                    for _ in 0..n {
+        for s in Streams::ALL {
+            let out = &out;
+            cands.push(Candidate::new(format!("lib s{s}"), move |n| {
+                for _ in 0..n {
+                    if cols == 0 {
                         black_box(E::sum_streams(isa, black_box(x), Fetch::OnDemand, s));
+                    } else {
+                        let mut o = out.borrow_mut();
+                        E::rows_streams(isa, black_box(x), cols, &mut o, Fetch::OnDemand, s);
+                        black_box(&o);
                     }
-                }));
-            }
+                }
+            }));
         }
         let cfg = TimingConfig {
             reps: rounds,

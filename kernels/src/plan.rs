@@ -478,11 +478,11 @@ pub(crate) fn fetch_in_table(t: &Table, dtype: Dtype, class: SizeClass) -> Fetch
 }
 
 /// How many interleaved streams `sum` of `dtype` on `isa` reads its
-/// complete subtrees of at least [`READ_STREAMS_FROM_BYTES`] as: the tuned
-/// profile's count for the dtype (measured on the ISA the plan picks
-/// there), else the built-in count of `isa` ([`default_read_streams`]).
-/// `row_sums` always reads one stream. The bits are the same for every
-/// count.
+/// complete subtrees of at least [`READ_STREAMS_FROM_BYTES`] as, and
+/// `row_sums` its rows from that size of matrix (rows far apart side by
+/// side): the tuned profile's count for the dtype (measured on `sum`, on
+/// the ISA the plan picks there), else the built-in count of `isa`
+/// ([`default_read_streams`]). The bits are the same for every count.
 #[inline]
 pub fn read_streams(dtype: Dtype, isa: Isa) -> Streams {
     with_table(|t| read_streams_in(t, dtype, isa))
@@ -606,7 +606,7 @@ pub fn isa_for(kernel: Kernel, dtype: Dtype, len: usize) -> Isa {
 }
 
 /// The ISA and read policy of a single-threaded reduction: [`isa_for`],
-/// [`fetch_in`] and [`read_streams`] (one stream for `row_sums`) from one
+/// [`fetch_in`] and [`read_streams`] from one
 /// table lookup and one size class (the serial reductions call this once
 /// per call).
 #[inline]
@@ -624,7 +624,7 @@ pub(crate) fn serial_reduce_in(
     let class = t.rules.caches.class_of(bytes_touched(kernel, dtype, len));
     let isa = isa_in_table(t, kernel, dtype, class);
     let streams = match kernel {
-        Kernel::Sum => read_streams_in(t, dtype, isa),
+        Kernel::Sum | Kernel::RowSums => read_streams_in(t, dtype, isa),
         _ => Streams::One,
     };
     (isa, fetch_in_table(t, dtype, class), streams)
@@ -779,7 +779,7 @@ mod tests {
 
     /// The plan reads `sum`'s stream count from a fake profile for any CPU
     /// (here a fake one), per dtype, whatever ISA runs; without a line it
-    /// is the built-in count of the ISA; `row_sums` reads one stream.
+    /// is the built-in count of the ISA; `row_sums` reads as `sum` does.
     #[test]
     fn a_profile_sets_the_stream_count_of_sum_per_dtype() {
         let caches = Caches::of(&fake_cpu(32 << 10, 1 << 20, 32 << 20));
@@ -817,7 +817,7 @@ mod tests {
             let (isa, _, streams) = serial_reduce_in(&t, Kernel::Sum, Dtype::F64, n / 2);
             assert_eq!(streams, default_read_streams(isa));
             let (_, _, streams) = serial_reduce_in(&t, Kernel::RowSums, Dtype::F32, n);
-            assert_eq!(streams, Streams::One);
+            assert_eq!(streams, want);
         }
         // Below the threshold no subtree streams: no lookup, the built-in.
         for isa in Isa::ALL {

@@ -326,23 +326,31 @@ unsafe fn subtree_streams<V: SimdVec, const R: usize, const AHEAD: bool>(
     t[0]
 }
 
-/// `out[r] = sum(row r)` for `r < out.len()`, rows of `cols` elements.
+/// `out[r] = sum(row r)` for each row of `cols` elements that both `m` and
+/// `out` hold; from [`READ_STREAMS_FROM_BYTES`] of rows, `streams` rows
+/// far apart (at most [`READ_STREAMS_UP_TO_BYTES`]) are read side by side,
+/// each in its own fixed order (the bits do not depend on it).
 #[inline(always)]
 pub(crate) unsafe fn row_sums<V: SimdVec>(
     m: &[V::Elem],
     cols: usize,
     out: &mut [V::Elem],
     fetch: Fetch,
+    streams: Streams,
 ) {
-    match fetch {
-        // SAFETY: the caller's guarantees, passed on.
-        Fetch::OnDemand => unsafe { row_sums_with::<V, false>(m, cols, out) },
-        Fetch::Ahead => unsafe { row_sums_with::<V, true>(m, cols, out) },
+    // SAFETY (every arm): the caller's guarantees, passed on.
+    match (fetch, streams) {
+        (Fetch::OnDemand, Streams::One) => unsafe { row_sums_with::<V, false, 1>(m, cols, out) },
+        (Fetch::OnDemand, Streams::Two) => unsafe { row_sums_with::<V, false, 2>(m, cols, out) },
+        (Fetch::OnDemand, Streams::Four) => unsafe { row_sums_with::<V, false, 4>(m, cols, out) },
+        (Fetch::Ahead, Streams::One) => unsafe { row_sums_with::<V, true, 1>(m, cols, out) },
+        (Fetch::Ahead, Streams::Two) => unsafe { row_sums_with::<V, true, 2>(m, cols, out) },
+        (Fetch::Ahead, Streams::Four) => unsafe { row_sums_with::<V, true, 4>(m, cols, out) },
     }
 }
 
 #[inline(always)]
-unsafe fn row_sums_with<V: SimdVec, const AHEAD: bool>(
+unsafe fn row_sums_with<V: SimdVec, const AHEAD: bool, const R: usize>(
     m: &[V::Elem],
     cols: usize,
     out: &mut [V::Elem],
@@ -357,15 +365,43 @@ unsafe fn row_sums_with<V: SimdVec, const AHEAD: bool>(
         }
         return;
     }
-    for (o, row) in out.iter_mut().zip(m.chunks_exact(cols)) {
+    let rows = out.len().min(m.len() / cols);
+    let row_bytes = cols * size_of::<V::Elem>();
+    let mut done = 0;
+    if R > 1 && row_bytes < READ_STREAMS_FROM_BYTES && rows * row_bytes >= READ_STREAMS_FROM_BYTES {
+        // Bands of at most READ_STREAMS_UP_TO_BYTES, each cut into R
+        // equal parts whose row i is read side by side (rows in a tail of
+        // fewer than R go one at a time below).
+        let band_rows = (READ_STREAMS_UP_TO_BYTES / row_bytes).max(R);
+        loop {
+            let q = (rows - done).min(band_rows) / R;
+            if q == 0 {
+                break;
+            }
+            for i in 0..q {
+                let ps: [*const V::Elem; R] =
+                    // SAFETY: row done + r*q + i < rows: inside m.
+                    core::array::from_fn(|r| unsafe { m.as_ptr().add((done + r * q + i) * cols) });
+                // SAFETY: each row holds cols elements.
+                let s = unsafe { lockstep_sums::<V, R, AHEAD>(ps, cols) };
+                for (r, v) in s.into_iter().enumerate() {
+                    out[done + r * q + i] = v.canonical_nan();
+                }
+            }
+            done += q * R;
+        }
+    }
+    for (o, row) in out[done..rows]
+        .iter_mut()
+        .zip(m[done * cols..].chunks_exact(cols))
+    {
         *o = if cols <= V::Elem::SUM_BLOCK {
             // SAFETY: the row's elements are inside m.
             let [s] = unsafe { block_sums::<V, 1, AHEAD>([row.as_ptr()], cols) };
             s
         } else {
-            // One stream: interleaving rows or parts of a long row lost
-            // or tied (`docs/measurements.md`, one thread at the read limit).
-            unsafe { tree_sum::<V, AHEAD, 1>(row) }
+            // A row of READ_STREAMS_FROM_BYTES or more streams inside.
+            unsafe { tree_sum::<V, AHEAD, R>(row) }
         }
         // One check per row costs about nothing; a second pass over `out`
         // cost more (`docs/measurements.md#nan-check-per-row`).
@@ -373,9 +409,153 @@ unsafe fn row_sums_with<V: SimdVec, const AHEAD: bool>(
     }
 }
 
+/// The fixed-order sums of `R` sequences of `len` elements each (from
+/// `ps[r]`), read side by side block by block: block `j` of every sequence
+/// in one loop, each sequence with its own block-tree stack, so each
+/// result has the bits of [`tree_sum`] over its sequence alone (NaNs as
+/// the additions left them).
+///
+/// # Safety
+/// Each `ps[r]` must be valid for `len` reads; the ISA of `V` must be usable.
+#[inline(always)]
+unsafe fn lockstep_sums<V: SimdVec, const R: usize, const AHEAD: bool>(
+    ps: [*const V::Elem; R],
+    len: usize,
+) -> [V::Elem; R] {
+    let b = V::Elem::SUM_BLOCK;
+    if len <= b {
+        // One block (or none: -0.0 lanes add to +0.0 only with a value, so
+        // an empty row is +0.0 as tree_sum says).
+        if len == 0 {
+            return [V::Elem::ZERO; R];
+        }
+        // SAFETY: the caller's guarantees.
+        return unsafe { block_sums::<V, R, AHEAD>(ps, len) };
+    }
+    // One stack per sequence; all push the same blocks, so they share the
+    // depth. Uninitialised: an entry is read only after it was written.
+    let mut st = [[MaybeUninit::<V::Elem>::uninit(); TREE_DEPTH]; R];
+    let mut depth = 0;
+    let blocks = len.div_ceil(b);
+    for j in 0..blocks {
+        let at = j * b;
+        // SAFETY: at < len: inside every sequence.
+        let cur: [*const V::Elem; R] = core::array::from_fn(|r| unsafe { ps[r].add(at) });
+        // SAFETY: (len - at).min(b) elements remain at each.
+        let mut s = unsafe { block_sums::<V, R, AHEAD>(cur, (len - at).min(b)) };
+        // The binary counter of `tree_push`: j blocks pushed so far, so a
+        // merge for each trailing one bit of j (left + right).
+        let mut k = j;
+        while k & 1 == 1 {
+            depth -= 1;
+            for r in 0..R {
+                // SAFETY: entries below `depth` were written.
+                s[r] = unsafe { st[r][depth].assume_init() } + s[r];
+            }
+            k >>= 1;
+        }
+        for r in 0..R {
+            st[r][depth] = MaybeUninit::new(s[r]);
+        }
+        depth += 1;
+    }
+    // `tree_finish` per sequence: the groups left, right to left.
+    core::array::from_fn(|r| {
+        // SAFETY: entries below `depth` (>= 1) were written.
+        let mut total = unsafe { st[r][depth - 1].assume_init() };
+        for d in (0..depth - 1).rev() {
+            // SAFETY: as above.
+            total = unsafe { st[r][d].assume_init() } + total;
+        }
+        total
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use crate::reduce::{portable, scalar};
+
+    /// Row sums of matrices large enough for rows read side by side give
+    /// the oracle's bits on every path and stream count: short rows (one
+    /// block, or less than a vector), f64 rows of two blocks (a partial
+    /// second), bands beyond `READ_STREAMS_UP_TO_BYTES`, a row count that
+    /// leaves a tail of fewer than the stream count, a shorter `out`.
+    #[test]
+    fn rows_read_side_by_side_keep_the_order() {
+        use super::{Fetch, Streams};
+        type RowSums<'a, T> = Vec<(&'a str, Box<dyn Fn(&[T], usize, &mut [T], Fetch, Streams)>)>;
+        fn check<T: crate::Element>(paths: &RowSums<'_, T>, m: &[T], cols: usize, rows: usize) {
+            let mut want = vec![T::ZERO; rows];
+            scalar::row_sums(m, cols, &mut want);
+            for fetch in [Fetch::OnDemand, Fetch::Ahead] {
+                for s in Streams::ALL {
+                    for (name, f) in paths {
+                        let mut got = vec![T::ZERO; rows];
+                        f(m, cols, &mut got, fetch, s);
+                        let bad =
+                            (0..rows).find(|&r| got[r].to_bits_u64() != want[r].to_bits_u64());
+                        assert_eq!(bad, None, "{name} {cols} cols {rows} rows {fetch:?} {s}");
+                    }
+                }
+            }
+        }
+        let mut p32: RowSums<'_, f32> = vec![(
+            "portable",
+            Box::new(|m, c, o, f, s| portable::row_sums_f32_streams(m, c, o, f, s)),
+        )];
+        let mut p64: RowSums<'_, f64> = vec![(
+            "portable",
+            Box::new(|m, c, o, f, s| portable::row_sums_f64_streams(m, c, o, f, s)),
+        )];
+        #[cfg(target_arch = "x86_64")]
+        {
+            use crate::reduce::{avx2, avx512};
+            use simdpar_dispatch::{Avx2, Avx512};
+            if let Some(t) = Avx2::new() {
+                p32.push((
+                    "avx2",
+                    Box::new(move |m, c, o, f, s| avx2::row_sums_f32_streams(t, m, c, o, f, s)),
+                ));
+                p64.push((
+                    "avx2",
+                    Box::new(move |m, c, o, f, s| avx2::row_sums_f64_streams(t, m, c, o, f, s)),
+                ));
+            }
+            if let Some(t) = Avx512::new() {
+                p32.push((
+                    "avx512",
+                    Box::new(move |m, c, o, f, s| avx512::row_sums_f32_streams(t, m, c, o, f, s)),
+                ));
+                p64.push((
+                    "avx512",
+                    Box::new(move |m, c, o, f, s| avx512::row_sums_f64_streams(t, m, c, o, f, s)),
+                ));
+            }
+        }
+        let x: Vec<f32> = (0..(10 << 20) + 7)
+            .map(|i| ((i * 7919) % 1021) as f32 * 0.37 - 150.0)
+            .collect();
+        let y: Vec<f64> = x.iter().map(|&v| f64::from(v) * 1.000_001).collect();
+        // f32: 9003 rows of 1000 (36 MB: two bands, a tail of 3), rows of
+        // 3 (shorter than a vector).
+        check(&p32, &x[..9003 * 1000], 1000, 9003);
+        check(&p32, &x[..(3 << 20) * 3 + 2], 3, (3 << 20) - 1);
+        // f64: rows of 1000 (two blocks, the second partial), rows of 9.
+        check(&p64, &y[..4097 * 1000], 1000, 4097);
+        check(&p64, &y[..(1 << 20) * 9], 9, 1 << 20);
+        // A shorter `out`: only its rows are summed.
+        let mut got = vec![0.0f32; 5000];
+        portable::row_sums_f32_streams(
+            &x[..9003 * 1000],
+            1000,
+            &mut got,
+            Fetch::OnDemand,
+            Streams::Four,
+        );
+        let mut want = vec![0.0f32; 5000];
+        scalar::row_sums(&x[..5000 * 1000], 1000, &mut want);
+        assert_eq!(got, want);
+    }
 
     /// Calls large enough for the interleaved streams (a partial last block
     /// inside a streamed subtree, a streamed subtree then a block-by-block

@@ -48,8 +48,11 @@
 //! and `sum` reads the complete subtrees of at least
 //! [`READ_STREAMS_FROM_BYTES`](crate::plan::READ_STREAMS_FROM_BYTES) of
 //! its block tree as 1, 2 or 4 interleaved streams ([`Streams`]: the
-//! equal sub-subtrees side by side, each with its own stack), with the
-//! same additions.
+//! equal sub-subtrees side by side, each with its own stack; a subtree
+//! beyond [`READ_STREAMS_UP_TO_BYTES`](crate::plan::READ_STREAMS_UP_TO_BYTES)
+//! as its subtrees of that size in turn), with the same additions;
+//! `row_sums` of a matrix of that size reads that many rows far apart side
+//! by side, each row in its own order.
 //!
 //! The order also lets a sum be assembled from pieces summed apart (a
 //! stream, the chunks of a distributed array, other processes): see
@@ -186,14 +189,28 @@ macro_rules! reduce_isa {
             unsafe { sum_f64_tf(x, fetch, streams) }
         }
         $($tf)*
-        unsafe fn row_sums_f32_tf(m: &[f32], cols: usize, out: &mut [f32], fetch: Fetch) {
+        unsafe fn row_sums_f32_tf(m: &[f32], cols: usize, out: &mut [f32], fetch: Fetch, streams: Streams) {
             // SAFETY: as above.
-            unsafe { generic::row_sums::<$v32>(m, cols, out, fetch) }
+            unsafe { generic::row_sums::<$v32>(m, cols, out, fetch, streams) }
         }
         $($tf)*
-        unsafe fn row_sums_f64_tf(m: &[f64], cols: usize, out: &mut [f64], fetch: Fetch) {
+        unsafe fn row_sums_f64_tf(m: &[f64], cols: usize, out: &mut [f64], fetch: Fetch, streams: Streams) {
             // SAFETY: as above.
-            unsafe { generic::row_sums::<$v64>(m, cols, out, fetch) }
+            unsafe { generic::row_sums::<$v64>(m, cols, out, fetch, streams) }
+        }
+        /// The table's `row_sums`: the plan's stream count (that of `sum`
+        /// for the dtype), looked up only where the rows are large enough
+        /// to stream.
+        unsafe fn row_sums_f32_planned(m: &[f32], cols: usize, out: &mut [f32], fetch: Fetch) {
+            let streams = crate::plan::read_streams_for(Dtype::F32, $isa, size_of_val(m));
+            // SAFETY: as above.
+            unsafe { row_sums_f32_tf(m, cols, out, fetch, streams) }
+        }
+        /// As [`row_sums_f32_planned`].
+        unsafe fn row_sums_f64_planned(m: &[f64], cols: usize, out: &mut [f64], fetch: Fetch) {
+            let streams = crate::plan::read_streams_for(Dtype::F64, $isa, size_of_val(m));
+            // SAFETY: as above.
+            unsafe { row_sums_f64_tf(m, cols, out, fetch, streams) }
         }
 
         /// Sum in the fixed order (see [`crate::reduce`]) on this ISA,
@@ -231,31 +248,49 @@ macro_rules! reduce_isa {
             unsafe { sum_f64_tf(x, fetch, streams) }
         }
         /// Row sums of the first `out.len()` rows of `cols` columns on this ISA
-        /// (rows missing from `matrix` are left untouched).
+        /// (rows missing from `matrix` are left untouched), large matrices
+        /// read as this ISA's built-in stream count of rows side by side
+        /// ([`default_read_streams`](crate::plan::default_read_streams)).
         pub fn row_sums_f32($($tok: $token,)? matrix: &[f32], cols: usize, out: &mut [f32], fetch: Fetch) {
             $(let _ = $tok;)?
             // SAFETY: as above.
-            unsafe { row_sums_f32_tf(matrix, cols, out, fetch) }
+            unsafe { row_sums_f32_tf(matrix, cols, out, fetch, crate::plan::default_read_streams($isa)) }
         }
         /// Row sums of the first `out.len()` rows of `cols` columns on this ISA
-        /// (rows missing from `matrix` are left untouched).
+        /// (rows missing from `matrix` are left untouched), large matrices
+        /// read as this ISA's built-in stream count of rows side by side
+        /// ([`default_read_streams`](crate::plan::default_read_streams)).
         pub fn row_sums_f64($($tok: $token,)? matrix: &[f64], cols: usize, out: &mut [f64], fetch: Fetch) {
             $(let _ = $tok;)?
             // SAFETY: as above.
-            unsafe { row_sums_f64_tf(matrix, cols, out, fetch) }
+            unsafe { row_sums_f64_tf(matrix, cols, out, fetch, crate::plan::default_read_streams($isa)) }
+        }
+        /// [`row_sums_f32`] reading `streams` rows side by side (the bits
+        /// are the same for every count).
+        pub fn row_sums_f32_streams($($tok: $token,)? matrix: &[f32], cols: usize, out: &mut [f32], fetch: Fetch, streams: Streams) {
+            $(let _ = $tok;)?
+            // SAFETY: as above.
+            unsafe { row_sums_f32_tf(matrix, cols, out, fetch, streams) }
+        }
+        /// [`row_sums_f64`] reading `streams` rows side by side (the bits
+        /// are the same for every count).
+        pub fn row_sums_f64_streams($($tok: $token,)? matrix: &[f64], cols: usize, out: &mut [f64], fetch: Fetch, streams: Streams) {
+            $(let _ = $tok;)?
+            // SAFETY: as above.
+            unsafe { row_sums_f64_tf(matrix, cols, out, fetch, streams) }
         }
 
         pub(crate) static TABLE_F32: ReduceTable<f32> = ReduceTable {
             isa: $isa,
             sum: sum_f32_planned,
             sum_streams: sum_f32_tf,
-            row_sums: row_sums_f32_tf,
+            row_sums: row_sums_f32_planned,
         };
         pub(crate) static TABLE_F64: ReduceTable<f64> = ReduceTable {
             isa: $isa,
             sum: sum_f64_planned,
             sum_streams: sum_f64_tf,
-            row_sums: row_sums_f64_tf,
+            row_sums: row_sums_f64_planned,
         };
     };
 }

@@ -178,9 +178,9 @@ fn choices_of(profile: &Profile) -> Vec<ChoiceKey> {
 /// the tuner did not measure: a quarter of L2, three times L2 and four
 /// fifths of the last-level cache (the low and the high end of the LLC
 /// class, away from the middle the tuner measures) and twice the LLC (at
-/// least 48 MiB), in bytes touched; and `sum` on one thread at the two
-/// sizes of those from [`READ_STREAMS_FROM_BYTES`] up (its stream count;
-/// the tuner raced it at other sizes).
+/// least 48 MiB), in bytes touched; and `sum` and `row_sums` on one thread
+/// at the two sizes of those from [`READ_STREAMS_FROM_BYTES`] up (their
+/// stream count; the tuner raced it on `sum` at other sizes).
 pub fn held_out_grid() -> Vec<Point> {
     let Caches { l2, llc, .. } = rules().caches;
     let sizes = [
@@ -225,14 +225,19 @@ pub fn held_out_grid() -> Vec<Point> {
         }
         for bytes in sizes.into_iter().filter(|&b| b >= READ_STREAMS_FROM_BYTES) {
             let len = bytes / dtype.size_bytes();
-            v.push(Point {
-                kernel: Kernel::Sum,
-                dtype,
-                len,
-                in_place: false,
-                class: size_class(Kernel::Sum, dtype, len),
-                threads: Threads::AtMost(1),
-            });
+            for (kernel, len) in [
+                (Kernel::Sum, len),
+                (Kernel::RowSums, len / HELD_OUT_COLS * HELD_OUT_COLS),
+            ] {
+                v.push(Point {
+                    kernel,
+                    dtype,
+                    len,
+                    in_place: false,
+                    class: size_class(kernel, dtype, len),
+                    threads: Threads::AtMost(1),
+                });
+            }
         }
     }
     v
@@ -244,7 +249,8 @@ const HELD_OUT_COLS: usize = 1000;
 /// The profile's choices that change how `point` runs against `defaults`:
 /// its entry where the ISA or threads differ, `nt` where the store policy
 /// differs, `prefetch` where the read policy differs, `streams` where a
-/// `sum` reads a piece large enough to stream as another count.
+/// `sum` or `row_sums` reads a piece large enough to stream as another
+/// count.
 fn changed_by(point: &Point, profile: &Profile, with: &Table, defaults: &Table) -> Vec<ChoiceKey> {
     let Point {
         kernel,
@@ -286,7 +292,7 @@ fn changed_by(point: &Point, profile: &Profile, with: &Table, defaults: &Table) 
     {
         v.push(ChoiceKey::Prefetch(dtype));
     }
-    if kernel == Kernel::Sum && profile.streams(dtype).is_some() {
+    if matches!(kernel, Kernel::Sum | Kernel::RowSums) && profile.streams(dtype).is_some() {
         // The largest piece one kernel call reads: the whole input on
         // one thread, a leaf of the split otherwise.
         let piece = |threads: usize| {
@@ -690,8 +696,8 @@ mod tests {
         assert_eq!(ChoiceKey::Streams(Dtype::F32).to_string(), "streams f32");
     }
 
-    /// The grid holds one-thread `sum` calls large enough to stream, for
-    /// each dtype.
+    /// The grid holds one-thread `sum` and `row_sums` calls large enough
+    /// to stream, for each dtype.
     #[test]
     fn the_held_out_grid_times_one_thread_sums_that_stream() {
         let grid = held_out_grid();
@@ -701,8 +707,11 @@ mod tests {
                 .filter(|p| p.dtype == dtype && p.threads == Threads::AtMost(1))
                 .collect();
             assert!(!one.is_empty(), "{dtype}");
+            for k in [Kernel::Sum, Kernel::RowSums] {
+                assert!(one.iter().any(|p| p.kernel == k), "{dtype} {k:?}");
+            }
             for p in one {
-                assert_eq!(p.kernel, Kernel::Sum);
+                assert!(matches!(p.kernel, Kernel::Sum | Kernel::RowSums), "{p}");
                 assert!(p.len * dtype.size_bytes() >= READ_STREAMS_FROM_BYTES, "{p}");
                 assert!(p.to_string().ends_with(" 1T"), "{p}");
             }
