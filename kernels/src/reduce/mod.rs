@@ -189,14 +189,45 @@ macro_rules! reduce_isa {
             unsafe { sum_f64_tf(x, fetch, streams) }
         }
         $($tf)*
-        unsafe fn row_sums_f32_tf(m: &[f32], cols: usize, out: &mut [f32], fetch: Fetch, streams: Streams) {
+        unsafe fn row_sums_f32_tf(m: &[f32], cols: usize, out: &mut [f32], fetch: Fetch) {
             // SAFETY: as above.
-            unsafe { generic::row_sums::<$v32>(m, cols, out, fetch, streams) }
+            unsafe { generic::row_sums::<$v32>(m, cols, out, fetch) }
         }
         $($tf)*
-        unsafe fn row_sums_f64_tf(m: &[f64], cols: usize, out: &mut [f64], fetch: Fetch, streams: Streams) {
+        unsafe fn row_sums_f64_tf(m: &[f64], cols: usize, out: &mut [f64], fetch: Fetch) {
             // SAFETY: as above.
-            unsafe { generic::row_sums::<$v64>(m, cols, out, fetch, streams) }
+            unsafe { generic::row_sums::<$v64>(m, cols, out, fetch) }
+        }
+        $($tf)*
+        unsafe fn row_sums_f32_streams_tf(m: &[f32], cols: usize, out: &mut [f32], fetch: Fetch, streams: Streams) {
+            // SAFETY: as above.
+            unsafe { generic::row_sums_streams::<$v32>(m, cols, out, fetch, streams) }
+        }
+        $($tf)*
+        unsafe fn row_sums_f64_streams_tf(m: &[f64], cols: usize, out: &mut [f64], fetch: Fetch, streams: Streams) {
+            // SAFETY: as above.
+            unsafe { generic::row_sums_streams::<$v64>(m, cols, out, fetch, streams) }
+        }
+        /// `row_sums` with `streams` rows side by side where the matrix is
+        /// large enough to stream, else the one-row loop.
+        unsafe fn row_sums_f32_read(m: &[f32], cols: usize, out: &mut [f32], fetch: Fetch, streams: Streams) {
+            if streams == Streams::One || size_of_val(m) < crate::plan::READ_STREAMS_FROM_BYTES {
+                // SAFETY: as above.
+                unsafe { row_sums_f32_tf(m, cols, out, fetch) }
+            } else {
+                // SAFETY: as above.
+                unsafe { row_sums_f32_streams_tf(m, cols, out, fetch, streams) }
+            }
+        }
+        /// As [`row_sums_f32_read`].
+        unsafe fn row_sums_f64_read(m: &[f64], cols: usize, out: &mut [f64], fetch: Fetch, streams: Streams) {
+            if streams == Streams::One || size_of_val(m) < crate::plan::READ_STREAMS_FROM_BYTES {
+                // SAFETY: as above.
+                unsafe { row_sums_f64_tf(m, cols, out, fetch) }
+            } else {
+                // SAFETY: as above.
+                unsafe { row_sums_f64_streams_tf(m, cols, out, fetch, streams) }
+            }
         }
         /// The table's `row_sums`: the plan's stream count (that of `sum`
         /// for the dtype), looked up only where the rows are large enough
@@ -204,13 +235,13 @@ macro_rules! reduce_isa {
         unsafe fn row_sums_f32_planned(m: &[f32], cols: usize, out: &mut [f32], fetch: Fetch) {
             let streams = crate::plan::read_streams_for(Dtype::F32, $isa, size_of_val(m));
             // SAFETY: as above.
-            unsafe { row_sums_f32_tf(m, cols, out, fetch, streams) }
+            unsafe { row_sums_f32_read(m, cols, out, fetch, streams) }
         }
         /// As [`row_sums_f32_planned`].
         unsafe fn row_sums_f64_planned(m: &[f64], cols: usize, out: &mut [f64], fetch: Fetch) {
             let streams = crate::plan::read_streams_for(Dtype::F64, $isa, size_of_val(m));
             // SAFETY: as above.
-            unsafe { row_sums_f64_tf(m, cols, out, fetch, streams) }
+            unsafe { row_sums_f64_read(m, cols, out, fetch, streams) }
         }
 
         /// Sum in the fixed order (see [`crate::reduce`]) on this ISA,
@@ -254,7 +285,7 @@ macro_rules! reduce_isa {
         pub fn row_sums_f32($($tok: $token,)? matrix: &[f32], cols: usize, out: &mut [f32], fetch: Fetch) {
             $(let _ = $tok;)?
             // SAFETY: as above.
-            unsafe { row_sums_f32_tf(matrix, cols, out, fetch, crate::plan::default_read_streams($isa)) }
+            unsafe { row_sums_f32_read(matrix, cols, out, fetch, crate::plan::default_read_streams($isa)) }
         }
         /// Row sums of the first `out.len()` rows of `cols` columns on this ISA
         /// (rows missing from `matrix` are left untouched), large matrices
@@ -263,21 +294,21 @@ macro_rules! reduce_isa {
         pub fn row_sums_f64($($tok: $token,)? matrix: &[f64], cols: usize, out: &mut [f64], fetch: Fetch) {
             $(let _ = $tok;)?
             // SAFETY: as above.
-            unsafe { row_sums_f64_tf(matrix, cols, out, fetch, crate::plan::default_read_streams($isa)) }
+            unsafe { row_sums_f64_read(matrix, cols, out, fetch, crate::plan::default_read_streams($isa)) }
         }
         /// [`row_sums_f32`] reading `streams` rows side by side (the bits
         /// are the same for every count).
         pub fn row_sums_f32_streams($($tok: $token,)? matrix: &[f32], cols: usize, out: &mut [f32], fetch: Fetch, streams: Streams) {
             $(let _ = $tok;)?
             // SAFETY: as above.
-            unsafe { row_sums_f32_tf(matrix, cols, out, fetch, streams) }
+            unsafe { row_sums_f32_read(matrix, cols, out, fetch, streams) }
         }
         /// [`row_sums_f64`] reading `streams` rows side by side (the bits
         /// are the same for every count).
         pub fn row_sums_f64_streams($($tok: $token,)? matrix: &[f64], cols: usize, out: &mut [f64], fetch: Fetch, streams: Streams) {
             $(let _ = $tok;)?
             // SAFETY: as above.
-            unsafe { row_sums_f64_tf(matrix, cols, out, fetch, streams) }
+            unsafe { row_sums_f64_read(matrix, cols, out, fetch, streams) }
         }
 
         pub(crate) static TABLE_F32: ReduceTable<f32> = ReduceTable {
