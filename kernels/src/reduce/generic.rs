@@ -518,14 +518,10 @@ mod tests {
                 }
             }
         }
-        let mut p32: RowSums<'_, f32> = vec![(
-            "portable",
-            Box::new(|m, c, o, f, s| portable::row_sums_f32_streams(m, c, o, f, s)),
-        )];
-        let mut p64: RowSums<'_, f64> = vec![(
-            "portable",
-            Box::new(|m, c, o, f, s| portable::row_sums_f64_streams(m, c, o, f, s)),
-        )];
+        let mut p32: RowSums<'_, f32> =
+            vec![("portable", Box::new(portable::row_sums_f32_streams))];
+        let mut p64: RowSums<'_, f64> =
+            vec![("portable", Box::new(portable::row_sums_f64_streams))];
         #[cfg(target_arch = "x86_64")]
         {
             use crate::reduce::{avx2, avx512};
