@@ -145,17 +145,25 @@ fn map_kernels_match_the_oracle_bitwise() {
     COV.write("map");
 }
 
-/// Non-temporal stores: every ISA that has them, every head misalignment.
+/// Non-temporal stores: every ISA that has them, every head misalignment;
+/// lengths where the two halves of the streamed loop leave a rest, and one
+/// of more than two runs of `READ_STREAMS_UP_TO_BYTES` (at three offsets).
 #[test]
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 fn streaming_stores_match_cached_stores() {
     use simdpar::map::{avx2, avx512};
-    for n in [0, 1, 5, 17, 64, 100, 1031] {
+    let runs = simdpar::plan::READ_STREAMS_UP_TO_BYTES / 4 * 2 + 4099;
+    for n in [0, 1, 5, 17, 64, 100, 1031, 4099, runs] {
         let a = values::<f32>(n, 1, 9);
         let b = values::<f32>(n, 2, 0);
         let mut want = vec![0.0f32; n];
         map_oracle::multiply(&a, &b, &mut want, Store::Cached);
-        for off in 0..W {
+        let offsets: Vec<usize> = if n == runs {
+            vec![0, 3, W - 1]
+        } else {
+            (0..W).collect()
+        };
+        for off in offsets {
             let mut out = Guarded::new(n, off, 7.0f32);
             if let Some(t) = simdpar::Avx2::new() {
                 avx2::multiply_f32(t, &a, &b, out.out(), Store::Streaming);
