@@ -295,18 +295,20 @@ impl FormChoice {
     }
 }
 
-/// The form with the fastest of three samples among `forms`, each form's
+/// The form with the fastest of six samples among `forms`, each form's
 /// sample about 1 ms of passes (at least one; the count from each form's
 /// first, untimed call) after one untimed pass, so that no form is timed
 /// on the lines the form before it left out of the cache (non-temporal
 /// stores evict the output: in the forms' order, the cached form after an
 /// NT one then ran cold and NT won on LLC-sized arrays where cached stores
-/// are twice as fast), after a round that warms up.
+/// are twice as fast), after a round that warms up. With three samples a
+/// 128-bit form at half the speed of the others was chosen now and then
+/// (in one report for the in-place scale of 16K f32 on one thread).
 pub fn fastest_form(forms: &[Form], pass: impl FnMut(Form)) -> Form {
     if forms.len() < 2 {
         return forms[0];
     }
-    // Four rounds in the forms' order; round 0 warms up (page faults,
+    // Seven rounds in the forms' order; round 0 warms up (page faults,
     // caches) and is not counted. In cache one pass lasts microseconds,
     // so a sample makes many.
     let pass = RefCell::new(pass);
@@ -323,8 +325,8 @@ pub fn fastest_form(forms: &[Form], pass: impl FnMut(Form)) -> Form {
             sample: Duration::from_millis(1),
             max_calls: 100_000,
         },
-        min_rounds: 4,
-        max_rounds: 4,
+        min_rounds: 7,
+        max_rounds: 7,
         budget: Duration::ZERO,
         prime: true,
     };
