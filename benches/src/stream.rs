@@ -301,9 +301,11 @@ impl FormChoice {
 /// on the lines the form before it left out of the cache (non-temporal
 /// stores evict the output: in the forms' order, the cached form after an
 /// NT one then ran cold and NT won on LLC-sized arrays where cached stores
-/// are twice as fast), after a round that warms up. With three samples a
-/// 128-bit form at half the speed of the others was chosen now and then
-/// (in one report for the in-place scale of 16K f32 on one thread).
+/// are twice as fast), after a round that warms up. Until 2026-12-06 each
+/// sample ran one pass whatever its count, so a form whose first call was
+/// quick looked that many times faster: in cache the race picked forms at
+/// half the speed of the best (the in-place scale of 16K f32 at 115
+/// against 220 GB/s), and kernels stood "above" such patterns.
 pub fn fastest_form(forms: &[Form], pass: impl FnMut(Form)) -> Form {
     if forms.len() < 2 {
         return forms[0];
@@ -316,7 +318,11 @@ pub fn fastest_form(forms: &[Form], pass: impl FnMut(Form)) -> Form {
         .iter()
         .map(|&f| {
             let pass = &pass;
-            Candidate::new(format!("{f:?}"), move |_| (pass.borrow_mut())(f))
+            Candidate::new(format!("{f:?}"), move |calls| {
+                for _ in 0..calls {
+                    (pass.borrow_mut())(f);
+                }
+            })
         })
         .collect();
     let schedule = Schedule {
@@ -596,6 +602,38 @@ mod tests {
         let a = b.a.get().to_vec();
         b.pass_with(Pattern::Copy, Pattern::Copy.forms()[0], 2);
         assert_eq!(b.out.get(), &a[..]);
+    }
+
+    /// The race makes every calibrated call (a sample of `k` calls runs `k`
+    /// passes: a candidate that ran one pass per sample made forms with a
+    /// fast first call look `k` times faster) and keeps the faster form,
+    /// whichever comes first; the slower one's first call is the fastest.
+    #[test]
+    fn the_form_race_times_every_pass_and_keeps_the_faster_form() {
+        let forms = Pattern::Read.forms();
+        let (slow, fast) = (forms[0], forms[1]);
+        let spin = |d: Duration| {
+            let t = std::time::Instant::now();
+            while t.elapsed() < d {
+                std::hint::spin_loop();
+            }
+        };
+        let calls = RefCell::new(HashMap::<Form, usize>::new());
+        let chosen = fastest_form(&[slow, fast], |f| {
+            let mut c = calls.borrow_mut();
+            let k = c.entry(f).or_insert(0);
+            *k += 1;
+            // The slow form's first call is quick (its count per sample
+            // comes out large); every later call takes 60 us against 20.
+            let us = if f == slow && *k > 1 { 60 } else { 20 };
+            drop(c);
+            spin(Duration::from_micros(us));
+        });
+        assert_eq!(chosen, fast);
+        let c = calls.borrow();
+        // Six timed samples of about 1 ms: dozens of passes each.
+        assert!(c[&fast] > 6 * 10, "{c:?}");
+        assert!(c[&slow] > 6 * 10, "{c:?}");
     }
 
     #[test]
