@@ -104,14 +104,15 @@ unsafe fn partial<V: SimdVec, Op: Binary<V>>(
     }
 }
 
-/// The main loop: four vectors per iteration from `i` while they fit below
-/// `n`, written with non-temporal stores when `STREAM` (then `out + i` must be
+/// The main loop: `K` (4 or 8) vectors per iteration from `i` while they fit
+/// below `n`, all loaded before they are stored, written with
+/// non-temporal stores when `STREAM` (then `out + i` must be
 /// vector-aligned). Returns where it stopped.
 ///
 /// # Safety
 /// `a`, `b` and `out` must be valid for `n` elements.
 #[inline(always)]
-unsafe fn unrolled<V: SimdVec, Op: Binary<V>, const STREAM: bool>(
+unsafe fn unrolled<V: SimdVec, Op: Binary<V>, const STREAM: bool, const K: usize>(
     a: *const V::Elem,
     b: *const V::Elem,
     out: *mut V::Elem,
@@ -120,16 +121,18 @@ unsafe fn unrolled<V: SimdVec, Op: Binary<V>, const STREAM: bool>(
     op: Op,
 ) -> usize {
     let l = V::LANES;
-    while i + 4 * l <= n {
-        // SAFETY: i + 4l <= n, the length the caller guarantees.
+    while i + K * l <= n {
+        // SAFETY: i + K*l <= n, the length the caller guarantees; every
+        // load comes before the stores (out may be a).
         unsafe {
-            let r = [
-                op.apply(V::load(a.add(i)), V::load(b.add(i))),
-                op.apply(V::load(a.add(i + l)), V::load(b.add(i + l))),
-                op.apply(V::load(a.add(i + 2 * l)), V::load(b.add(i + 2 * l))),
-                op.apply(V::load(a.add(i + 3 * l)), V::load(b.add(i + 3 * l))),
-            ];
-            for (k, v) in r.into_iter().enumerate() {
+            // Plain loops over K, not `core::array::from_fn`: a closure
+            // called through it ran outside the ISA's target features,
+            // 10-25x slower.
+            let mut r = [V::splat(V::Elem::ZERO); 8];
+            for (k, v) in r.iter_mut().enumerate().take(K) {
+                *v = op.apply(V::load(a.add(i + k * l)), V::load(b.add(i + k * l)));
+            }
+            for (k, v) in r.into_iter().enumerate().take(K) {
                 if STREAM {
                     v.stream(out.add(i + k * l));
                 } else {
@@ -137,38 +140,7 @@ unsafe fn unrolled<V: SimdVec, Op: Binary<V>, const STREAM: bool>(
                 }
             }
         }
-        i += 4 * l;
-    }
-    i
-}
-
-/// [`unrolled`] with eight vectors per step and cached stores.
-///
-/// # Safety
-/// As [`unrolled`].
-#[inline(always)]
-unsafe fn unrolled8<V: SimdVec, Op: Binary<V>>(
-    a: *const V::Elem,
-    b: *const V::Elem,
-    out: *mut V::Elem,
-    mut i: usize,
-    n: usize,
-    op: Op,
-) -> usize {
-    let l = V::LANES;
-    while i + 8 * l <= n {
-        // SAFETY: i + 8l <= n, the length the caller guarantees; every
-        // load comes before the stores (out may be a).
-        unsafe {
-            // An array literal of calls, not `core::array::from_fn`: its
-            // closure ran outside the ISA's target features, 10-25x slower.
-            let f = |k: usize| op.apply(V::load(a.add(i + k * l)), V::load(b.add(i + k * l)));
-            let r = [f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7)];
-            for (k, v) in r.into_iter().enumerate() {
-                v.store(out.add(i + k * l));
-            }
-        }
-        i += 8 * l;
+        i += K * l;
     }
     i
 }
@@ -221,7 +193,7 @@ unsafe fn streamed<V: SimdVec, Op: Binary<V>>(
         i += 2 * h;
     }
     // SAFETY: the caller's guarantees, passed on.
-    unsafe { unrolled::<V, Op, true>(a, b, out, i, n, op) }
+    unsafe { unrolled::<V, Op, true, 4>(a, b, out, i, n, op) }
 }
 
 /// `out[i] = op(a[i], b[i])` for `i < n`. `out` may equal `a` or `b`
@@ -275,9 +247,9 @@ unsafe fn drive<V: SimdVec, Op: Binary<V>>(
             // In place: eight vectors loaded before their stores (the
             // in-place pattern's loop) keep more lines in flight while the
             // written ones go back.
-            i = unrolled8::<V, Op>(a, b, out, i, n, op);
+            i = unrolled::<V, Op, false, 8>(a, b, out, i, n, op);
         } else if !(store == Store::ByLine && l * size_of::<V::Elem>() >= 64) {
-            i = unrolled::<V, Op, false>(a, b, out, i, n, op);
+            i = unrolled::<V, Op, false, 4>(a, b, out, i, n, op);
         }
         while i + l <= n {
             op.apply(V::load(a.add(i)), V::load(b.add(i)))

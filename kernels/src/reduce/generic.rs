@@ -254,6 +254,36 @@ unsafe fn big_subtrees<V: SimdVec, const R: usize, const AHEAD: bool>(
     }
 }
 
+/// Pushes the sums `s` of block `j` of `R` sequences summed side by side
+/// onto their `R` block-tree stacks (one shared depth): the binary counter
+/// of [`tree_push`], `j` blocks pushed so far, so a merge (left + right)
+/// for each trailing one bit of `j`.
+///
+/// # Safety
+/// The entries below `depth` of every stack were written by earlier pushes
+/// of blocks `0..j`.
+#[inline(always)]
+unsafe fn push_lockstep<T: Element, const R: usize>(
+    st: &mut [[MaybeUninit<T>; TREE_DEPTH]; R],
+    depth: &mut usize,
+    j: usize,
+    mut s: [T; R],
+) {
+    let mut k = j;
+    while k & 1 == 1 {
+        *depth -= 1;
+        for r in 0..R {
+            // SAFETY: entries below `depth` were written (the caller).
+            s[r] = unsafe { st[r][*depth].assume_init() } + s[r];
+        }
+        k >>= 1;
+    }
+    for r in 0..R {
+        st[r][*depth] = MaybeUninit::new(s[r]);
+    }
+    *depth += 1;
+}
+
 /// The sum of the complete subtree of blocks `first .. first + count`
 /// (`count` a power of two, a multiple of `R`): its `R` equal subtrees are
 /// read side by side, block `j` of each in one loop, each with its own
@@ -293,21 +323,8 @@ unsafe fn subtree_streams<V: SimdVec, const R: usize, const AHEAD: bool>(
                 *sr = v;
             }
         }
-        // The binary counter of `tree_push`: j blocks pushed so far, so a
-        // merge for each trailing one bit of j (left + right).
-        let mut k = j;
-        while k & 1 == 1 {
-            depth -= 1;
-            for r in 0..R {
-                // SAFETY: entries below `depth` were written.
-                s[r] = unsafe { st[r][depth].assume_init() } + s[r];
-            }
-            k >>= 1;
-        }
-        for r in 0..R {
-            st[r][depth] = MaybeUninit::new(s[r]);
-        }
-        depth += 1;
+        // SAFETY: `depth` counts the entries pushed for j blocks.
+        unsafe { push_lockstep(&mut st, &mut depth, j, s) };
     }
     // q is a power of two: each stack holds its stream's whole sum.
     debug_assert_eq!(depth, 1);
@@ -461,22 +478,9 @@ unsafe fn lockstep_sums<V: SimdVec, const R: usize, const AHEAD: bool>(
         // SAFETY: at < len: inside every sequence.
         let cur: [*const V::Elem; R] = core::array::from_fn(|r| unsafe { ps[r].add(at) });
         // SAFETY: (len - at).min(b) elements remain at each.
-        let mut s = unsafe { block_sums::<V, R, AHEAD>(cur, (len - at).min(b)) };
-        // The binary counter of `tree_push`: j blocks pushed so far, so a
-        // merge for each trailing one bit of j (left + right).
-        let mut k = j;
-        while k & 1 == 1 {
-            depth -= 1;
-            for r in 0..R {
-                // SAFETY: entries below `depth` were written.
-                s[r] = unsafe { st[r][depth].assume_init() } + s[r];
-            }
-            k >>= 1;
-        }
-        for r in 0..R {
-            st[r][depth] = MaybeUninit::new(s[r]);
-        }
-        depth += 1;
+        let s = unsafe { block_sums::<V, R, AHEAD>(cur, (len - at).min(b)) };
+        // SAFETY: `depth` counts the entries pushed for j blocks.
+        unsafe { push_lockstep(&mut st, &mut depth, j, s) };
     }
     // `tree_finish` per sequence: the groups left, right to left.
     core::array::from_fn(|r| {
