@@ -143,7 +143,8 @@ def test_tune_writes_a_profile_that_a_new_process_loads(tmp_path):
     for p in check["points"]:
         assert isinstance(p["one_thread"], bool), p
         if p["one_thread"]:
-            assert p["kernel"] == "sum", p
+            # The held-out calls of the stream count: `sum` and `row_sums`.
+            assert p["kernel"] in ("sum", "row_sums"), p
 
     # A fresh process reads the file, once, and says so.
     show = "import simdpar; i = simdpar.cpu_info(); print(i['profile']); print(sorted({p['reason'] for p in i['plans']}))"
