@@ -359,12 +359,12 @@ pub(crate) unsafe fn row_sums<V: SimdVec>(
     }
 }
 
-/// [`row_sums`], but from [`READ_STREAMS_FROM_BYTES`] of rows `streams`
-/// rows far apart (at most [`READ_STREAMS_UP_TO_BYTES`]) are read side by
-/// side, each in its own fixed order (the bits do not depend on it). A
-/// function of its own (the ISA files compile it apart from
-/// [`row_sums`]): the one-stream loop compiled beside the streamed ones
-/// ran 10% slower on rows of 512 B in L2.
+/// [`row_sums`], but `streams` rows far apart (at most
+/// [`READ_STREAMS_UP_TO_BYTES`]) are read side by side, each in its own
+/// fixed order (the bits do not depend on it). A function of its own (the
+/// ISA files compile it apart from [`row_sums`] and call it only from
+/// [`READ_STREAMS_FROM_BYTES`] of matrix): the one-stream loop compiled
+/// beside the streamed ones ran 10% slower on rows of 512 B in L2.
 #[inline(always)]
 pub(crate) unsafe fn row_sums_streams<V: SimdVec>(
     m: &[V::Elem],
@@ -375,9 +375,6 @@ pub(crate) unsafe fn row_sums_streams<V: SimdVec>(
 ) {
     // SAFETY (every arm): the caller's guarantees, passed on.
     match (fetch, streams) {
-        _ if size_of_val(m) < READ_STREAMS_FROM_BYTES => unsafe {
-            row_sums::<V>(m, cols, out, fetch)
-        },
         (_, Streams::One) => unsafe { row_sums::<V>(m, cols, out, fetch) },
         (Fetch::OnDemand, Streams::Two) => unsafe { row_sums_with::<V, false, 2>(m, cols, out) },
         (Fetch::OnDemand, Streams::Four) => unsafe { row_sums_with::<V, false, 4>(m, cols, out) },
